@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Clustering.Cli.Commands;
+
+/// <summary>Every embedctl subcommand, in the order --help lists them. Each one is built in its own file.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Clustering.Cli.Commands;
+
+// embedctl: thin wiring only; each command lives in Commands/ and its logic in the libraries.
+var root = new RootCommand("embedctl: turn a corpus into embedding vectors (Parquet + manifest), on one machine or a cluster.");
+foreach (var command in CommandCatalog.All())
+    root.Subcommands.Add(command);
+return await root.Parse(args).InvokeAsync();

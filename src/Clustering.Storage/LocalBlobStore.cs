@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace Clustering.Storage;
+
+/// <summary>
+/// A folder as a blob store. Writes go to a temporary file in the same folder and are renamed into place, so a
+/// reader never sees half an object. Conditional writes are serialized by one lock per store (see <see cref="_writeLock"/>).
+/// Keys are validated so that no key can name a path outside the root.
+/// </summary>
+public sealed class LocalBlobStore : IBlobStore
+{
+    private readonly string _root;
+    // Guards the check-then-rename of conditional writes inside this process; atomic rename covers readers.
+    private readonly Lock _writeLock = new();
+
+    public LocalBlobStore(string root)
+    {
+        _root = Path.GetFullPath(root);
+        Directory.CreateDirectory(_root);
+    }
+
+    public string DisplayName => _root;
+
+    public string Root => _root;
+
+    /// <summary>The absolute file path of a key, refusing keys that escape the root.</summary>
+    public string PathOf(string key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Contains('\0') || key.StartsWith('/') || key.Contains('\\'))
+            throw new ClusteringException($"{_root}: invalid object key '{key}'");
+        foreach (var part in key.Split('/'))
+            if (part is "" or "." or "..")
+                throw new ClusteringException($"{_root}: invalid object key '{key}' (empty, '.' or '..' segment)");
+        return Path.Combine(_root, key);
+    }
+
+    public async IAsyncEnumerable<BlobItem> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Walk only the deepest folder the prefix names fully; filter the rest by string prefix.
+        var slash = prefix.LastIndexOf('/');
+        var dir = slash < 0 ? _root : Path.Combine(_root, prefix[..slash]);
+        if (!Directory.Exists(dir)) yield break;
+        var keys = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+        {
+            var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsTemporary(key)) keys.Add(key);
+        }
+        keys.Sort(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = await GetPropertiesAsync(key, cancellationToken).ConfigureAwait(false);
+            if (item is not null) yield return item;
+        }
+    }
+
+    public Task<BlobItem?> GetPropertiesAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var info = new FileInfo(PathOf(key));
+        return Task.FromResult(info.Exists ? ItemOf(key, info) : null);
+    }
+
+    public Task<Stream> OpenReadAsync(string key, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{_root}: no object '{key}'", path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false);
+        if (offset < 0 || offset > stream.Length)
+        {
+            stream.Dispose();
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{_root}/{key}: offset {offset} outside 0..{stream.Length}");
+        }
+        stream.Position = offset;
+        Stream result = length is { } n ? new RangeStream(stream, Math.Min(n, stream.Length - offset)) : stream;
+        return Task.FromResult(result);
+    }
+
+    public async Task<BlobItem> WriteAsync(string key, Stream content, WriteCondition condition = default, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp~";
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+            lock (_writeLock)
+            {
+                var existing = new FileInfo(path);
+                if (condition.IfNotExists && existing.Exists)
+                    throw new BlobConditionFailedException(_root, key, "it already exists");
+                if (condition.IfMatchETag is { } etag && (!existing.Exists || ETagOf(existing) != etag))
+                    throw new BlobConditionFailedException(_root, key, $"ETag is not {etag}");
+                File.Move(temp, path, overwrite: true);
+            }
+            return ItemOf(key, new FileInfo(path));
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) return Task.FromResult(false);
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    private static bool IsTemporary(string key) => key.EndsWith(".tmp~", StringComparison.Ordinal);
+
+    private static BlobItem ItemOf(string key, FileInfo info) => new(key, info.Length, ETagOf(info), info.LastWriteTimeUtc);
+
+    // Size and modification time identify a version well enough for one host; a rename always changes them.
+    private static string ETagOf(FileInfo info)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BitConverter.TryWriteBytes(bytes, info.Length);
+        BitConverter.TryWriteBytes(bytes[8..], info.LastWriteTimeUtc.Ticks);
+        return "\"" + Convert.ToHexString(SHA256.HashData(bytes)[..8]) + "\"";
+    }
+}

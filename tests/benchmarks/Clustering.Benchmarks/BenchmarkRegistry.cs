@@ -1,0 +1,20 @@
+namespace Clustering.Benchmarks;
+
+/// <summary>Dispatches `Clustering.Benchmarks NAME [args]` to one benchmark.</summary>
+internal static class BenchmarkRegistry
+{
+    private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
+    {
+    };
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var bench))
+        {
+            Console.Error.WriteLine("usage: Clustering.Benchmarks NAME [args]");
+            foreach (var (name, b) in Benchmarks) Console.Error.WriteLine($"  {name,-14} {b.About}");
+            return args.Length == 0 ? 0 : 2;
+        }
+        return bench.Run(args[1..]);
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs the pinned test tools (DuckDB, hyparquet, Azurite) and runs every test project.
+# Needs: .NET SDK 10, Node.js 20+, PostgreSQL 15 binaries (/usr/lib/postgresql/*/bin), and ../shared beside the repo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -d tests/tools/node_modules ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; then
+  (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+dotnet test Clustering.sln -c Release --logger "console;verbosity=minimal" "$@"
