@@ -5,6 +5,7 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["tokenizer"] = (TokenizerBenchmark.About, TokenizerBenchmark.Run),
     };
 
     public static int Run(string[] args)
