@@ -5,6 +5,7 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["corpus"] = ("JSONL read + parse MB/s vs raw read and a naive reader [--mb 100] [--repeat 3]", CorpusBenchmark.Run),
     };
 
     public static int Run(string[] args)
