@@ -5,6 +5,7 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["store"] = ("lease + commit cycles/s and latency of N simulated workers against PostgreSQL and SQLite", StoreBenchmark.Run),
     };
 
     public static int Run(string[] args)
