@@ -64,10 +64,11 @@ public sealed class LocalBlobStore : IBlobStore
         var path = PathOf(key);
         if (!File.Exists(path)) throw new BlobNotFoundException(_root, key);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false);
-        if (offset < 0 || offset > stream.Length)
+        var size = stream.Length;
+        if (offset < 0 || offset > size)
         {
             stream.Dispose();
-            throw new ArgumentOutOfRangeException(nameof(offset), $"{_root}/{key}: offset {offset} outside 0..{stream.Length}");
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{_root}/{key}: offset {offset} outside 0..{size}");
         }
         stream.Position = offset;
         Stream result = length is { } n ? new RangeStream(stream, Math.Min(n, stream.Length - offset)) : stream;
