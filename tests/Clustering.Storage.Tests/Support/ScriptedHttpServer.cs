@@ -13,14 +13,15 @@ namespace Clustering.Storage.Tests.Support;
 public sealed class ScriptedHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<int, string> _script;
+    private readonly Func<int, string?> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<TimeSpan> _arrivals = [];
 
-    /// <param name="script">Request index (0-based) → the response head, e.g. "HTTP/1.1 503 Busy\r\nRetry-After: 1".</param>
-    public ScriptedHttpServer(Func<int, string> script)
+    /// <param name="script">Request index (0-based) → the response head, e.g. "HTTP/1.1 503 Busy\r\nRetry-After: 1";
+    /// null: never answer (a hung server).</param>
+    public ScriptedHttpServer(Func<int, string?> script)
     {
         _script = script;
         _listener.Start();
@@ -62,10 +63,10 @@ public sealed class ScriptedHttpServer : IAsyncDisposable
                         if (n == 0) return;
                         pending.Append(Encoding.Latin1.GetString(buffer, 0, n));
                     }
-                    var head = pending.ToString(0, end);
+                    var request = pending.ToString(0, end);
                     pending.Remove(0, end + 4);
                     var length = 0;
-                    foreach (var line in head.Split("\r\n"))
+                    foreach (var line in request.Split("\r\n"))
                         if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(line[15..].Trim());
                     while (pending.Length < length)
                     {
@@ -80,7 +81,13 @@ public sealed class ScriptedHttpServer : IAsyncDisposable
                         index = _arrivals.Count;
                         _arrivals.Add(_clock.Elapsed);
                     }
-                    var response = _script(index).TrimEnd('\r', '\n') + "\r\nContent-Length: 0\r\n\r\n";
+                    var head = _script(index);
+                    if (head is null)
+                    {
+                        await Task.Delay(Timeout.Infinite, _stop.Token);
+                        return;
+                    }
+                    var response = head.TrimEnd('\r', '\n') + "\r\nContent-Length: 0\r\n\r\n";
                     await stream.WriteAsync(Encoding.Latin1.GetBytes(response), _stop.Token);
                 }
             }
