@@ -66,14 +66,17 @@ public sealed class AzuriteProcess : IAsyncDisposable
         throw new TimeoutException($"Azurite did not listen on port {Port} within 30 s");
     }
 
-    /// <summary>Stops Azurite the way an operator would (SIGTERM) and waits until it is gone.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops Azurite: gracefully (SIGTERM; it saves its metadata, but waits for open responses) or as a crash (SIGKILL;
+    /// what it has not saved yet, at most its last 5 s of metadata, is lost). Waits until the process is gone.
+    /// </summary>
+    public async Task StopAsync(bool crash = false)
     {
         if (_process is null || _process.HasExited) return;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill!.WaitForExitAsync();
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try { await _process.WaitForExitAsync(wait.Token); }
-        catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
+        if (crash) _process.Kill(entireProcessTree: true);
+        else using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await term!.WaitForExitAsync();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await _process.WaitForExitAsync(wait.Token);
         _process.Dispose();
         _process = null;
     }
