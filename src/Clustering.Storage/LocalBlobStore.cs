@@ -16,7 +16,7 @@ public sealed class LocalBlobStore : IBlobStore
 
     public LocalBlobStore(string root)
     {
-        _root = Path.GetFullPath(root);
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         Directory.CreateDirectory(_root);
     }
 
