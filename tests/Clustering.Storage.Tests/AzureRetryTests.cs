@@ -113,4 +113,37 @@ public sealed class AzureRetryTests
         Assert.Null(e.Status);
         Assert.StartsWith("Azure Blob Storage request failed for account 'devstoreaccount1' while getting the properties of 'jobs/k' after 3 attempts: connection failed (", e.Message);
     }
+
+    [Fact]
+    public async Task A_retried_create_only_write_that_finds_its_own_earlier_success_succeeds()
+    {
+        // Attempt 1 is applied but its answer never comes; attempt 2 meets the object attempt 1 created (409);
+        // the store then reads the object's write id, finds its own, and reports success instead of a conflict.
+        string? writeId = null;
+        await using var server = new ScriptedHttpServer((i, request) =>
+        {
+            if (i == 0)
+            {
+                writeId = request.Split("\r\n").Single(l => l.StartsWith("x-ms-meta-clusteringwriteid:", StringComparison.OrdinalIgnoreCase)).Split(':')[1].Trim();
+                return null;
+            }
+            if (i == 1) return "HTTP/1.1 409 The specified blob already exists.\r\nx-ms-error-code: BlobAlreadyExists";
+            return $"{Ok}\r\nx-ms-meta-clusteringwriteid: {writeId}";
+        });
+        var store = StoreOn(server.Port, r => r.AttemptTimeout = TimeSpan.FromMilliseconds(300));
+        var item = await store.WriteAsync("job/_SUCCESS", new MemoryStream(), WriteCondition.CreateOnly);
+        Assert.Equal("\"0x8DC0FFEE\"", item.ETag);
+        Assert.Equal(3, server.Arrivals.Count);
+
+        // Someone else's object: the same answers with another write id are a refusal.
+        await using var other = new ScriptedHttpServer(i => i switch
+        {
+            0 => null,
+            1 => "HTTP/1.1 409 The specified blob already exists.\r\nx-ms-error-code: BlobAlreadyExists",
+            _ => $"{Ok}\r\nx-ms-meta-clusteringwriteid: 0123456789abcdef0123456789abcdef",
+        });
+        var e = await Assert.ThrowsAsync<BlobConditionFailedException>(() =>
+            StoreOn(other.Port, r => r.AttemptTimeout = TimeSpan.FromMilliseconds(300)).WriteAsync("job/_SUCCESS", new MemoryStream(), WriteCondition.CreateOnly));
+        Assert.Equal("http://127.0.0.1:" + other.Port + "/devstoreaccount1/jobs: conditional write of 'job/_SUCCESS' refused (it already exists; 409 BlobAlreadyExists)", e.Message);
+    }
 }

@@ -13,7 +13,7 @@ namespace Clustering.Storage.Tests.Support;
 public sealed class ScriptedHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<int, string?> _script;
+    private readonly Func<int, string, string?> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -21,7 +21,10 @@ public sealed class ScriptedHttpServer : IAsyncDisposable
 
     /// <param name="script">Request index (0-based) → the response head, e.g. "HTTP/1.1 503 Busy\r\nRetry-After: 1";
     /// null: never answer (a hung server).</param>
-    public ScriptedHttpServer(Func<int, string?> script)
+    public ScriptedHttpServer(Func<int, string?> script) : this((index, _) => script(index)) { }
+
+    /// <param name="script">(request index, request line and headers) → the response head; null: never answer.</param>
+    public ScriptedHttpServer(Func<int, string, string?> script)
     {
         _script = script;
         _listener.Start();
@@ -81,7 +84,7 @@ public sealed class ScriptedHttpServer : IAsyncDisposable
                         index = _arrivals.Count;
                         _arrivals.Add(_clock.Elapsed);
                     }
-                    var head = _script(index);
+                    var head = _script(index, request);
                     if (head is null)
                     {
                         await Task.Delay(Timeout.Infinite, _stop.Token);
