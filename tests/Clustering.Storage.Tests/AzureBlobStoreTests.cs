@@ -125,6 +125,8 @@ public sealed class AzureBlobStoreTests(AzuriteFixture fixture)
         Assert.Contains("container 'no-such-container' does not exist", write.Message);
         var read = await Assert.ThrowsAsync<AzureStorageException>(() => store.OpenReadAsync("a.txt"));
         Assert.Contains("container 'no-such-container' does not exist", read.Message);
+        var head = await Assert.ThrowsAsync<AzureStorageException>(() => store.GetPropertiesAsync("a.txt")); // HEAD: code from x-ms-error-code
+        Assert.Contains("container 'no-such-container' does not exist", head.Message);
     }
 
     [Fact]
