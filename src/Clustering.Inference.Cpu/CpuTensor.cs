@@ -13,7 +13,7 @@ internal sealed unsafe class CpuTensor : DeviceTensor
 
     public Span<float> Row(int row) => new(_buffer.Pointer + (long)row * Columns, Columns);
 
-    public Span<float> Rows(int rows) => new(_buffer.Pointer, checked(rows * Columns));
+    public Span<float> LiveRows(int rows) => new(_buffer.Pointer, checked(rows * Columns));
 
     public override void Dispose() => _buffer.Dispose();
 }

@@ -50,7 +50,8 @@ internal sealed unsafe class Attention : IParallelWork, IDisposable
             _items[2 * n + 1] = row;
             n++;
         }
-        (_q, _k, _v, _out, _cu, _heads, _kvHeads, _headDim) = (q, k, v, output, cuSeqLens, heads, kvHeads, headDim);
+        _q = q; _k = k; _v = v; _out = output; _cu = cuSeqLens;
+        _heads = heads; _kvHeads = kvHeads; _headDim = headDim;
         _pool.Run(this, blocks * heads);
     }
 

@@ -18,7 +18,8 @@ internal sealed unsafe class HeadNormRope(WorkerPool pool) : IParallelWork
 
     public void Run(float* x, float* w, int* positions, int tokens, int heads, int headDim, float eps, RopeTable rope)
     {
-        (_x, _w, _positions, _tokens, _heads, _headDim, _eps, _rope) = (x, w, positions, tokens, heads, headDim, eps, rope);
+        _x = x; _w = w; _positions = positions;
+        _tokens = tokens; _heads = heads; _headDim = headDim; _eps = eps; _rope = rope;
         pool.Run(this, (tokens + TokensPerItem - 1) / TokensPerItem);
         _rope = null;
     }

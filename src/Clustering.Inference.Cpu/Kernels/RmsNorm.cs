@@ -13,7 +13,8 @@ internal sealed unsafe class RmsNorm(WorkerPool pool) : IParallelWork
 
     public void Run(float* x, float* w, float eps, float* y, int rows, int cols)
     {
-        (_x, _w, _eps, _y, _rows, _cols) = (x, w, eps, y, rows, cols);
+        _x = x; _w = w; _y = y;
+        _eps = eps; _rows = rows; _cols = cols;
         pool.Run(this, (rows + RowsPerItem - 1) / RowsPerItem);
     }
 

@@ -24,7 +24,8 @@ internal sealed unsafe class SiluMul : IParallelWork, IDisposable
 
     public void Run(float* gate, float* up, float* y, int rows, int cols)
     {
-        (_g, _u, _y, _rows, _cols) = (gate, up, y, rows, cols);
+        _g = gate; _u = up; _y = y;
+        _rows = rows; _cols = cols;
         _pool.Run(this, (rows + RowsPerItem - 1) / RowsPerItem);
     }
 
