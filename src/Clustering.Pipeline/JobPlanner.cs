@@ -1,5 +1,6 @@
 using Clustering.Coordination;
 using Clustering.Corpus;
+using ShardPlan = Clustering.Corpus.ShardPlan;
 
 namespace Clustering.Pipeline;
 
