@@ -24,6 +24,9 @@ public sealed record EmbeddingOptions
     /// <summary>Tokens per input after the prompt, special tokens included; longer inputs are truncated. Null = 8192 or the model's limit if lower.</summary>
     public int? MaxLength { get; init; }
 
+    /// <summary>A tokenizer (tokenizer.json or its directory) to use instead of the model directory's own.</summary>
+    public string? TokenizerPath { get; init; }
+
     /// <summary>Tokens per forward pass (the activation memory is sized by it); a longer single input still runs alone.</summary>
     public int BatchTokens { get; init; } = DefaultBatchTokens;
 }
