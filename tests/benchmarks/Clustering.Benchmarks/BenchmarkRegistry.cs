@@ -5,6 +5,7 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
     };
 
     public static int Run(string[] args)
