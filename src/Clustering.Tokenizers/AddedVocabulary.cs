@@ -27,15 +27,15 @@ internal sealed class AddedVocabulary
         _normalizer = normalizer;
         foreach (var t in tokens)
         {
-            _byContent[t.Content] = t;
-            _byId[t.Id] = t;
+            _byContent.TryAdd(t.Content, t);
+            _byId.TryAdd(t.Id, t);
         }
         var raw = new List<(string, AddedToken)>();
         var normalized = new List<(string, AddedToken)>();
-        // Hugging Face builds its matchers from the special tokens first, then the others.
-        foreach (var t in tokens.Where(t => t.Special).Concat(tokens.Where(t => !t.Special)))
+        // In the given order: Hugging Face builds its matchers from the special tokens first, then the others.
+        foreach (var t in tokens)
         {
-            if (t.Content.Length == 0) continue;
+            if (t.Content.Length == 0 || !ReferenceEquals(_byContent[t.Content], t)) continue;
             if (t.Normalized) normalized.Add((normalizer?.Normalize(t.Content) ?? t.Content, t));
             else raw.Add((t.Content, t));
         }
@@ -47,6 +47,9 @@ internal sealed class AddedVocabulary
     public bool TryGetById(int id, out AddedToken token) => _byId.TryGetValue(id, out token!);
     public bool TryGetByContent(string content, out AddedToken token) => _byContent.TryGetValue(content, out token!);
     public bool IsSpecialContent(string content) => _byContent.TryGetValue(content, out var t) && t.Special;
+
+    /// <summary>Orders tokens as Hugging Face matches them: specials first, then the others (for sources that give ids directly).</summary>
+    public static List<AddedToken> SpecialsFirst(IEnumerable<AddedToken> tokens) => tokens.Where(t => t.Special).Concat(tokens.Where(t => !t.Special)).ToList();
 
     /// <summary>
     /// Splits <paramref name="text"/> into added-token pieces and normalized text pieces, in order (HF extract_and_normalize).
@@ -133,12 +136,6 @@ internal sealed class AddedVocabulary
             return s[i];
         }
 
-        /// <summary>Rust regex \w: Alphabetic, marks, decimal digits, connector punctuation, join controls.</summary>
-        private static bool IsRustWordChar(int c)
-        {
-            if (c is 0x200C or 0x200D) return true;
-            var cat = System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c);
-            return cat is System.Globalization.UnicodeCategory.OtherNumber ? false : CharClasses.IsWord(c);
-        }
+        private static bool IsRustWordChar(int c) => CharClasses.IsRustWord(c);
     }
 }

@@ -36,7 +36,7 @@ internal sealed class StripNormalizer(bool left, bool right) : Normalizer
     }
 }
 
-/// <summary>StripAccents: removes nonspacing marks (HF removes chars with the Mn category; use after NFD).</summary>
+/// <summary>StripAccents: removes every combining mark (Mn, Mc, Me), as HF's is_combining_mark filter; use after NFD/NFKD.</summary>
 internal sealed class StripAccentsNormalizer : Normalizer
 {
     public override string Normalize(string text)
@@ -45,7 +45,8 @@ internal sealed class StripAccentsNormalizer : Normalizer
         bool changed = false;
         foreach (var r in text.EnumerateRunes())
         {
-            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(r.Value) == System.Globalization.UnicodeCategory.NonSpacingMark) { changed = true; continue; }
+            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(r.Value) is System.Globalization.UnicodeCategory.NonSpacingMark
+                or System.Globalization.UnicodeCategory.SpacingCombiningMark or System.Globalization.UnicodeCategory.EnclosingMark) { changed = true; continue; }
             sb.Append(r.ToString());
         }
         return changed ? sb.ToString() : text;

@@ -57,6 +57,19 @@ internal static class CharClasses
     public static bool IsLetterOrNumber(int c) => (Flags(c) & (Letter | Number)) != 0;
     /// <summary>Oniguruma/Rust-regex \w.</summary>
     public static bool IsWord(int c) => (Flags(c) & Word) != 0;
+    /// <summary>
+    /// The Rust regex crate's \w (Whitespace pre-tokenizer, single_word added tokens): Alphabetic, marks, decimal digits,
+    /// connector punctuation, join controls (ZWNJ/ZWJ). Alphabetic is approximated as letters, letter numbers and the
+    /// circled/squared Latin letters; other numbers (½, ①) are not word characters here, unlike Oniguruma's \w.
+    /// </summary>
+    public static bool IsRustWord(int c)
+    {
+        if (c < 0x80) return c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_';
+        if (c is 0x200C or 0x200D or (>= 0x24B6 and <= 0x24E9) or (>= 0x1F130 and <= 0x1F149) or (>= 0x1F150 and <= 0x1F169) or (>= 0x1F170 and <= 0x1F189)) return true;
+        var cat = CharUnicodeInfo.GetUnicodeCategory(c);
+        return cat is not UnicodeCategory.OtherNumber && IsWord(c);
+    }
+
     /// <summary>Rust char::is_ascii_punctuation || Unicode P* (what the Punctuation pre-tokenizer splits on).</summary>
     public static bool IsPunctuation(int c) =>
         (c < 0x80 && c is (>= 0x21 and <= 0x2F) or (>= 0x3A and <= 0x40) or (>= 0x5B and <= 0x60) or (>= 0x7B and <= 0x7E))
