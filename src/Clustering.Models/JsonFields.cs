@@ -75,11 +75,12 @@ internal static class JsonFields
         throw new InputFormatException(source, field, $"expected a 32-bit integer, found {value.GetRawText()}");
     }
 
-    public static double? OptionalDouble(JsonElement obj, string field, string source)
+    /// <param name="fieldPath">How the field is named in messages when it is nested ("rope_parameters.rope_theta").</param>
+    public static double? OptionalDouble(JsonElement obj, string field, string source, string? fieldPath = null)
     {
         if (!TryGet(obj, field, out var value)) return null;
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double number) || !double.IsFinite(number))
-            throw new InputFormatException(source, field, $"expected a finite number, found {Short(value)}");
+            throw new InputFormatException(source, fieldPath ?? field, $"expected a finite number, found {Short(value)}");
         return number;
     }
 
@@ -94,10 +95,10 @@ internal static class JsonFields
         };
     }
 
-    public static string? OptionalString(JsonElement obj, string field, string source)
+    public static string? OptionalString(JsonElement obj, string field, string source, string? fieldPath = null)
     {
         if (!TryGet(obj, field, out var value)) return null;
-        if (value.ValueKind != JsonValueKind.String) throw new InputFormatException(source, field, $"expected a string, found {Short(value)}");
+        if (value.ValueKind != JsonValueKind.String) throw new InputFormatException(source, fieldPath ?? field, $"expected a string, found {Short(value)}");
         return value.GetString()!;
     }
 

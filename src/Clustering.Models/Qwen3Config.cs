@@ -131,7 +131,7 @@ public sealed record Qwen3Config(
                 field = "rope_parameters.full_attention";
             }
             RefuseRopeType(parameters, field, source);
-            theta = JsonFields.OptionalDouble(parameters, "rope_theta", source);
+            theta = JsonFields.OptionalDouble(parameters, "rope_theta", source, field + ".rope_theta");
             if (theta is double pt && !(pt > 0)) throw new InputFormatException(source, field + ".rope_theta", $"must be positive, found {pt}");
         }
         if (JsonFields.OptionalObject(config, "rope_scaling", source) is JsonElement scaling)
@@ -147,7 +147,7 @@ public sealed record Qwen3Config(
     private static void RefuseRopeType(JsonElement rope, string field, string source)
     {
         // 4.x wrote "type" in older configs and "rope_type" later; both name the same thing.
-        string? type = JsonFields.OptionalString(rope, "rope_type", source) ?? JsonFields.OptionalString(rope, "type", source);
+        string? type = JsonFields.OptionalString(rope, "rope_type", source, field + ".rope_type") ?? JsonFields.OptionalString(rope, "type", source, field + ".type");
         if (type is not null && type != "default")
             throw new InputFormatException(source, field + ".rope_type", $"rope scaling \"{type}\" is not supported; only \"default\" (unscaled) RoPE is");
         if (JsonFields.TryGet(rope, "factor", out var factor) && field == "rope_scaling" && type is null)
