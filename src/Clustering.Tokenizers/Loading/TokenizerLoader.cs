@@ -295,7 +295,11 @@ internal static class TokenizerLoader
             case "ByteLevel":
                 return new IdentityPostProcessor();
             case "Sequence":
-                return new SequencePostProcessor(n.Required("processors").Items().Select(p => ParsePostProcessor(p, resolve)).ToList());
+            {
+                // ByteLevel post-processing changes offsets only: dropped, so Qwen's Sequence[ByteLevel, Template] is just the template.
+                var steps = n.Required("processors").Items().Select(p => ParsePostProcessor(p, resolve)).Where(p => p is not IdentityPostProcessor).ToList();
+                return steps.Count switch { 0 => new IdentityPostProcessor(), 1 => steps[0], _ => new SequencePostProcessor(steps) };
+            }
             case "BertProcessing":
             case "RobertaProcessing":
                 return new WrapPostProcessor(ParseTokenPair(n.Required("cls")), ParseTokenPair(n.Required("sep")));

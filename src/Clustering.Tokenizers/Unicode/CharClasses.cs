@@ -6,17 +6,17 @@ namespace Clustering.Tokenizers.Unicode;
 /// <summary>
 /// Character classes as the Rust side of Hugging Face tokenizers defines them, over code points (not UTF-16 units):
 /// Oniguruma's \p{L}, \p{N}, \s (= Unicode White_Space), \w (letters, marks, numbers, connector punctuation),
-/// Rust's char::is_whitespace / is_numeric / is_punctuation. ASCII is answered from a table.
+/// Rust's char::is_whitespace / is_numeric / is_punctuation. The BMP is answered from a table.
 /// </summary>
 internal static class CharClasses
 {
     private const byte Letter = 1, Number = 2, Space = 4, Word = 8, Punct = 16;
-    private static readonly byte[] Latin1 = BuildLatin1();
+    private static readonly byte[] Bmp = BuildBmp(); // (65536) flags per BMP code point, computed once (~1 ms)
 
-    private static byte[] BuildLatin1()
+    private static byte[] BuildBmp()
     {
-        var t = new byte[256];
-        for (int c = 0; c < 256; c++) t[c] = Compute(c);
+        var t = new byte[0x10000];
+        for (int c = 0; c < t.Length; c++) t[c] = Compute(c);
         return t;
     }
 
@@ -49,7 +49,7 @@ internal static class CharClasses
             or 0x2028 or 0x2029 or 0x202F or 0x205F or 0x3000;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte Flags(int c) => c < 256 ? Latin1[c] : Compute(c);
+    private static byte Flags(int c) => c < 0x10000 ? Bmp[c] : Compute(c);
 
     public static bool IsLetter(int c) => (Flags(c) & Letter) != 0;
     public static bool IsNumber(int c) => (Flags(c) & Number) != 0;
