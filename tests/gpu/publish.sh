@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the GPU test runner self-contained for linux-x64 and packs it where the device tool carries it from:
+#   <main checkout>/.carry/gpu/build.tgz  (.carry is ignored through .git/info/exclude).
+# Usage: bash tests/gpu/publish.sh [destination-folder]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+destination="${1:-/work/main/.carry/gpu}"
+publish=$(mktemp -d)
+dotnet publish tests/Clustering.Inference.Cuda.Tests -c Release -r linux-x64 --self-contained \
+  -p:DebugType=none -p:GenerateDocumentationFile=false -o "$publish" >/dev/null
+mkdir -p "$destination"
+tar czf "$destination/build.tgz" -C "$publish" .
+cp tests/gpu/run.sh "$destination/run.sh"
+rm -rf "$publish"
+ls -la "$destination"
