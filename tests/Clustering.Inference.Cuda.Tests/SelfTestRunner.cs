@@ -8,7 +8,7 @@ namespace Clustering.Inference.Cuda.Tests;
 /// Runs this assembly's tests without `dotnet test` (the GPU machine has no SDK): every public method marked
 /// [Fact], [GpuFact] or [NvrtcFact] whose Skip is unset, on a fresh instance of its class (disposed after).
 /// The checks stay in one place — the xunit tests — and this is only their runner. Exit code: failures.
-/// Usage: Clustering.Inference.Cuda.Tests [--filter text] [--list]
+/// Usage: Clustering.Inference.Cuda.Tests [--filter text] [--list] [--bench]
 /// </summary>
 public static class SelfTestRunner
 {
@@ -16,10 +16,12 @@ public static class SelfTestRunner
     {
         string? filter = null;
         var list = false;
+        var bench = false;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--filter" && i + 1 < args.Length) filter = args[++i];
             else if (args[i] == "--list") list = true;
+            else if (args[i] == "--bench") bench = true;
         }
 
         Console.WriteLine($"devices: {(CudaDevices.Discover().Count == 0 ? "none (" + CudaDevices.UnavailableReason + ")" : string.Join("; ", CudaDevices.Discover()))}");
@@ -71,6 +73,11 @@ public static class SelfTestRunner
             }
         }
         Console.WriteLine($"passed {passed}, failed {failed}, skipped {skipped}");
+        if (bench && CudaDevices.Discover().Count > 0)
+        {
+            try { GpuBenchmarks.Run(); }
+            catch (Exception e) { Console.WriteLine($"benchmarks failed: {e}"); failed++; }
+        }
         return failed;
     }
 }

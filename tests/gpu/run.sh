@@ -2,14 +2,14 @@
 # GPU tests on the GPU machine (no .NET there): unpacks a self-contained build of Clustering.Inference.Cuda.Tests
 # (made by tests/gpu/publish.sh) and runs its self-test runner, which executes every [GpuFact]/[NvrtcFact]/[Fact].
 # Logs go to $OUT (or ./gpu-out). Usage, on the GPU machine, from the repository root:
-#   bash tests/gpu/run.sh [.carry/gpu/build.tgz] [--filter text]
+#   bash tests/gpu/run.sh [.carry/gpu/build.txz] [--filter text]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-archive="${1:-.carry/gpu/build.tgz}"; shift || true
+archive="${1:-.carry/gpu/build.txz}"; shift || true
 out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
 build=/tmp/clustering-gpu-build
 rm -rf "$build"; mkdir -p "$build"
-tar xzf "$archive" -C "$build" || { echo "cannot unpack $archive"; exit 2; }
+tar xf "$archive" -C "$build" || { echo "cannot unpack $archive"; exit 2; }
 export CLUSTERING_KERNEL_CACHE=/tmp/clustering-kernel-cache
 export DOTNET_gcServer=0
 {
