@@ -5,6 +5,9 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["engine"] = ("CPU engine tokens/s on a synthetic corpus (peer: tests/benchmarks/engine_peer.py)", EngineBenchmark.Run),
+        ["engine-gemm"] = ("CPU GEMM GFLOP/s (--m --n --k --threads --kernel)", GemmBenchmark.Run),
+        ["engine-random-model"] = ("random bf16 weights of a Qwen3-Embedding shape (--size 0.6b|4b|8b|tiny --out DIR)", RandomQwen3Model.Run),
     };
 
     public static int Run(string[] args)
