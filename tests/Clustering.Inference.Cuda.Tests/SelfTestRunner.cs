@@ -75,7 +75,7 @@ public static class SelfTestRunner
         Console.WriteLine($"passed {passed}, failed {failed}, skipped {skipped}");
         if (bench && CudaDevices.Discover().Count > 0)
         {
-            try { GpuBenchmarks.Run(); }
+            try { GpuBenchmarks.Run(); GpuBenchmarks.RunModel(20000, [16384, 65536]); }
             catch (Exception e) { Console.WriteLine($"benchmarks failed: {e}"); failed++; }
         }
         return failed;
