@@ -1,3 +1,4 @@
+using System.Numerics;
 using Clustering.Inference.Cuda.Native;
 using Clustering.Models;
 
@@ -25,6 +26,7 @@ public sealed unsafe class CudaOps : IOps
     private DeviceMemory? _cuSeqLens;   // (sequence capacity + 1) int32
     private DeviceMemory? _lastTokens;  // (sequence capacity) int32
     private PinnedHostMemory? _staging; // downloads land here, then widen into the caller's floats
+    private readonly List<RopeTable> _ropeTables = [];
 
     public string Device { get; }
     public CudaDeviceInfo DeviceInfo => _context.Device;
@@ -196,7 +198,8 @@ public sealed unsafe class CudaOps : IOps
         Expect(t.Columns == heads * headDim && w.Columns == headDim, "head norm + rope widths differ");
         Expect(t.Element == CudaElement.BFloat16, "head norm + rope works on bf16 projections");
         var batch = Batch;
-        HeadNormRopeLauncher.Launch(_kernels, _stream, t.Pointer, t.Columns, heads, headDim, w.Pointer, _positions!.Pointer, batch.TokenCount, eps, ropeTheta);
+        var rope = Rope(headDim, ropeTheta, batch.MaxSequenceLength);
+        HeadNormRopeLauncher.Launch(_kernels, _stream, t.Pointer, t.Columns, heads, headDim, w.Pointer, _positions!.Pointer, rope, batch.TokenCount, eps);
     }
 
     public void Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int heads, int kvHeads, int headDim, DeviceTensor output)
@@ -264,6 +267,23 @@ public sealed unsafe class CudaOps : IOps
         }
     }
 
+    /// <summary>The (cos, sin) table covering positions below <paramref name="positions"/>; rebuilt larger (power of two) when needed.</summary>
+    private RopeTable Rope(int headDim, float theta, int positions)
+    {
+        for (var i = 0; i < _ropeTables.Count; i++)
+        {
+            var table = _ropeTables[i];
+            if (table.HeadDim != headDim || table.Theta != theta) continue;
+            if (table.Positions >= positions) return table;
+            table.Dispose();
+            _ropeTables.RemoveAt(i);
+            break;
+        }
+        var created = new RopeTable(_context, _stream, headDim, theta, Math.Max(1024, (int)Math.Min(1L << 20, BitOperations.RoundUpToPowerOf2((uint)positions))));
+        _ropeTables.Add(created);
+        return created;
+    }
+
     /// <summary>Waits for everything enqueued (benchmarks; Download already waits).</summary>
     public void Synchronize() => _stream.Synchronize();
 
@@ -283,6 +303,7 @@ public sealed unsafe class CudaOps : IOps
         _cuSeqLens?.Dispose();
         _lastTokens?.Dispose();
         _staging?.Dispose();
+        foreach (var table in _ropeTables) table.Dispose();
         _blas.Dispose();
         _kernels.Dispose();
         _stream.Dispose();

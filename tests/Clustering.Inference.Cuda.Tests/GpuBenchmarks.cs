@@ -66,8 +66,9 @@ public static class GpuBenchmarks
             DevicePtr.Null, 0, normWeight.Pointer, normed.Pointer, hidden, total, hidden, 1e-6f));
         Console.WriteLine($"rmsnorm    {total}x{hidden}: {normMs:F3} ms, {total * hidden * 6.0 / normMs / 1e6:F0} GB/s");
         using var positions = gpu.Upload(Enumerable.Range(0, total).Select(i => i % 512).ToArray());
+        using var rope = new RopeTable(gpu.Context, gpu.Stream, headDim, 1e6f, 512);
         var ropeMs = Time(gpu, () => HeadNormRopeLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth, heads + kvHeads, headDim,
-            normWeight.Pointer, positions.Pointer, total, 1e-6f, 1e6f));
+            normWeight.Pointer, positions.Pointer, rope, total, 1e-6f));
         Console.WriteLine($"norm+rope  {total}x{heads + kvHeads} heads: {ropeMs:F3} ms, {total * (heads + kvHeads) * headDim * 4.0 / ropeMs / 1e6:F0} GB/s");
         using var gateUp = gpu.Upload(Bf16.Random(random, total * 2 * intermediate));
         var siluMs = Time(gpu, () => SiluMulLauncher.Launch(gpu.Kernels, gpu.Stream, gateUp.Pointer, gateUp.Pointer.Offset(intermediate * 2),

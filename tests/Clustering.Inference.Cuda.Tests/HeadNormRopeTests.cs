@@ -23,8 +23,9 @@ public class HeadNormRopeTests
             using var xOnGpu = gpu.Upload(x);
             using var weightOnGpu = gpu.Upload(weight);
             using var positionsOnGpu = gpu.Upload(positions);
+            using var rope = new RopeTable(gpu.Context, gpu.Stream, headDim, 1e6f, 32768);
             HeadNormRopeLauncher.Launch(gpu.Kernels, gpu.Stream, xOnGpu.Pointer.Offset(offset * 2), stride, heads, headDim,
-                weightOnGpu.Pointer, positionsOnGpu.Pointer, tokens, 1e-6f, 1e6f);
+                weightOnGpu.Pointer, positionsOnGpu.Pointer, rope, tokens, 1e-6f);
             var after = gpu.Download<ushort>(xOnGpu, tokens * stride);
             var actual = new ushort[tokens * heads * headDim];
             for (var t = 0; t < tokens; t++)
@@ -36,6 +37,20 @@ public class HeadNormRopeTests
                         Assert.True(after[t * stride + c] == x[t * stride + c], $"{what}: column {c} of token {t} changed");
             }
             Compare.Close(what, expected, actual, 2e-2, 1.0 / 64, 6e-3);
+        }
+    }
+
+    [Fact]
+    public void The_rope_table_holds_cos_and_sin_of_hugging_faces_fp32_angle()
+    {
+        const int headDim = 128;
+        var table = RopeTable.Compute(headDim, 1e6f, 40000);
+        foreach (var (position, j) in new[] { (0, 0), (1, 0), (7, 3), (32767, 0), (32767, 63), (39999, 17) })
+        {
+            var invFreq = (float)(1.0 / Math.Pow(1e6, 2.0 * j / headDim));
+            var angle = (double)((float)position * invFreq);
+            Assert.Equal((float)Math.Cos(angle), table[(position * 64 + j) * 2]);
+            Assert.Equal((float)Math.Sin(angle), table[(position * 64 + j) * 2 + 1]);
         }
     }
 }
