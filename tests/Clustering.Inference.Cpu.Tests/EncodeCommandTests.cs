@@ -76,7 +76,7 @@ public sealed class EncodeCommandTests
     [InlineData("--dimensions", "65", "--dimensions 65 is outside 1..64")]
     [InlineData("--dimensions", "0", "--dimensions 0 is outside 1..64")]
     [InlineData("--prompt-name", "nope", "unknown prompt name \"nope\"")]
-    [InlineData("--device", "cuda", "--device cuda is not available yet")]
+    [InlineData("--device", "tpu", "--device tpu: expected cpu, cuda or cuda:0,1")]
     [InlineData("--max-length", "100000", "--max-length 100000 is outside")]
     public void Bad_options_are_refused_with_a_clear_message(string option, string value, string message)
     {

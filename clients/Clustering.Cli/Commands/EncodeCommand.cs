@@ -1,7 +1,7 @@
+using Clustering.Hosting;
 using System.CommandLine;
 using System.Text.Json;
 using Clustering.Inference;
-using Clustering.Inference.Cpu;
 using Clustering.Tokenizers.JsonLines;
 
 namespace Clustering.Cli.Commands;
@@ -22,7 +22,7 @@ internal static class EncodeCommand
         var promptName = new Option<string?>("--prompt-name") { Description = "prefix every text with this prompt of the model's config_sentence_transformers.json" };
         var instruction = new Option<string?>("--instruction") { Description = "embed queries as \"Instruct: TASK\\nQuery:{text}\"" };
         var maxLength = new Option<int?>("--max-length") { Description = $"tokens per input, prompt and special tokens included (default {EmbeddingOptions.DefaultMaxLength} or the model's limit)" };
-        var device = new Option<string>("--device") { Description = "cpu (cuda is not available yet)", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda (the first GPU) or cuda:N", DefaultValueFactory = _ => "cpu" };
         var batchTokens = new Option<int>("--batch-tokens") { Description = "tokens per forward pass", DefaultValueFactory = _ => EmbeddingOptions.DefaultBatchTokens };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json (or its directory) when the model directory has none" };
@@ -57,11 +57,7 @@ internal static class EncodeCommand
         try
         {
             if (options.Threads < 0) throw new ClusteringException($"--threads {options.Threads} must be 0 (all cores) or more");
-            var ops = options.Device switch
-            {
-                "cpu" => new CpuOps(new CpuOptions { Threads = options.Threads }),
-                _ => throw new ClusteringException($"--device {options.Device} is not available yet; use --device cpu"),
-            };
+            var ops = EngineFactory.CreateOps(EngineFactory.SingleDevice(options.Device), options.Threads);
             embedder = EmbeddingModel.Load(modelPath, options, ops);
             if (embedder.Tokenizer is null) { embedder.Dispose(); throw new ClusteringException($"{modelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer"); }
         }
