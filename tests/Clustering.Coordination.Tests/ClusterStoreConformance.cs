@@ -151,7 +151,6 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
         Assert.Equal(count, taken.Count);
         Assert.Equal(Enumerable.Range(0, count), taken.Select(s => s.Index).Order());
         Assert.All(taken, s => Assert.Equal((ShardState.Leased, 1, Start + Lease), (s.State, s.Attempt, s.LeaseExpiresAt!.Value)));
-        Assert.True(taken.Select(s => s.Owner).Distinct().Count() > 1, "the leases were spread over several workers");
         var stored = await Store.ListShardsAsync("many");
         Assert.All(stored, s => Assert.Equal(taken.Single(t => t.Index == s.Index).Owner, s.Owner));
         Assert.Equal(count, (await Store.GetJobAsync("many"))!.Counters.Leased);
