@@ -1,0 +1,146 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Clustering.Coordination.Postgres;
+
+public sealed partial class PostgresClusterStore
+{
+    private const string ShardColumns =
+        "s.job_id, s.shard_index, s.spec, s.state, s.attempt, s.failures, s.owner, s.lease_expires_at, s.not_before, s.last_error, s.output_key, " +
+        "s.row_count, s.byte_count, s.checksum, s.error_count, s.token_count, s.completed_at";
+
+    // The n-th failure waits min(cap, base · 2^(n-1)) · jitter ms (RetryBackoff.Delay is the reference); s.failures is n-1 here.
+    private static string Backoff(string jitter = "@jitter") =>
+        $"floor(least(@cap_ms, @base_ms * power(2, least(s.failures, 30))) * {jitter}) * interval '1 millisecond'";
+
+    private const string Keyed = "s.job_id = @job AND s.shard_index = @index AND s.state = 'leased' AND s.attempt = @attempt AND s.owner = @worker";
+
+    private static NpgsqlParameter[] KeyParameters(ShardKey shard, int attempt, string workerId) =>
+    [
+        P("@job", NpgsqlDbType.Text, shard.JobId), P("@index", NpgsqlDbType.Integer, shard.Index),
+        P("@attempt", NpgsqlDbType.Integer, attempt), P("@worker", NpgsqlDbType.Text, workerId),
+    ];
+
+    private NpgsqlParameter[] BackoffParameters() =>
+    [
+        P("@cap_ms", NpgsqlDbType.Bigint, (long)_options.Backoff.MaxDelay.TotalMilliseconds),
+        P("@base_ms", NpgsqlDbType.Bigint, (long)_options.Backoff.BaseDelay.TotalMilliseconds),
+    ];
+
+    public Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workerId);
+        return RunAsync("lease a shard", async (c, ct) =>
+        {
+            var now = _options.Now();
+            // Running jobs this worker can serve, best first (model affinity, then age); for each in turn, the lowest
+            // pending shard that no one else has locked. The nested loop stops at the first job that yields a shard,
+            // so only that shard is locked; SKIP LOCKED lets concurrent leasers pass each other instead of queueing.
+            await using var cmd = Command(c, null,
+                "UPDATE shards s SET state = 'leased', owner = @worker, lease_expires_at = @expires, attempt = s.attempt + 1 " +
+                "FROM (SELECT p.job_id, p.shard_index FROM " +
+                "  (SELECT j.id FROM jobs j WHERE j.state = 'running' " +
+                "     AND (j.required_device_kind IS NULL OR j.required_device_kind = @kind) " +
+                "     AND (j.min_gpu_memory_bytes IS NULL OR j.min_gpu_memory_bytes <= @memory) " +
+                "   ORDER BY (j.model_id = ANY(@models)) DESC, j.created_at, j.id) j " +
+                "  CROSS JOIN LATERAL (SELECT q.job_id, q.shard_index FROM shards q " +
+                "     WHERE q.job_id = j.id AND q.state = 'pending' AND q.not_before <= @now " +
+                "     ORDER BY q.shard_index LIMIT 1 FOR UPDATE SKIP LOCKED) p " +
+                "  LIMIT 1) pick " +
+                $"WHERE s.job_id = pick.job_id AND s.shard_index = pick.shard_index RETURNING {ShardColumns}",
+                P("@worker", NpgsqlDbType.Text, workerId), Time("@expires", now + leaseDuration), Time("@now", now),
+                P("@kind", NpgsqlDbType.Text, capabilities.DeviceKind.ToLowerInvariant()), P("@memory", NpgsqlDbType.Bigint, capabilities.GpuMemoryBytes),
+                P("@models", NpgsqlDbType.Array | NpgsqlDbType.Text, loadedModels.ToArray()));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadShard(r) : null;
+        }, cancellationToken);
+    }
+
+    public Task<bool> RenewLeaseAsync(ShardKey shard, int attempt, string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        RunAsync("renew lease " + shard, async (c, ct) => await ExecuteAsync(c, null,
+            $"UPDATE shards s SET lease_expires_at = @expires FROM jobs j WHERE j.id = s.job_id AND j.state = 'running' AND {Keyed}", ct,
+            [Time("@expires", _options.Now() + leaseDuration), .. KeyParameters(shard, attempt, workerId)]).ConfigureAwait(false) == 1, cancellationToken);
+
+    public Task<IReadOnlyList<HeldLease>> RenewWorkerLeasesAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<HeldLease>>("renew leases of " + workerId, async (c, ct) =>
+        {
+            await using var cmd = Command(c, null,
+                "UPDATE shards s SET lease_expires_at = @expires FROM jobs j WHERE j.id = s.job_id AND j.state = 'running' " +
+                "AND s.state = 'leased' AND s.owner = @worker RETURNING s.job_id, s.shard_index, s.attempt",
+                Time("@expires", _options.Now() + leaseDuration), P("@worker", NpgsqlDbType.Text, workerId));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var held = new List<HeldLease>();
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) held.Add(new HeldLease(new ShardKey(r.GetString(0), r.GetInt32(1)), r.GetInt32(2)));
+            return held;
+        }, cancellationToken);
+
+    public Task<bool> CompleteShardAsync(ShardCompletion done, CancellationToken cancellationToken = default) =>
+        RunAsync("complete shard " + done.Shard, async (c, ct) =>
+        {
+            var changed = await ExecuteAsync(c, null,
+                "UPDATE shards s SET state = 'done', output_key = @key, row_count = @rows, byte_count = @bytes, checksum = @checksum, " +
+                "error_count = @errors, token_count = @tokens, completed_at = @now, lease_expires_at = NULL " +
+                $"FROM jobs j WHERE j.id = s.job_id AND j.state = 'running' AND {Keyed}", ct,
+                [
+                    P("@key", NpgsqlDbType.Text, done.OutputKey), P("@rows", NpgsqlDbType.Bigint, done.Rows), P("@bytes", NpgsqlDbType.Bigint, done.Bytes),
+                    P("@checksum", NpgsqlDbType.Text, done.Checksum), P("@errors", NpgsqlDbType.Bigint, done.Errors), P("@tokens", NpgsqlDbType.Bigint, done.Tokens),
+                    Time("@now", _options.Now()), .. KeyParameters(done.Shard, done.Attempt, done.WorkerId),
+                ]).ConfigureAwait(false);
+            if (changed == 1) return true;
+            // A retried commit whose first try did commit (the reply was lost): same attempt, owner and object is a success.
+            await using var again = Command(c, null,
+                "SELECT 1 FROM shards s WHERE s.job_id = @job AND s.shard_index = @index AND s.state = 'done' AND s.attempt = @attempt AND s.owner = @worker AND s.output_key = @key",
+                [P("@key", NpgsqlDbType.Text, done.OutputKey), .. KeyParameters(done.Shard, done.Attempt, done.WorkerId)]);
+            return await again.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null;
+        }, cancellationToken);
+
+    public Task<ShardRecord?> FailShardAsync(ShardKey shard, int attempt, string workerId, string error, CancellationToken cancellationToken = default) =>
+        RunAsync("fail shard " + shard, async (c, ct) =>
+        {
+            var now = _options.Now();
+            await using var cmd = Command(c, null,
+                "UPDATE shards s SET state = CASE WHEN s.failures + 1 >= j.max_attempts THEN 'failed' ELSE 'pending' END, " +
+                $"not_before = CASE WHEN s.failures + 1 >= j.max_attempts THEN @now ELSE @now + {Backoff()} END, " +
+                "failures = s.failures + 1, last_error = @error, lease_expires_at = NULL " +
+                $"FROM jobs j WHERE j.id = s.job_id AND {Keyed} RETURNING {ShardColumns}",
+                [
+                    Time("@now", now), P("@error", NpgsqlDbType.Text, Limit(error)), P("@jitter", NpgsqlDbType.Double, _options.Backoff.NextJitter()),
+                    .. BackoffParameters(), .. KeyParameters(shard, attempt, workerId),
+                ]);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadShard(r) : null;
+        }, cancellationToken);
+
+    public Task<bool> ReleaseShardAsync(ShardKey shard, int attempt, string workerId, CancellationToken cancellationToken = default) =>
+        RunAsync("release shard " + shard, async (c, ct) => await ExecuteAsync(c, null,
+            $"UPDATE shards s SET state = 'pending', lease_expires_at = NULL, not_before = @now WHERE {Keyed}", ct,
+            [Time("@now", _options.Now()), .. KeyParameters(shard, attempt, workerId)]).ConfigureAwait(false) == 1, cancellationToken);
+
+    public Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default) =>
+        RunAsync("reclaim expired leases", (c, ct) => ExecuteAsync(c, null,
+            "UPDATE shards s SET state = CASE WHEN s.failures + 1 >= j.max_attempts THEN 'failed' ELSE 'pending' END, " +
+            $"not_before = CASE WHEN s.failures + 1 >= j.max_attempts THEN @now ELSE @now + {Backoff("(0.5 + random() / 2)")} END, " +
+            "failures = s.failures + 1, last_error = 'lease of ' || s.owner || ' on attempt ' || s.attempt || ' expired', lease_expires_at = NULL " +
+            "FROM jobs j WHERE j.id = s.job_id AND s.state = 'leased' AND s.lease_expires_at <= @now", ct,
+            [Time("@now", _options.Now()), .. BackoffParameters()]), cancellationToken);
+
+    private static ShardRecord ReadShard(NpgsqlDataReader r) => new(
+        JobId: r.GetString(0),
+        Index: r.GetInt32(1),
+        SpecJson: r.GetString(2),
+        State: StateNames.ParseShardState(r.GetString(3)),
+        Attempt: r.GetInt32(4),
+        Failures: r.GetInt32(5),
+        Owner: Text(r, 6),
+        LeaseExpiresAt: ReadTimeOrNull(r, 7),
+        NotBefore: ReadTime(r, 8),
+        LastError: Text(r, 9),
+        OutputKey: Text(r, 10),
+        Rows: r.GetInt64(11),
+        Bytes: r.GetInt64(12),
+        Checksum: Text(r, 13),
+        Errors: r.GetInt64(14),
+        Tokens: r.GetInt64(15),
+        CompletedAt: ReadTimeOrNull(r, 16));
+}

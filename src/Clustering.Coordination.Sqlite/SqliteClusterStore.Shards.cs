@@ -1,0 +1,134 @@
+using Microsoft.Data.Sqlite;
+
+namespace Clustering.Coordination.Sqlite;
+
+public sealed partial class SqliteClusterStore
+{
+    private const string ShardColumns =
+        "job_id, shard_index, spec, state, attempt, failures, owner, lease_expires_at, not_before, last_error, output_key, row_count, byte_count, checksum, error_count, token_count, completed_at";
+
+    private const string JobIsRunning = "EXISTS (SELECT 1 FROM jobs WHERE jobs.id = shards.job_id AND jobs.state = 'running')";
+    private const string MaxAttemptsOfJob = "(SELECT max_attempts FROM jobs WHERE jobs.id = shards.job_id)";
+
+    // The n-th failure waits min(cap, base · 2^(n-1)) · jitter ms (RetryBackoff.Delay is the reference); failures is n-1 here.
+    private static string BackoffMs(string jitter = "@jitter") => $"CAST(min(@cap_ms, @base_ms * (1 << min(failures, 30))) * {jitter} AS INTEGER)";
+
+    // Expired leases are reclaimed many at a time: each row draws its own jitter in [0.5, 1).
+    private const string RowJitter = "(0.5 + (abs(random()) % 1000000) / 2000000.0)";
+
+    public Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workerId);
+        return Run(() => Write((c, tx) =>
+        {
+            var now = _options.Now();
+            // Jobs first (few), each with its lowest leasable shard (one index probe), then the best job: model
+            // affinity, then age. The write lock is held, so the chosen shard cannot be taken by anyone else.
+            using var cmd = Command(c, tx,
+                "UPDATE shards SET state = 'leased', owner = @worker, lease_expires_at = @expires, attempt = attempt + 1 " +
+                "WHERE (job_id, shard_index) = (SELECT id, idx FROM (" +
+                "  SELECT j.id, j.created_at, (j.model_id IN (SELECT value FROM json_each(@models))) AS affine, " +
+                "    (SELECT s.shard_index FROM shards s WHERE s.job_id = j.id AND s.state = 'pending' AND s.not_before <= @now ORDER BY s.shard_index LIMIT 1) AS idx " +
+                "  FROM jobs j WHERE j.state = 'running' " +
+                "    AND (j.required_device_kind IS NULL OR j.required_device_kind = @kind) " +
+                "    AND (j.min_gpu_memory_bytes IS NULL OR j.min_gpu_memory_bytes <= @memory)) " +
+                " WHERE idx IS NOT NULL ORDER BY affine DESC, created_at, id LIMIT 1) " +
+                $"RETURNING {ShardColumns}",
+                ("@worker", workerId), ("@expires", Ms(now + leaseDuration)), ("@now", Ms(now)), ("@models", ModelsJson(loadedModels)),
+                ("@kind", capabilities.DeviceKind.ToLowerInvariant()), ("@memory", capabilities.GpuMemoryBytes));
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? ReadShard(r) : null;
+        }), cancellationToken);
+    }
+
+    public Task<bool> RenewLeaseAsync(ShardKey shard, int attempt, string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) =>
+        {
+            var now = _options.Now();
+            return Execute(c, tx,
+                $"UPDATE shards SET lease_expires_at = @expires WHERE job_id = @job AND shard_index = @index AND state = 'leased' AND attempt = @attempt AND owner = @worker AND {JobIsRunning}",
+                ("@expires", Ms(now + leaseDuration)), ("@job", shard.JobId), ("@index", shard.Index), ("@attempt", attempt), ("@worker", workerId)) == 1;
+        }), cancellationToken);
+
+    public Task<IReadOnlyList<HeldLease>> RenewWorkerLeasesAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        Run<IReadOnlyList<HeldLease>>(() => Write((c, tx) =>
+        {
+            var now = _options.Now();
+            using var cmd = Command(c, tx,
+                $"UPDATE shards SET lease_expires_at = @expires WHERE state = 'leased' AND owner = @worker AND {JobIsRunning} RETURNING job_id, shard_index, attempt",
+                ("@expires", Ms(now + leaseDuration)), ("@worker", workerId));
+            using var r = cmd.ExecuteReader();
+            var held = new List<HeldLease>();
+            while (r.Read()) held.Add(new HeldLease(new ShardKey(r.GetString(0), r.GetInt32(1)), r.GetInt32(2)));
+            return held;
+        }), cancellationToken);
+
+    public Task<bool> CompleteShardAsync(ShardCompletion done, CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) =>
+        {
+            var changed = Execute(c, tx,
+                "UPDATE shards SET state = 'done', output_key = @key, row_count = @rows, byte_count = @bytes, checksum = @checksum, " +
+                "error_count = @errors, token_count = @tokens, completed_at = @now, lease_expires_at = NULL " +
+                $"WHERE job_id = @job AND shard_index = @index AND state = 'leased' AND attempt = @attempt AND owner = @worker AND {JobIsRunning}",
+                ("@key", done.OutputKey), ("@rows", done.Rows), ("@bytes", done.Bytes), ("@checksum", done.Checksum), ("@errors", done.Errors),
+                ("@tokens", done.Tokens), ("@now", Ms(_options.Now())), ("@job", done.Shard.JobId), ("@index", done.Shard.Index),
+                ("@attempt", done.Attempt), ("@worker", done.WorkerId));
+            if (changed == 1) return true;
+            // A retried commit whose first try did commit: the same attempt, owner and object is a success.
+            using var again = Command(c, tx,
+                "SELECT 1 FROM shards WHERE job_id = @job AND shard_index = @index AND state = 'done' AND attempt = @attempt AND owner = @worker AND output_key = @key",
+                ("@job", done.Shard.JobId), ("@index", done.Shard.Index), ("@attempt", done.Attempt), ("@worker", done.WorkerId), ("@key", done.OutputKey));
+            return again.ExecuteScalar() is not null;
+        }), cancellationToken);
+
+    public Task<ShardRecord?> FailShardAsync(ShardKey shard, int attempt, string workerId, string error, CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) =>
+        {
+            var now = _options.Now();
+            using var cmd = Command(c, tx,
+                $"UPDATE shards SET state = CASE WHEN failures + 1 >= {MaxAttemptsOfJob} THEN 'failed' ELSE 'pending' END, " +
+                $"not_before = @now + CASE WHEN failures + 1 >= {MaxAttemptsOfJob} THEN 0 ELSE {BackoffMs()} END, " +
+                "failures = failures + 1, last_error = @error, lease_expires_at = NULL " +
+                $"WHERE job_id = @job AND shard_index = @index AND state = 'leased' AND attempt = @attempt AND owner = @worker RETURNING {ShardColumns}",
+                ("@now", Ms(now)), ("@error", Limit(error)), ("@job", shard.JobId), ("@index", shard.Index), ("@attempt", attempt), ("@worker", workerId),
+                ("@cap_ms", (long)_options.Backoff.MaxDelay.TotalMilliseconds), ("@base_ms", (long)_options.Backoff.BaseDelay.TotalMilliseconds),
+                ("@jitter", _options.Backoff.NextJitter()));
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? ReadShard(r) : null;
+        }), cancellationToken);
+
+    public Task<bool> ReleaseShardAsync(ShardKey shard, int attempt, string workerId, CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) => Execute(c, tx,
+            "UPDATE shards SET state = 'pending', lease_expires_at = NULL, not_before = @now " +
+            "WHERE job_id = @job AND shard_index = @index AND state = 'leased' AND attempt = @attempt AND owner = @worker",
+            ("@now", Ms(_options.Now())), ("@job", shard.JobId), ("@index", shard.Index), ("@attempt", attempt), ("@worker", workerId)) == 1), cancellationToken);
+
+    public Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) => Execute(c, tx,
+            $"UPDATE shards SET state = CASE WHEN failures + 1 >= {MaxAttemptsOfJob} THEN 'failed' ELSE 'pending' END, " +
+            $"not_before = @now + CASE WHEN failures + 1 >= {MaxAttemptsOfJob} THEN 0 ELSE {BackoffMs(RowJitter)} END, " +
+            "failures = failures + 1, last_error = 'lease of ' || owner || ' on attempt ' || attempt || ' expired', lease_expires_at = NULL " +
+            "WHERE state = 'leased' AND lease_expires_at <= @now",
+            ("@now", Ms(_options.Now())), ("@cap_ms", (long)_options.Backoff.MaxDelay.TotalMilliseconds),
+            ("@base_ms", (long)_options.Backoff.BaseDelay.TotalMilliseconds))), cancellationToken);
+
+    private static ShardRecord ReadShard(SqliteDataReader r) => new(
+        JobId: r.GetString(0),
+        Index: r.GetInt32(1),
+        SpecJson: r.GetString(2),
+        State: StateNames.ParseShardState(r.GetString(3)),
+        Attempt: r.GetInt32(4),
+        Failures: r.GetInt32(5),
+        Owner: Text(r, 6),
+        LeaseExpiresAt: FromMs(r, 7),
+        NotBefore: FromMs(r.GetInt64(8)),
+        LastError: Text(r, 9),
+        OutputKey: Text(r, 10),
+        Rows: r.GetInt64(11),
+        Bytes: r.GetInt64(12),
+        Checksum: Text(r, 13),
+        Errors: r.GetInt64(14),
+        Tokens: r.GetInt64(15),
+        CompletedAt: FromMs(r, 16));
+}

@@ -1,0 +1,147 @@
+namespace Clustering.Coordination;
+
+/// <summary>
+/// The cluster state: jobs, shards, workers, leadership leases, schedules and events. Implemented by the SQLite store
+/// (embedded default, one machine, several processes) and the PostgreSQL store (cluster), both checked by one
+/// conformance suite.
+///
+/// Rules every implementation keeps:
+/// - each operation is one statement or one transaction, and safe to retry (a retried commit of the same attempt
+///   and object is a success, not a conflict);
+/// - "now" comes from the store's <see cref="TimeProvider"/>, never from the database clock, so every caller and
+///   every test agrees on time; times are kept to the millisecond;
+/// - writes that a stale actor could make are conditional: shard writes on (state, attempt, owner), job
+///   transitions on the current state, leadership on (owner, fencing token). A refused write changes nothing and
+///   returns false/null.
+/// </summary>
+public interface IClusterStore : IAsyncDisposable
+{
+    /// <summary>A name for messages and logs: the file path or the URI without its password.</summary>
+    string DisplayName { get; }
+
+    // ---- jobs ----
+
+    /// <summary>
+    /// Creates the job and its shards, idempotent by job id: returns false (and changes nothing) when a job with
+    /// this id exists. With shards the job starts running; without, it is pending until <see cref="PlanJobAsync"/>.
+    /// </summary>
+    Task<bool> CreateJobAsync(NewJob job, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken = default);
+
+    /// <summary>pending → planning, for the coordinator that will cut the shards; false when not pending.</summary>
+    Task<bool> TryStartPlanningAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds the planned shards (idempotent by index) and moves pending/planning → running; false when the job is in
+    /// another state (cancelled while planning, already running).
+    /// </summary>
+    Task<bool> PlanJobAsync(string jobId, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken = default);
+
+    Task<JobRecord?> GetJobAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Jobs, newest first, optionally only those in <paramref name="state"/>.</summary>
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? state = null, int limit = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>Every shard of the job, by index.</summary>
+    Task<IReadOnlyList<ShardRecord>> ListShardsAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a job that is not final; its shards are no longer leased, renewed or committed. False when final or absent.</summary>
+    Task<bool> CancelJobAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends a running job when every shard is done or failed (succeeded when no more than the allowed shards failed),
+    /// or as soon as more shards failed than allowed (failed). The move is one conditional update, so among
+    /// concurrent callers exactly one gets the completion; the others, and calls before the end, get null.
+    /// </summary>
+    Task<JobCompletion?> TryCompleteJobAsync(string jobId, CancellationToken cancellationToken = default);
+
+    // ---- shards ----
+
+    /// <summary>
+    /// Leases one pending shard (not_before ≤ now) of a running job this worker can serve (device kind, memory),
+    /// preferring jobs whose model is in <paramref name="loadedModels"/>, then older jobs, then lower indexes.
+    /// Sets state leased, owner, expiry and attempt + 1. Null when nothing is leasable.
+    /// </summary>
+    Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the lease the worker holds on this attempt; false when lost (reclaimed, re-leased, job not running).</summary>
+    Task<bool> RenewLeaseAsync(ShardKey shard, int attempt, string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>Heartbeat: extends every lease the worker still holds and returns them; a shard missing from the answer is lost.</summary>
+    Task<IReadOnlyList<HeldLease>> RenewWorkerLeasesAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Commits the attempt: one conditional update on (state leased, attempt, owner) of a running job. False when
+    /// fenced out (a late writer changes nothing). Committing the same attempt with the same output key again returns true.
+    /// </summary>
+    Task<bool> CompleteShardAsync(ShardCompletion completion, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reports a failed attempt: back to pending with not_before = now + exponential backoff with jitter, or failed
+    /// with this error once the shard has failed max_attempts times. Returns the shard after the change; null when fenced out.
+    /// </summary>
+    Task<ShardRecord?> FailShardAsync(ShardKey shard, int attempt, string workerId, string error, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Graceful give-back (shutdown): back to pending at once, not counted as a failure. The attempt number stays
+    /// (it only grows), so the next lease writes a differently named object. False when fenced out.
+    /// </summary>
+    Task<bool> ReleaseShardAsync(ShardKey shard, int attempt, string workerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Leased shards past their expiry count a failure and go back to pending with backoff (or failed). Returns how many.</summary>
+    Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default);
+
+    // ---- workers ----
+
+    /// <summary>Registers or re-registers the worker (upsert by id) and stamps its heartbeat.</summary>
+    Task RegisterWorkerAsync(WorkerRegistration worker, CancellationToken cancellationToken = default);
+
+    /// <summary>Stamps the heartbeat and sets the models loaded and the worker's cumulative counters; false when unknown.</summary>
+    Task<bool> HeartbeatAsync(string workerId, IReadOnlyCollection<string> modelsLoaded, long documents, long tokens, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets the worker (after a clean shutdown, or when its heartbeat is long stale); false when unknown.</summary>
+    Task<bool> RemoveWorkerAsync(string workerId, CancellationToken cancellationToken = default);
+
+    // ---- leadership ----
+
+    /// <summary>
+    /// Takes <paramref name="name"/> when it is free or expired (fencing token + 1), or extends it when
+    /// <paramref name="owner"/> holds it (same token). Null when someone else holds it.
+    /// </summary>
+    Task<LeadershipLease?> TryAcquireLeadershipAsync(string name, string owner, TimeSpan duration, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends a lease still held under the same owner and token and not expired; null when lost.</summary>
+    Task<LeadershipLease?> RenewLeadershipAsync(LeadershipLease lease, TimeSpan duration, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the lease up now (graceful shutdown) so another owner can take it without waiting.</summary>
+    Task<bool> ReleaseLeadershipAsync(LeadershipLease lease, CancellationToken cancellationToken = default);
+
+    Task<LeadershipLease?> GetLeadershipAsync(string name, CancellationToken cancellationToken = default);
+
+    // ---- events ----
+
+    /// <summary>Appends an event to the job's history and returns its id (ids grow in append order).</summary>
+    Task<long> AppendEventAsync(string jobId, string kind, string message, CancellationToken cancellationToken = default);
+
+    /// <summary>The job's events with id greater than <paramref name="afterId"/>, in order, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<JobEvent>> ReadEventsAsync(string jobId, long afterId = 0, int limit = 1000, CancellationToken cancellationToken = default);
+
+    // ---- schedules ----
+
+    Task UpsertScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken = default);
+    Task<ScheduleRecord?> GetScheduleAsync(string id, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<ScheduleRecord>> ListSchedulesAsync(CancellationToken cancellationToken = default);
+    Task<bool> DeleteScheduleAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Enabled schedules whose next run is at or before now, earliest first.</summary>
+    Task<IReadOnlyList<ScheduleRecord>> DueSchedulesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records a run: moves next_run_at from <paramref name="expectedNextRun"/> to <paramref name="nextRun"/>
+    /// (conditional, so two coordinators cannot both fire one occurrence) and notes the job it started.
+    /// </summary>
+    Task<bool> TryAdvanceScheduleAsync(string id, DateTimeOffset expectedNextRun, DateTimeOffset nextRun, string? jobId,
+        CancellationToken cancellationToken = default);
+}
