@@ -1,0 +1,78 @@
+using System.CommandLine;
+
+namespace Clustering.Cli.Commands;
+
+/// <summary>
+/// The job options `run` and `submit` share, and how they become a <see cref="JobSpec"/>. Defaults are JobSpec's.
+/// </summary>
+internal sealed class JobOptions
+{
+    public readonly Option<string[]> Input = new("--input", "-i")
+    {
+        Description = "Input files, folders or globs (JSON lines .jsonl/.jsonl.gz, or text). Repeat or list several.",
+        AllowMultipleArgumentsPerToken = true,
+        Required = true,
+    };
+
+    public readonly Option<string> Model = new("--model", "-m") { Description = "Hugging Face model directory (config.json, safetensors, tokenizer).", Required = true };
+    public readonly Option<string> Output = new("--output", "-o") { Description = "Output folder: Parquet parts, _manifest.json, _SUCCESS, _errors/.", Required = true };
+    public readonly Option<int?> Dimensions = new("--dimensions") { Description = "Keep the first N dimensions (MRL), then L2-normalize. Default: the model's hidden size." };
+    public readonly Option<string?> Instruction = new("--instruction") { Description = "Embed as queries: 'Instruct: TASK\\nQuery:{text}'." };
+    public readonly Option<string?> PromptName = new("--prompt-name") { Description = "Prefix a prompt from the model's config_sentence_transformers.json (e.g. query)." };
+    public readonly Option<int> MaxLength = new("--max-length") { Description = "Truncate documents to N tokens (the end-of-text token is kept).", DefaultValueFactory = _ => 8192 };
+    public readonly Option<string> Device = new("--device") { Description = "cpu, cuda (every GPU) or cuda:0,1.", DefaultValueFactory = _ => "cpu" };
+    public readonly Option<int> BatchTokens = new("--batch-tokens") { Description = "Tokens per forward pass.", DefaultValueFactory = _ => 16_384 };
+    public readonly Option<int> Threads = new("--threads") { Description = "CPU threads for the engine (0: all cores).", DefaultValueFactory = _ => 0 };
+    public readonly Option<int> ShardDocs = new("--shard-docs") { Description = "About N documents per shard (the unit of work, retry and output).", DefaultValueFactory = _ => 10_000 };
+    public readonly Option<ParquetCompression> Compression = new("--compression") { Description = "Parquet codec: zstd, snappy, gzip or none.", DefaultValueFactory = _ => ParquetCompression.Zstd };
+    public readonly Option<VectorType> VectorType = new("--vector-type") { Description = "embedding column: list (list<float>) or fixed (fixed-size list).", DefaultValueFactory = _ => Clustering.VectorType.List };
+    public readonly Option<string> IdField = new("--id-field") { Description = "JSON field (dotted path) holding the document id; missing ids become <file>:<line>.", DefaultValueFactory = _ => "id" };
+    public readonly Option<string> TextField = new("--text-field") { Description = "JSON field (dotted path) holding the text.", DefaultValueFactory = _ => "text" };
+    public readonly Option<string?> KeepFields = new("--keep-fields") { Description = "Comma-separated JSON fields copied to the output as strings." };
+    public readonly Option<TextMode> TextMode = new("--text-mode") { Description = "Plain text inputs: line (each non-empty line is a document) or file.", DefaultValueFactory = _ => Clustering.TextMode.Line };
+    public readonly Option<int> MaxDocumentBytes = new("--max-document-bytes") { Description = "Longer input lines are reported as errors.", DefaultValueFactory = _ => 8 << 20 };
+    public readonly Option<int> MaxAttempts = new("--max-attempts") { Description = "Attempts per shard before it is failed.", DefaultValueFactory = _ => 3 };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Input, Model, Output, Dimensions, Instruction, PromptName, MaxLength, Device, BatchTokens, Threads,
+                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, MaxAttempts })
+            command.Options.Add(option);
+    }
+
+    public JobSpec ToSpec(ParseResult result)
+    {
+        var spec = new JobSpec
+        {
+            Inputs = result.GetValue(Input) ?? [],
+            Model = result.GetValue(Model)!,
+            Output = result.GetValue(Output)!,
+            ShardDocs = result.GetValue(ShardDocs),
+            MaxAttempts = result.GetValue(MaxAttempts),
+            Input = new InputOptions
+            {
+                IdField = result.GetValue(IdField)!,
+                TextField = result.GetValue(TextField)!,
+                KeepFields = SplitList(result.GetValue(KeepFields)),
+                TextMode = result.GetValue(TextMode),
+                MaxDocumentBytes = result.GetValue(MaxDocumentBytes),
+            },
+            Embed = new EmbedOptions
+            {
+                Dimensions = result.GetValue(Dimensions),
+                Instruction = result.GetValue(Instruction),
+                PromptName = result.GetValue(PromptName),
+                MaxLength = result.GetValue(MaxLength),
+                BatchTokens = result.GetValue(BatchTokens),
+                Device = result.GetValue(Device)!,
+                Threads = result.GetValue(Threads),
+            },
+            Write = new OutputOptions { Compression = result.GetValue(Compression), VectorType = result.GetValue(VectorType) },
+        };
+        spec.Validate();
+        return spec;
+    }
+
+    private static string[] SplitList(string? list) =>
+        string.IsNullOrWhiteSpace(list) ? [] : list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Clustering;
+
+/// <summary>
+/// Everything a job needs, as the user gave it: what to read, which model, how to embed, where to write.
+/// `embedctl run` and `embedctl submit` build the same spec; the store keeps it as JSON, so a resumed or
+/// re-planned job reads exactly what was asked. Defaults here are the documented defaults of the CLI.
+/// </summary>
+public sealed record JobSpec
+{
+    /// <summary>Files, folders, globs or blob URIs (a URI ending in '/' is a prefix).</summary>
+    public required IReadOnlyList<string> Inputs { get; init; }
+
+    /// <summary>A Hugging Face model directory.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The job's output folder or blob prefix: parts, `_manifest.json`, `_SUCCESS`, `_errors/`.</summary>
+    public required string Output { get; init; }
+
+    public InputOptions Input { get; init; } = new();
+    public EmbedOptions Embed { get; init; } = new();
+    public OutputOptions Write { get; init; } = new();
+
+    /// <summary>Documents per shard, about (a shard is the unit of leasing, retry and output).</summary>
+    public int ShardDocs { get; init; } = 10_000;
+
+    /// <summary>Attempts per shard before it is failed.</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>How many shards may fail before the whole job is failed (0: any failed shard fails the job).</summary>
+    public int AllowedFailedShards { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        WriteIndented = false,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static JobSpec FromJson(string json) =>
+        JsonSerializer.Deserialize<JobSpec>(json, Json) ?? throw new ClusteringException("job spec: empty JSON");
+
+    /// <summary>Refuses values no run could honour, naming the option. Paths are checked where they are opened.</summary>
+    public void Validate()
+    {
+        if (Inputs.Count == 0) throw new ClusteringException("--input: at least one input is required");
+        if (string.IsNullOrWhiteSpace(Model)) throw new ClusteringException("--model: a model directory is required");
+        if (string.IsNullOrWhiteSpace(Output)) throw new ClusteringException("--output: an output folder is required");
+        if (ShardDocs < 1) throw new ClusteringException($"--shard-docs: must be at least 1 (got {ShardDocs})");
+        if (MaxAttempts < 1) throw new ClusteringException($"--max-attempts: must be at least 1 (got {MaxAttempts})");
+        if (Embed.MaxLength < 2) throw new ClusteringException($"--max-length: must be at least 2 (got {Embed.MaxLength})");
+        if (Embed.BatchTokens < Embed.MaxLength)
+            throw new ClusteringException($"--batch-tokens ({Embed.BatchTokens}) must be at least --max-length ({Embed.MaxLength})");
+        if (Embed.Dimensions is < 1) throw new ClusteringException($"--dimensions: must be positive (got {Embed.Dimensions})");
+        if (Embed.Instruction is not null && Embed.PromptName is not null)
+            throw new ClusteringException("--instruction and --prompt-name: give one or the other");
+        if (Input.MaxDocumentBytes < 1) throw new ClusteringException("--max-document-bytes: must be positive");
+    }
+}
+
+/// <summary>How documents are found in the inputs.</summary>
+public sealed record InputOptions
+{
+    public string IdField { get; init; } = "id";
+    public string TextField { get; init; } = "text";
+    public IReadOnlyList<string> KeepFields { get; init; } = [];
+    public TextMode TextMode { get; init; } = TextMode.Line;
+    public int MaxDocumentBytes { get; init; } = 8 << 20;
+}
+
+/// <summary>Plain-text inputs: one document per file, or per non-empty line.</summary>
+public enum TextMode { Line, File }
+
+/// <summary>How text becomes a vector.</summary>
+public sealed record EmbedOptions
+{
+    /// <summary>MRL: keep the first N dimensions, then L2-normalize. Null: the model's hidden size.</summary>
+    public int? Dimensions { get; init; }
+
+    /// <summary>Query instruction: embeds `Instruct: {Instruction}\nQuery:{text}`.</summary>
+    public string? Instruction { get; init; }
+
+    /// <summary>A prompt named in the model's config_sentence_transformers.json.</summary>
+    public string? PromptName { get; init; }
+
+    public int MaxLength { get; init; } = 8192;
+
+    /// <summary>Tokens per forward pass (the batch budget).</summary>
+    public int BatchTokens { get; init; } = 16_384;
+
+    /// <summary>`cpu`, `cuda` (every GPU) or `cuda:0,1`.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>CPU threads for the engine (0: all cores).</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>How the Parquet parts are written.</summary>
+public sealed record OutputOptions
+{
+    public ParquetCompression Compression { get; init; } = ParquetCompression.Zstd;
+
+    /// <summary>`list` writes list&lt;float32&gt;; `fixed` writes the fixed-size form.</summary>
+    public VectorType VectorType { get; init; } = VectorType.List;
+}
+
+public enum ParquetCompression { None, Snappy, Gzip, Zstd }
+
+public enum VectorType { List, Fixed }
