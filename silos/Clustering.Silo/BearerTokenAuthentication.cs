@@ -15,10 +15,10 @@ public sealed class BearerTokenAuthentication
     private readonly RequestDelegate _next;
     private readonly byte[]? _expectedDigest;
 
-    public BearerTokenAuthentication(RequestDelegate next, string? token)
+    public BearerTokenAuthentication(RequestDelegate next, SiloOptions options)
     {
         _next = next;
-        _expectedDigest = string.IsNullOrEmpty(token) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        _expectedDigest = string.IsNullOrEmpty(options.Token) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.Token));
     }
 
     public Task InvokeAsync(HttpContext context)

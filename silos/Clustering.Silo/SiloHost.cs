@@ -71,7 +71,7 @@ public static class SiloHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloCluster>());
 
         await using var app = builder.Build();
-        app.UseMiddleware<BearerTokenAuthentication>(options.Token);
+        app.UseMiddleware<BearerTokenAuthentication>();
         app.MapJobs();
         app.MapEvents();
         app.MapCluster();
