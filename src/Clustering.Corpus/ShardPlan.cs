@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Clustering.Corpus;
+
+/// <summary>
+/// The corpus cut into shards: what the coordinator stores and workers read. Deterministic for the same inputs and
+/// options (same bytes of JSON), so a resumed job plans the same shards; each input carries its fingerprint so a
+/// resume can notice a changed input (<see cref="ShardPlanner.FindChangedInputsAsync"/>).
+/// </summary>
+public sealed record ShardPlan(
+    int Version,
+    int ShardDocuments,
+    TextMode TextMode,
+    IReadOnlyList<CorpusInput> Inputs,
+    IReadOnlyList<Shard> Shards)
+{
+    public const int CurrentVersion = 1;
+
+    /// <summary>Estimated documents in all shards (lines for line formats, files for whole-file text).</summary>
+    [JsonIgnore]
+    public long Documents => Shards.Sum(s => s.Documents);
+
+    public string ToJson() => JsonSerializer.Serialize(this, ShardPlanJson.Default.ShardPlan);
+
+    /// <summary>SHA-256 of the plan's JSON, hex: equal plans, equal hashes.</summary>
+    public string ComputeHash() => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this, ShardPlanJson.Default.ShardPlan)));
+
+    /// <summary>Reads a stored plan, refusing one that is not internally consistent (it came from outside).</summary>
+    public static ShardPlan FromJson(string json)
+    {
+        ShardPlan? plan;
+        try
+        {
+            plan = JsonSerializer.Deserialize(json, ShardPlanJson.Default.ShardPlan);
+        }
+        catch (JsonException e)
+        {
+            throw new InputFormatException("shard plan", e.Path, $"not a shard plan: {e.Message}");
+        }
+        if (plan is null) throw new InputFormatException("shard plan", null, "empty");
+        plan.Validate();
+        return plan;
+    }
+
+    private void Validate()
+    {
+        if (Version != CurrentVersion)
+            throw new InputFormatException("shard plan", "version", $"version {Version}; this build reads version {CurrentVersion}");
+        if (Inputs is null || Shards is null)
+            throw new InputFormatException("shard plan", null, "inputs or shards missing");
+        for (var s = 0; s < Shards.Count; s++)
+        {
+            var shard = Shards[s];
+            if (shard?.Slices is null || shard.Index != s)
+                throw new InputFormatException("shard plan", $"shards[{s}]", "missing, or its index is not its position");
+            foreach (var slice in shard.Slices)
+            {
+                if (slice is null || slice.Input < 0 || slice.Input >= Inputs.Count)
+                    throw new InputFormatException("shard plan", $"shards[{s}]", "a slice names no input");
+                var length = Inputs[slice.Input].Length;
+                if (slice.ByteStart < 0 || slice.ByteStart > slice.ByteEnd || slice.ByteEnd > length || slice.FirstLine < 1 || slice.Lines < 0)
+                    throw new InputFormatException("shard plan", $"shards[{s}]",
+                        $"slice of input {slice.Input} has bytes {slice.ByteStart}..{slice.ByteEnd} of {length}, first line {slice.FirstLine}, {slice.Lines} lines");
+            }
+        }
+    }
+}
+
+/// <summary>One unit of work: slices of one or more inputs, about <see cref="ShardPlan.ShardDocuments"/> documents.</summary>
+public sealed record Shard(int Index, long Documents, IReadOnlyList<ShardSlice> Slices);
+
+/// <summary>
+/// A part of one input. For uncompressed inputs the bytes [<see cref="ByteStart"/>, <see cref="ByteEnd"/>) start at line
+/// <see cref="FirstLine"/> (1-based, counted over the whole file) and hold <see cref="Lines"/> lines. A gzip input
+/// cannot be entered in the middle: its slices cover the whole compressed object, and the reader decompresses from
+/// the start, skips to <see cref="FirstLine"/> and reads <see cref="Lines"/> lines, or to the end when
+/// <see cref="ToEnd"/> (the last slice of a file, so it also reports a stream that breaks off). A whole-file text
+/// document is a slice of the whole file with one "line".
+/// </summary>
+public sealed record ShardSlice(int Input, long ByteStart, long ByteEnd, long FirstLine, long Lines, bool ToEnd);
+
+[JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ShardPlan))]
+internal sealed partial class ShardPlanJson : JsonSerializerContext;

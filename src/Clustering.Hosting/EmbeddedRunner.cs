@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text;
+using Clustering.Coordination;
+using Clustering.Corpus;
+using Clustering.Pipeline;
+using Clustering.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Clustering.Hosting;
+
+/// <summary>
+/// `embedctl run`: the cluster with one in-process silo. The store is a SQLite file in the output's `_state/`
+/// folder; the job id is a hash of the spec, so the same command finds its job again and resumes: finished shards
+/// stay finished, shards that a killed run held are released at once (this process holds the output's lock, so
+/// their owner is gone), and the rest is done by the same workers and coordinator a silo runs.
+/// </summary>
+public sealed class EmbeddedRunner(ILoggerFactory logs)
+{
+    private readonly ILogger _log = logs.CreateLogger("embedctl");
+
+    public async Task<EmbeddedResult> RunAsync(JobSpec spec, int workers, JobProgress progress, CancellationToken cancellationToken)
+    {
+        spec = Normalize(spec);
+        spec.Validate();
+        var output = OutputStores.Open(spec.Output);
+        var stateFolder = Path.Combine(((LocalBlobStore)output).Root, OutputLayout.StateFolder.TrimEnd('/'));
+        Directory.CreateDirectory(stateFolder);
+        using var runLock = AcquireLock(stateFolder);
+        var jobId = JobIdOf(spec);
+        var description = EmbeddingDescriptions.Describe(spec);
+
+        await using var store = await ClusterStores.OpenAsync("sqlite:" + Path.Combine(stateFolder, "jobs.db"), new ClusterStoreOptions
+        {
+            Backoff = new RetryBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)),
+        }, cancellationToken).ConfigureAwait(false);
+        var inputs = new InputStores();
+
+        var job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+                throw new ClusteringException($"--output {spec.Output}: holds job {other.Id}, made with other options; " +
+                    "use another --output folder (or delete this one) to start a new job");
+            _log.LogInformation("planning {Inputs}", string.Join(' ', spec.Inputs));
+            var plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
+            await store.CreateJobAsync(new NewJob(jobId, spec.ToJson(), ModelCache.ModelKeyOf(spec), spec.Output, spec.MaxAttempts, spec.AllowedFailedShards),
+                JobPlanner.ShardsOf(plan), cancellationToken).ConfigureAwait(false);
+            job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new ClusteringException($"job {jobId} was not created");
+        }
+        else
+        {
+            await ReleaseOrphanedLeasesAsync(store, jobId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var plannedDocuments = shards.Sum(s => PlannedDocuments(s.SpecJson));
+        var doneShards = shards.Where(s => s.State == ShardState.Done).ToArray();
+        progress.SetPlan(plannedDocuments, shards.Count, doneShards.Sum(s => PlannedDocuments(s.SpecJson)), doneShards.Length);
+
+        if (!job.State.IsFinal())
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var coordinator = new CoordinatorService(store, $"embedded-{Environment.ProcessId}", inputs, _ => output,
+                logs.CreateLogger("coordinator"), TimeSpan.FromMilliseconds(250));
+            var coordinating = coordinator.RunAsync(stop.Token);
+            var devices = EngineFactory.WorkerDevices(spec.Embed.Device, workers);
+            var threads = spec.Embed.Threads > 0 ? spec.Embed.Threads : Math.Max(1, Environment.ProcessorCount / devices.Count);
+            var running = new List<Task>();
+            var pool = new List<EmbeddingWorker>();
+            for (var w = 0; w < devices.Count; w++)
+            {
+                var worker = new EmbeddingWorker(store, new WorkerRegistration($"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
+                        devices[w], null, 0, []), new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads },
+                    inputs, _ => output, progress, logs.CreateLogger("worker"));
+                pool.Add(worker);
+                running.Add(Task.Run(() => worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)), stop.Token));
+            }
+            try
+            {
+                while (!await JobEndedAsync(store, jobId, cancellationToken).ConfigureAwait(false))
+                {
+                    if (running.Any(t => t.IsFaulted)) await Task.WhenAll(running).ConfigureAwait(false);
+                    await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(running.Append(coordinating)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                foreach (var worker in pool) await worker.DisposeAsync().ConfigureAwait(false);
+            }
+            job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? job;
+        }
+
+        // The coordinator publishes; doing it again here is a no-op that also covers a run killed between the two.
+        shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var manifest = await JobPublisher.PublishAsync(job, spec, shards, output, description, cancellationToken).ConfigureAwait(false);
+        return new EmbeddedResult(job.Id, job.State, manifest, shards.Where(s => s.State == ShardState.Failed).ToArray());
+    }
+
+    /// <summary>The job is final, or nothing is left that a worker could lease.</summary>
+    private static async Task<bool> JobEndedAsync(IClusterStore store, string jobId, CancellationToken cancellationToken)
+    {
+        var job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return job is null || job.State.IsFinal();
+    }
+
+    private async Task ReleaseOrphanedLeasesAsync(IClusterStore store, string jobId, CancellationToken cancellationToken)
+    {
+        foreach (var shard in await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false))
+            if (shard.State == ShardState.Leased && shard.Owner is { } owner)
+                if (await store.ReleaseShardAsync(shard.Key, shard.Attempt, owner, cancellationToken).ConfigureAwait(false))
+                    _log.LogInformation("resuming: shard {Shard} (attempt {Attempt}) of an interrupted run released", shard.Index, shard.Attempt);
+    }
+
+    private static long PlannedDocuments(string shardSpec) => JobPlanner.ReadShardSpec(shardSpec).Documents;
+
+    /// <summary>Local inputs, model and output as absolute paths, so the same job is found from any working folder.</summary>
+    private static JobSpec Normalize(JobSpec spec) => spec with
+    {
+        Inputs = spec.Inputs.Select(i => i.Contains("://", StringComparison.Ordinal) ? i : Path.GetFullPath(i)).ToArray(),
+        Model = Path.GetFullPath(spec.Model),
+        Output = spec.Output.Contains("://", StringComparison.Ordinal) ? spec.Output : Path.GetFullPath(spec.Output),
+    };
+
+    /// <summary>The job's identity: everything that changes what it writes. Threads and worker counts do not.</summary>
+    public static string JobIdOf(JobSpec spec)
+    {
+        var identity = spec with { Embed = spec.Embed with { Threads = 0 } };
+        return "job-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToJson())))[..16];
+    }
+
+    private static FileStream AcquireLock(string stateFolder)
+    {
+        var path = Path.Combine(stateFolder, "run.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+        }
+        catch (IOException)
+        {
+            throw new ClusteringException($"{stateFolder}: another embedctl run is using this output folder");
+        }
+    }
+}
+
+/// <summary>How an embedded run ended.</summary>
+public sealed record EmbeddedResult(string JobId, JobState State, JobManifest Manifest, IReadOnlyList<ShardRecord> FailedShards);

@@ -1,0 +1,225 @@
+using Clustering.Coordination;
+using Clustering.Corpus;
+using Clustering.Pipeline;
+using Clustering.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Clustering.Hosting;
+
+/// <summary>
+/// One device's worker: leases a shard, runs it through the <see cref="ShardProcessor"/>, commits it fenced, repeats.
+/// While a shard runs, a renewal loop extends its lease; when the store says the lease is lost, the shard is
+/// abandoned at once (its half-written object is garbage the publisher removes). On shutdown the shard in hand is
+/// released, not failed, so another worker picks it up without waiting for the lease to expire.
+/// </summary>
+public sealed class EmbeddingWorker : IAsyncDisposable
+{
+    private readonly IClusterStore _store;
+    private readonly WorkerRegistration _registration;
+    private readonly WorkerOptions _options;
+    private readonly InputStores _inputs;
+    private readonly Func<string, IBlobStore> _outputs;
+    private readonly JobProgress _progress;
+    private readonly ILogger _log;
+    private readonly ModelCache _models;
+    private long _documents;
+    private long _tokens;
+
+    public EmbeddingWorker(IClusterStore store, WorkerRegistration registration, WorkerOptions options, InputStores inputs,
+        Func<string, IBlobStore> outputs, JobProgress progress, ILogger log)
+    {
+        _store = store;
+        _registration = registration;
+        _options = options;
+        _inputs = inputs;
+        _outputs = outputs;
+        _progress = progress;
+        _log = log;
+        _models = new ModelCache(registration.DeviceKind, options.Threads);
+    }
+
+    public string Id => _registration.Id;
+
+    /// <summary>Works until <paramref name="stopping"/> fires, or, when <paramref name="untilIdle"/> says so, until there is nothing left.</summary>
+    public async Task RunAsync(CancellationToken stopping, Func<CancellationToken, Task<bool>>? untilIdle = null)
+    {
+        await _store.RegisterWorkerAsync(_registration, stopping).ConfigureAwait(false);
+        var capabilities = new WorkerCapabilities(_registration.DeviceKind, _registration.GpuMemoryBytes);
+        while (!stopping.IsCancellationRequested)
+        {
+            ShardRecord? shard;
+            try
+            {
+                shard = await _store.LeaseShardAsync(Id, capabilities, _models.Loaded, _options.LeaseDuration, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (ClusterStoreUnavailableException e)
+            {
+                _log.LogWarning("worker {Worker}: store unavailable ({Message}); retrying", Id, e.Message);
+                await Nap(stopping).ConfigureAwait(false);
+                continue;
+            }
+            if (shard is null)
+            {
+                if (untilIdle is not null && await untilIdle(stopping).ConfigureAwait(false)) break;
+                await Nap(stopping).ConfigureAwait(false);
+                continue;
+            }
+            await RunShardAsync(shard, stopping).ConfigureAwait(false);
+        }
+    }
+
+    private async Task Nap(CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(_options.IdlePoll, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RunShardAsync(ShardRecord shard, CancellationToken stopping)
+    {
+        using var lost = new CancellationTokenSource();
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(stopping, lost.Token);
+        using var renewing = new CancellationTokenSource();
+        var renewal = RenewAsync(shard, lost, renewing.Token);
+        var key = shard.Key;
+        try
+        {
+            var job = await _store.GetJobAsync(shard.JobId, work.Token).ConfigureAwait(false)
+                ?? throw new ClusteringException($"job {shard.JobId} vanished from the store");
+            var spec = JobSpec.FromJson(job.SpecJson);
+            var model = _models.Get(spec);
+            var context = new JobContext(job.Id, spec, _outputs(spec.Output));
+            var processor = new ShardProcessor(model, _inputs, _progress, tempFolder: _options.TempFolder);
+            _log.LogInformation("worker {Worker}: shard {Shard} attempt {Attempt}", Id, key, shard.Attempt);
+            var outcome = await processor.ProcessAsync(context, shard.Index, shard.Attempt, JobPlanner.ReadShardSpec(shard.SpecJson), work.Token).ConfigureAwait(false);
+            await renewing.CancelAsync().ConfigureAwait(false);
+            var completion = new ShardCompletion(key, shard.Attempt, Id, outcome.OutputKey, outcome.Rows, outcome.Bytes, outcome.Sha256, outcome.Errors, outcome.Tokens);
+            var committed = await UntilStoreAnswers(() => _store.CompleteShardAsync(completion, CancellationToken.None), stopping).ConfigureAwait(false);
+            if (committed)
+            {
+                _progress.ShardDone();
+                _documents += outcome.Rows;
+                _tokens += outcome.Tokens;
+                await _store.HeartbeatAsync(Id, _models.Loaded, _documents, _tokens, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                _log.LogWarning("worker {Worker}: commit of shard {Shard} attempt {Attempt} refused (fenced out); its object {Key} is left for removal",
+                    Id, key, shard.Attempt, outcome.OutputKey);
+            }
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested)
+        {
+            _log.LogWarning("worker {Worker}: lease on shard {Shard} attempt {Attempt} lost; abandoned", Id, key, shard.Attempt);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            await TryQuietly(() => _store.ReleaseShardAsync(key, shard.Attempt, Id, CancellationToken.None)).ConfigureAwait(false);
+            _log.LogInformation("worker {Worker}: released shard {Shard} on shutdown", Id, key);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var reason = e is ClusteringException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            _log.LogError("worker {Worker}: shard {Shard} attempt {Attempt} failed: {Reason}", Id, key, shard.Attempt, reason);
+            try
+            {
+                var after = await UntilStoreAnswers(() => _store.FailShardAsync(key, shard.Attempt, Id, reason, CancellationToken.None), stopping).ConfigureAwait(false);
+                if (after?.State == ShardState.Failed) _progress.ShardFailed();
+                else _progress.ShardRetried();
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down with the store away: the lease expires and the shard is reclaimed.
+            }
+        }
+        finally
+        {
+            await renewing.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Retries a store call while the store is unreachable (a partition, a database restart). The call is a fenced,
+    /// idempotent write, so repeating it is safe; a lease lost meanwhile makes it answer "refused", not succeed.
+    /// </summary>
+    private async Task<T> UntilStoreAnswers<T>(Func<Task<T>> call, CancellationToken stopping)
+    {
+        while (true)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (ClusterStoreUnavailableException e)
+            {
+                _log.LogWarning("worker {Worker}: store unavailable ({Message}); retrying", Id, e.Message);
+                await Task.Delay(_options.IdlePoll, stopping).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task TryQuietly(Func<Task> call)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (ClusterStoreUnavailableException)
+        {
+            // The lease will expire and the coordinator reclaims the shard.
+        }
+    }
+
+    /// <summary>Extends the lease every <see cref="WorkerOptions.RenewEvery"/>; signals <paramref name="lost"/> when the store refuses.</summary>
+    private async Task RenewAsync(ShardRecord shard, CancellationTokenSource lost, CancellationToken done)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.RenewEvery, done).ConfigureAwait(false);
+                bool held;
+                try
+                {
+                    held = await _store.RenewLeaseAsync(shard.Key, shard.Attempt, Id, _options.LeaseDuration, done).ConfigureAwait(false);
+                }
+                catch (ClusterStoreUnavailableException e)
+                {
+                    // Keep working: the lease may still be valid; the fenced commit decides.
+                    _log.LogWarning("worker {Worker}: could not renew shard {Shard} ({Message})", Id, shard.Key, e.Message);
+                    continue;
+                }
+                if (!held)
+                {
+                    await lost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _models.Dispose();
+        try
+        {
+            await _store.RemoveWorkerAsync(Id, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ClusterStoreUnavailableException)
+        {
+            // The store is gone; its heartbeat will go stale instead.
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Clustering.Inference;
+
+namespace Clustering.Hosting;
+
+/// <summary>
+/// The one model a worker keeps loaded, keyed by model directory and every option that changes its outputs or
+/// buffers. A job with another key unloads it first: a worker's memory holds one model copy, never two.
+/// Owned by its worker's loop; not thread-safe.
+/// </summary>
+internal sealed class ModelCache(string device, int threads) : IDisposable
+{
+    private string? _key;
+    private EmbeddingModel? _model;
+
+    /// <summary>Model directories loaded now, for the store's model affinity.</summary>
+    public IReadOnlyCollection<string> Loaded => _model is null ? [] : [_model.ModelPath];
+
+    public EmbeddingModel Get(JobSpec spec)
+    {
+        var key = KeyOf(spec);
+        if (_model is not null && _key == key) return _model;
+        _model?.Dispose();
+        _model = null;
+        _model = EngineFactory.Load(spec, device, threads);
+        _key = key;
+        return _model;
+    }
+
+    /// <summary>Model affinity compares model paths; a job names its model as given, so compare full paths.</summary>
+    public static string ModelKeyOf(JobSpec spec) => Path.GetFullPath(spec.Model);
+
+    private static string KeyOf(JobSpec spec) => $"{ModelKeyOf(spec)}|{Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec)}";
+
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _model = null;
+    }
+}

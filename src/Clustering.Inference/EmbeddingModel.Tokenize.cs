@@ -1,0 +1,30 @@
+using Clustering.Tokenizers;
+
+namespace Clustering.Inference;
+
+// Text → ids for this model: the prompt, the tokenizer's special tokens, truncation to the max length.
+public sealed partial class EmbeddingModel
+{
+    private Tokenizer? _tokenizer;
+
+    /// <summary>The model's tokenizer, or null when the directory has none and no tokenizer path was given.</summary>
+    public Tokenizer? Tokenizer => _tokenizer;
+
+    private void LoadTokenizer(EmbeddingOptions options)
+    {
+        var path = options.TokenizerPath ?? _directory.TokenizerPath;
+        if (path is not null) _tokenizer = Tokenizer.Load(path);
+    }
+
+    /// <summary>
+    /// Prompt + text, encoded with the special tokens the tokenizer's post-processor adds (Qwen3: a trailing
+    /// &lt;|endoftext|&gt;) and truncated to <see cref="MaxLength"/> keeping them. Thread-safe.
+    /// </summary>
+    public EncodedText Tokenize(string text)
+    {
+        var tokenizer = _tokenizer ?? throw new ClusteringException($"{ModelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer");
+        var encoded = tokenizer.Encode(Prompt.Length == 0 ? text : Prompt + text, addSpecialTokens: true, maxLength: MaxLength);
+        if (encoded.Ids.Length == 0) throw new ClusteringException("the text encodes to no tokens");
+        return encoded;
+    }
+}

@@ -1,0 +1,126 @@
+using Clustering.Models;
+
+namespace Clustering.Inference;
+
+/// <summary>
+/// A loaded embedding model: the Qwen3 graph on a backend, its pooling, MRL and normalization, its prompt and
+/// max length. <see cref="Embed"/> runs on one thread at a time (the device thread); it cuts the given sequences
+/// into token-budget batches in the order given (sort them first with <see cref="LengthBatcher"/>).
+/// </summary>
+public sealed partial class EmbeddingModel : IDisposable
+{
+    private readonly ModelDirectory _directory;
+    private readonly IOps _ops;
+    private readonly Qwen3 _model;
+    private readonly TokenBatch _batch;
+    private readonly float[] _pooled; // (sequence capacity, hidden)
+
+    public string ModelId => _directory.ModelId;
+    public string ModelPath => _directory.Path;
+    public string Device => _ops.Device;
+    public Qwen3Config Config => _directory.Config;
+    public PoolingMode Pooling => _directory.SentenceTransformers.Pooling;
+    public bool Normalize => _directory.SentenceTransformers.Normalize;
+
+    /// <summary>Length of every output vector (the MRL dimensions, or the hidden size).</summary>
+    public int Dimensions { get; }
+
+    /// <summary>The most tokens one input may have (prompt and special tokens included).</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Tokens per forward pass.</summary>
+    public int BatchTokens { get; }
+
+    /// <summary>The text prefixed to every input ("" when none).</summary>
+    public string Prompt { get; }
+
+    private EmbeddingModel(ModelDirectory directory, EmbeddingOptions options, IOps ops)
+    {
+        var config = directory.Config;
+        var st = directory.SentenceTransformers;
+        if (options.Dimensions is int d && (d < 1 || d > config.HiddenSize))
+            throw new ClusteringException($"--dimensions {d} is outside 1..{config.HiddenSize} (the hidden size of {directory.Path})");
+        Dimensions = options.Dimensions ?? config.HiddenSize;
+
+        if (options.MaxLength is int max && (max < 1 || max > config.MaxPositionEmbeddings))
+            throw new ClusteringException($"--max-length {max} is outside 1..{config.MaxPositionEmbeddings} (max_position_embeddings of {directory.Path})");
+        MaxLength = options.MaxLength ?? Math.Min(EmbeddingOptions.DefaultMaxLength, config.MaxPositionEmbeddings);
+        if (options.BatchTokens < 1) throw new ClusteringException($"--batch-tokens {options.BatchTokens} must be at least 1");
+        BatchTokens = options.BatchTokens;
+
+        Prompt = PromptTemplate.Resolve(options, st, directory.Path);
+        if (st.Pooling == PoolingMode.Mean && !st.IncludePrompt && Prompt.Length > 0)
+            throw new ClusteringException($"{directory.Path}: mean pooling that excludes the prompt (include_prompt false) is not supported with a prompt");
+
+        _directory = directory;
+        _ops = ops;
+        var tokenCapacity = Math.Max(BatchTokens, MaxLength);
+        var sequenceCapacity = Math.Min(tokenCapacity, 4096);
+        _model = new Qwen3(config, directory.Tensors, ops, tokenCapacity, sequenceCapacity);
+        _batch = new TokenBatch(tokenCapacity, sequenceCapacity);
+        _pooled = new float[sequenceCapacity * config.HiddenSize];
+    }
+
+    /// <summary>Opens the model directory and loads its weights into <paramref name="ops"/> (which the model then owns).</summary>
+    public static EmbeddingModel Load(string modelDirectory, EmbeddingOptions options, IOps ops)
+    {
+        var directory = ModelDirectory.Open(modelDirectory);
+        try
+        {
+            var model = new EmbeddingModel(directory, options, ops);
+            model.LoadTokenizer(options);
+            return model;
+        }
+        catch
+        {
+            directory.Dispose();
+            ops.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Embeds token sequences: output (sequences.Count, <see cref="Dimensions"/>) row-major.</summary>
+    public void Embed(IReadOnlyList<int[]> sequences, Span<float> output)
+    {
+        if (output.Length < (long)sequences.Count * Dimensions)
+            throw new ArgumentException($"output holds {output.Length} floats; {sequences.Count} × {Dimensions} needed", nameof(output));
+        var hidden = Config.HiddenSize;
+        var next = 0;
+        while (next < sequences.Count)
+        {
+            var first = next;
+            _batch.Clear();
+            while (next < sequences.Count)
+            {
+                var ids = sequences[next];
+                if (ids.Length == 0) throw new ArgumentException($"sequence {next} is empty", nameof(sequences));
+                if (ids.Length > MaxLength) throw new ArgumentException($"sequence {next} has {ids.Length} tokens; the max length is {MaxLength}", nameof(sequences));
+                if (_batch.SequenceCount > 0 && (_batch.TokenCount + ids.Length > BatchTokens || !_batch.CanAdd(ids.Length))) break;
+                _batch.Add(ids);
+                next++;
+            }
+            _model.Forward(_batch);
+            var pooled = _model.NormAndPool(_batch, Pooling);
+            var count = _batch.SequenceCount;
+            _ops.Download(pooled, count, _pooled.AsSpan(0, count * hidden));
+            for (var s = 0; s < count; s++)
+                EmbeddingHead.Apply(_pooled.AsSpan(s * hidden, hidden), Normalize, output.Slice((first + s) * Dimensions, Dimensions));
+        }
+    }
+
+    /// <summary>The residual stream after the first <paramref name="layers"/> layers, (tokens, hidden): for parity tests with HF hidden_states.</summary>
+    internal void HiddenStates(IReadOnlyList<int[]> sequences, int layers, Span<float> output)
+    {
+        _batch.Clear();
+        foreach (var ids in sequences) _batch.Add(ids);
+        _model.Forward(_batch, layers);
+        _ops.Download(_model.Hidden, _batch.TokenCount, output);
+    }
+
+    public void Dispose()
+    {
+        _model.Dispose();
+        _ops.Dispose();
+        _directory.Dispose();
+    }
+}

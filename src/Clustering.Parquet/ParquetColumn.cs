@@ -1,0 +1,69 @@
+namespace Clustering.Parquet;
+
+/// <summary>The value types our files hold.</summary>
+public enum ParquetColumnType
+{
+    /// <summary>BYTE_ARRAY annotated STRING (converted type UTF8).</summary>
+    String,
+
+    /// <summary>INT32 annotated INTEGER(32, signed) (converted type INT_32).</summary>
+    Int32,
+
+    /// <summary>BOOLEAN.</summary>
+    Boolean,
+
+    /// <summary>A vector of float32 of one fixed dimension per column, stored as a 3-level LIST of FLOAT.</summary>
+    FloatVector,
+}
+
+/// <summary>How a <see cref="ParquetColumnType.FloatVector"/> column declares itself to readers.</summary>
+public enum ParquetVectorType
+{
+    /// <summary>A standard LIST&lt;FLOAT&gt;: every reader sees list&lt;float&gt;.</summary>
+    List,
+
+    /// <summary>
+    /// The same LIST layout plus an <c>ARROW:schema</c> footer entry declaring FixedSizeList&lt;float&gt;[d],
+    /// which is how Arrow itself writes fixed-size lists: pyarrow (and arrow-rs, DataFusion, Polars) read
+    /// fixed_size_list[d]; readers that ignore the Arrow schema (DuckDB, hyparquet, Spark) read a list.
+    /// </summary>
+    Fixed,
+}
+
+/// <summary>One top-level column of a <see cref="ParquetSchema"/>.</summary>
+public sealed record ParquetColumn
+{
+    private ParquetColumn(string name, ParquetColumnType type, bool optional, int dimension, ParquetVectorType vectorType)
+    {
+        Name = name;
+        Type = type;
+        Optional = optional;
+        Dimension = dimension;
+        VectorType = vectorType;
+    }
+
+    public string Name { get; }
+    public ParquetColumnType Type { get; }
+
+    /// <summary>Whether the column accepts nulls (OPTIONAL) or not (REQUIRED).</summary>
+    public bool Optional { get; }
+
+    /// <summary>The vector length of a <see cref="ParquetColumnType.FloatVector"/> column; 0 otherwise.</summary>
+    public int Dimension { get; }
+
+    public ParquetVectorType VectorType { get; }
+
+    public static ParquetColumn String(string name, bool optional = false) => new(name, ParquetColumnType.String, optional, 0, default);
+
+    public static ParquetColumn Int32(string name, bool optional = false) => new(name, ParquetColumnType.Int32, optional, 0, default);
+
+    public static ParquetColumn Boolean(string name, bool optional = false) => new(name, ParquetColumnType.Boolean, optional, 0, default);
+
+    /// <summary>A required vector column: every row holds exactly <paramref name="dimension"/> floats.</summary>
+    public static ParquetColumn FloatVector(string name, int dimension, ParquetVectorType vectorType = ParquetVectorType.List)
+    {
+        if (dimension < 1) throw new ClusteringException($"Parquet schema: column '{name}' needs a vector dimension of at least 1, got {dimension}.");
+        if (!Enum.IsDefined(vectorType)) throw new ClusteringException($"Parquet schema: column '{name}' has unknown vector type {(int)vectorType}.");
+        return new(name, ParquetColumnType.FloatVector, optional: false, dimension, vectorType);
+    }
+}

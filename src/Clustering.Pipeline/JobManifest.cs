@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Clustering.Pipeline;
+
+/// <summary>
+/// `_manifest.json`: the one list readers trust. Written once, when every shard is committed (or the failure policy
+/// is met), before `_SUCCESS`; objects under the job's folder that it does not name are removed.
+/// </summary>
+public sealed record JobManifest
+{
+    public required string JobId { get; init; }
+    public required string Status { get; init; }
+    public required string Model { get; init; }
+    public required int Dimensions { get; init; }
+    public required string Pooling { get; init; }
+    public required bool Normalized { get; init; }
+    public string? Prompt { get; init; }
+    public required string Dtype { get; init; }
+    public required string ToolVersion { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+    public required long Documents { get; init; }
+    public required long Errors { get; init; }
+    public required long Tokens { get; init; }
+    public required IReadOnlyList<ManifestFile> Files { get; init; }
+    public required IReadOnlyList<ManifestFile> ErrorFiles { get; init; }
+    public required IReadOnlyList<ManifestColumn> Schema { get; init; }
+    public IReadOnlyList<ManifestFailedShard> FailedShards { get; init; } = [];
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    public static JobManifest Parse(ReadOnlySpan<byte> utf8) =>
+        JsonSerializer.Deserialize<JobManifest>(utf8, Json) ?? throw new ClusteringException("_manifest.json: empty");
+}
+
+/// <summary>One committed object: key relative to the job folder, rows, bytes and its SHA-256.</summary>
+public sealed record ManifestFile(string Key, int Shard, int Attempt, long Rows, long Bytes, string Sha256);
+
+public sealed record ManifestColumn(string Name, string Type);
+
+public sealed record ManifestFailedShard(int Shard, int Attempts, string Error);

@@ -1,0 +1,135 @@
+using Clustering.Coordination;
+using Clustering.Parquet;
+using Clustering.Storage;
+
+namespace Clustering.Pipeline;
+
+/// <summary>
+/// Publishes a finished job: `_manifest.json` naming every committed part and errors file, then `_SUCCESS` (only
+/// when the job succeeded), then removes every object under the job's folder the manifest does not name (parts of
+/// abandoned attempts, late writers). Both markers are written create-if-absent, so two coordinators can never both
+/// publish one job; running it again after a crash finishes what is missing and changes nothing else.
+/// </summary>
+public static class JobPublisher
+{
+    public static async Task<JobManifest> PublishAsync(JobRecord job, JobSpec spec, IReadOnlyList<ShardRecord> shards, IBlobStore output,
+        EmbeddingDescription model, CancellationToken cancellationToken = default)
+    {
+        var existing = await ReadManifestAsync(output, cancellationToken).ConfigureAwait(false);
+        var manifest = existing is not null && existing.JobId == job.Id ? existing : Build(job, spec, shards, model);
+        if (existing is null)
+        {
+            try
+            {
+                await output.WriteAsync(OutputLayout.Manifest, new MemoryStream(manifest.ToUtf8()), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BlobConditionFailedException)
+            {
+                // Another coordinator published first; its manifest is the one that counts.
+                manifest = await ReadManifestAsync(output, cancellationToken).ConfigureAwait(false) ?? manifest;
+            }
+        }
+        else if (existing.JobId != job.Id)
+        {
+            throw new ClusteringException($"{output.DisplayName}: {OutputLayout.Manifest} belongs to job {existing.JobId}, not {job.Id}; refusing to publish over it");
+        }
+
+        await RemoveUnnamedAsync(output, manifest, cancellationToken).ConfigureAwait(false);
+        if (manifest.Status == "succeeded" && await output.GetPropertiesAsync(OutputLayout.Success, cancellationToken).ConfigureAwait(false) is null)
+        {
+            try
+            {
+                await output.WriteAsync(OutputLayout.Success, new MemoryStream(), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BlobConditionFailedException)
+            {
+                // Already there: published by another coordinator.
+            }
+        }
+        return manifest;
+    }
+
+    public static async Task<JobManifest?> ReadManifestAsync(IBlobStore output, CancellationToken cancellationToken = default)
+    {
+        if (await output.GetPropertiesAsync(OutputLayout.Manifest, cancellationToken).ConfigureAwait(false) is null) return null;
+        await using var stream = await output.OpenReadAsync(OutputLayout.Manifest, cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JobManifest.Parse(buffer.ToArray());
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InputFormatException($"{output.DisplayName}/{OutputLayout.Manifest}", e.Path, $"not a manifest: {e.Message}");
+        }
+    }
+
+    private static JobManifest Build(JobRecord job, JobSpec spec, IReadOnlyList<ShardRecord> shards, EmbeddingDescription model)
+    {
+        var files = new List<ManifestFile>();
+        var errorFiles = new List<ManifestFile>();
+        var failed = new List<ManifestFailedShard>();
+        long documents = 0, errors = 0, tokens = 0;
+        foreach (var shard in shards.OrderBy(s => s.Index))
+        {
+            if (shard.State == ShardState.Done && shard.OutputKey is not null)
+            {
+                files.Add(new ManifestFile(shard.OutputKey, shard.Index, shard.Attempt, shard.Rows, shard.Bytes, shard.Checksum ?? ""));
+                if (shard.Errors > 0)
+                    errorFiles.Add(new ManifestFile(OutputLayout.ErrorsKey(shard.Index, shard.Attempt), shard.Index, shard.Attempt, shard.Errors, 0, ""));
+                documents += shard.Rows;
+                errors += shard.Errors;
+                tokens += shard.Tokens;
+            }
+            else if (shard.State == ShardState.Failed)
+            {
+                failed.Add(new ManifestFailedShard(shard.Index, shard.Attempt, shard.LastError ?? "failed"));
+            }
+        }
+        var schema = new List<ManifestColumn>
+        {
+            new(EmbeddingParquetWriter.IdColumn, "string"),
+            new(EmbeddingParquetWriter.EmbeddingColumn, spec.Write.VectorType == VectorType.Fixed ? $"fixed_size_list<float32>[{model.Dimensions}]" : "list<float32>"),
+            new(EmbeddingParquetWriter.TokensColumn, "int32"),
+            new(EmbeddingParquetWriter.TruncatedColumn, "bool"),
+        };
+        schema.AddRange(spec.Input.KeepFields.Select(f => new ManifestColumn(f, "string?")));
+        return new JobManifest
+        {
+            JobId = job.Id,
+            Status = job.State == JobState.Succeeded ? "succeeded" : job.State.ToText(),
+            Model = model.ModelId,
+            Dimensions = model.Dimensions,
+            Pooling = model.Pooling,
+            Normalized = model.Normalized,
+            Prompt = model.Prompt.Length == 0 ? null : model.Prompt,
+            Dtype = "float32",
+            ToolVersion = ToolVersion.Text,
+            CompletedAt = DateTimeOffset.UtcNow,
+            Documents = documents,
+            Errors = errors,
+            Tokens = tokens,
+            Files = files,
+            ErrorFiles = errorFiles,
+            Schema = schema,
+            FailedShards = failed,
+        };
+    }
+
+    private static async Task RemoveUnnamedAsync(IBlobStore output, JobManifest manifest, CancellationToken cancellationToken)
+    {
+        var named = new HashSet<string>(StringComparer.Ordinal) { OutputLayout.Manifest, OutputLayout.Success };
+        foreach (var f in manifest.Files) named.Add(f.Key);
+        foreach (var f in manifest.ErrorFiles) named.Add(f.Key);
+        var doomed = new List<string>();
+        await foreach (var item in output.ListAsync("", cancellationToken).ConfigureAwait(false))
+            if (OutputLayout.IsJobObject(item.Key) && !named.Contains(item.Key) && OutputLayout.IsOurs(item.Key))
+                doomed.Add(item.Key);
+        foreach (var key in doomed)
+            await output.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>What the manifest says about the vectors; taken from the loaded model, or from the job's spec.</summary>
+public sealed record EmbeddingDescription(string ModelId, int Dimensions, string Pooling, bool Normalized, string Prompt);

@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Clustering.Corpus;
+using Clustering.Inference;
+using Clustering.Parquet;
+
+namespace Clustering.Pipeline;
+
+/// <summary>
+/// Runs one shard attempt through the stages, each the only owner of its state, joined by bounded channels:
+/// <code>
+/// reader ─► Channel&lt;Document&gt; ─► tokenizers (N tasks) ─► Channel&lt;TokenizedDocument&gt; ─► device loop
+///        (window, sort by length, EmbeddingModel.Embed) ─► Channel&lt;EmbeddedWindow&gt; ─► Parquet writer (temp file)
+/// </code>
+/// then uploads the part as <c>part-SSSSS-aA.parquet</c> and the bad lines as <c>_errors/part-SSSSS-aA.jsonl</c>.
+/// Backpressure comes from the channel bounds; the device loop never waits on I/O in steady state.
+/// Bad documents never fail the shard; a store failure or cancellation (lost lease) does, and nothing is committed.
+/// </summary>
+public sealed class ShardProcessor
+{
+    private const int DocumentQueue = 2048;
+    private const int WindowQueue = 4;
+
+    private readonly EmbeddingModel _model;
+    private readonly InputStores _inputs;
+    private readonly JobProgress _progress;
+    private readonly int _tokenizerThreads;
+    private readonly string _tempFolder;
+
+    public ShardProcessor(EmbeddingModel model, InputStores inputs, JobProgress progress, int tokenizerThreads = 0, string? tempFolder = null)
+    {
+        _model = model;
+        _inputs = inputs;
+        _progress = progress;
+        _tokenizerThreads = tokenizerThreads > 0 ? tokenizerThreads : Math.Max(1, Environment.ProcessorCount / 2);
+        _tempFolder = tempFolder ?? Path.GetTempPath();
+    }
+
+    public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardPlan shardPlan, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = linked.Token;
+        var documents = Channel.CreateBounded<Document>(new BoundedChannelOptions(DocumentQueue) { SingleWriter = true });
+        var tokenized = Channel.CreateBounded<TokenizedDocument>(new BoundedChannelOptions(DocumentQueue) { SingleReader = true });
+        var windows = Channel.CreateBounded<EmbeddedWindow>(new BoundedChannelOptions(WindowQueue) { SingleReader = true, SingleWriter = true });
+        var errors = new List<DocumentError>();
+        var tempPath = Path.Combine(_tempFolder, $"clustering-{job.JobId}-{shardIndex}-{attempt}-{Guid.NewGuid():N}.parquet");
+
+        try
+        {
+            var reader = Stage(() => ReadAsync(job, shardPlan, documents.Writer, errors, token), documents.Writer, linked);
+            var tokenizers = Enumerable.Range(0, _tokenizerThreads)
+                .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, token), token)).ToArray();
+            var tokenizersDone = Stage(() => Task.WhenAll(tokenizers), tokenized.Writer, linked);
+            var device = Stage(() => Task.Factory.StartNew(() => EmbedLoop(tokenized.Reader, windows.Writer, token),
+                token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap(), windows.Writer, linked);
+            var writer = Task.Run(() => WriteAsync(job, windows.Reader, tempPath, token), token);
+            await Task.WhenAll(reader, tokenizersDone, device, writer).ConfigureAwait(false);
+            var (rows, tokens) = await writer.ConfigureAwait(false);
+
+            var outputKey = OutputLayout.PartKey(shardIndex, attempt);
+            var (bytes, sha) = await UploadAsync(job, outputKey, tempPath, token).ConfigureAwait(false);
+            string? errorsKey = null;
+            if (errors.Count > 0)
+            {
+                errorsKey = OutputLayout.ErrorsKey(shardIndex, attempt);
+                await job.Output.WriteAsync(errorsKey, new MemoryStream(ErrorLines(errors)), cancellationToken: token).ConfigureAwait(false);
+            }
+            return new ShardOutcome(outputKey, rows, bytes, sha, errors.Count, tokens, errorsKey);
+        }
+        finally
+        {
+            File.Delete(tempPath);
+        }
+    }
+
+    /// <summary>Runs a stage; completes its output channel either way and cancels the others when it fails.</summary>
+    private static async Task Stage<T>(Func<Task> body, ChannelWriter<T> output, CancellationTokenSource all)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+            output.TryComplete();
+        }
+        catch (Exception e)
+        {
+            output.TryComplete(e);
+            await all.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Reads the shard (index 0 of its one-shard plan, see <see cref="JobPlanner.ShardsOf"/>).</summary>
+    private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, List<DocumentError> errors, CancellationToken token)
+    {
+        var reader = new ShardReader(shardPlan, _inputs, job.CorpusOptions);
+        await foreach (var record in reader.ReadShardAsync(0, token).ConfigureAwait(false))
+        {
+            switch (record)
+            {
+                case Document document:
+                    await output.WriteAsync(document, token).ConfigureAwait(false);
+                    break;
+                case DocumentError error:
+                    errors.Add(error);
+                    _progress.AddErrors(1);
+                    break;
+            }
+        }
+    }
+
+    private async Task TokenizeAsync(ChannelReader<Document> input, ChannelWriter<TokenizedDocument> output, CancellationToken token)
+    {
+        await foreach (var document in input.ReadAllAsync(token).ConfigureAwait(false))
+        {
+            var encoded = _model.Tokenize(document.Text);
+            await output.WriteAsync(new TokenizedDocument(document, encoded.Ids, encoded.Truncated), token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The device loop: gathers a window of about four forward passes, sorts it by length so each pass holds
+    /// sequences of similar length, embeds it and hands the vectors to the writer.
+    /// </summary>
+    private async Task EmbedLoop(ChannelReader<TokenizedDocument> input, ChannelWriter<EmbeddedWindow> output, CancellationToken token)
+    {
+        var windowTokens = 4L * _model.BatchTokens;
+        var window = new List<TokenizedDocument>(1024);
+        var sequences = new List<int[]>(1024);
+        var dimensions = _model.Dimensions;
+        while (await input.WaitToReadAsync(token).ConfigureAwait(false))
+        {
+            long tokens = 0;
+            window.Clear();
+            while (tokens < windowTokens && window.Count < 8192 && input.TryRead(out var document))
+            {
+                window.Add(document);
+                tokens += document.Ids.Length;
+            }
+            if (window.Count == 0) continue;
+            window.Sort(static (a, b) => a.Ids.Length.CompareTo(b.Ids.Length));
+            sequences.Clear();
+            foreach (var document in window) sequences.Add(document.Ids);
+            var vectors = ArrayPool<float>.Shared.Rent(window.Count * dimensions);
+            _model.Embed(sequences, vectors.AsSpan(0, window.Count * dimensions));
+            _progress.AddDocuments(window.Count, tokens);
+            await output.WriteAsync(new EmbeddedWindow([.. window], window.Count, vectors), token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(long Rows, long Tokens)> WriteAsync(JobContext job, ChannelReader<EmbeddedWindow> input, string tempPath, CancellationToken token)
+    {
+        var dimensions = _model.Dimensions;
+        var keep = job.Spec.Input.KeepFields;
+        long rows = 0, tokens = 0;
+        await using var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, MetadataOf(job), job.ParquetOptions))
+        {
+            await foreach (var window in input.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                for (var i = 0; i < window.Count; i++)
+                {
+                    var item = window.Documents[i];
+                    writer.Append(item.Document.Id, window.Vectors.AsSpan(i * dimensions, dimensions), item.Ids.Length, item.Truncated, item.Document.KeptFields);
+                    tokens += item.Ids.Length;
+                }
+                rows += window.Count;
+                ArrayPool<float>.Shared.Return(window.Vectors);
+            }
+            writer.Complete();
+        }
+        await file.FlushAsync(token).ConfigureAwait(false);
+        return (rows, tokens);
+    }
+
+    private EmbeddingMetadata MetadataOf(JobContext job) => new()
+    {
+        ModelId = _model.ModelId,
+        Pooling = _model.Pooling.ToString().ToLowerInvariant(),
+        Normalized = _model.Normalize,
+        Prompt = _model.Prompt,
+        Dtype = "float32",
+        JobId = job.JobId,
+        ToolVersion = ToolVersion.Text,
+    };
+
+    private static async Task<(long Bytes, string Sha256)> UploadAsync(JobContext job, string key, string path, CancellationToken token)
+    {
+        string sha;
+        await using (var hashing = File.OpenRead(path))
+            sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(hashing, token).ConfigureAwait(false));
+        await using var content = File.OpenRead(path);
+        var item = await job.Output.WriteAsync(key, content, cancellationToken: token).ConfigureAwait(false);
+        return (item.Length, sha);
+    }
+
+    /// <summary>The errors file: one JSON object per bad line, naming the input, the line and the reason.</summary>
+    private static byte[] ErrorLines(List<DocumentError> errors)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            foreach (var error in errors)
+            {
+                json.WriteStartObject();
+                json.WriteString("source", error.Source);
+                json.WriteNumber("line", error.Line);
+                json.WriteString("reason", error.Reason);
+                json.WriteEndObject();
+                json.Flush();
+                buffer.WriteByte((byte)'\n');
+                json.Reset();
+            }
+        }
+        return buffer.ToArray();
+    }
+}

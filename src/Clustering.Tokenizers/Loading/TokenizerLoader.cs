@@ -1,0 +1,327 @@
+using System.Text.Json;
+using Clustering.Tokenizers.Decoding;
+using Clustering.Tokenizers.Models;
+using Clustering.Tokenizers.Normalization;
+using Clustering.Tokenizers.PostProcessing;
+using Clustering.Tokenizers.PreTokenization;
+using Clustering.Tokenizers.Unicode;
+
+namespace Clustering.Tokenizers.Loading;
+
+/// <summary>
+/// Builds a <see cref="Tokenizer"/> from tokenizer.json. Every component type it cannot run exactly is refused here
+/// (message: the type and its JSON path), never skipped at encode time.
+/// </summary>
+internal static class TokenizerLoader
+{
+    public const long MaxFileBytes = 1L << 30;
+
+    public static Tokenizer Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            var json = Path.Combine(path, "tokenizer.json");
+            if (File.Exists(json)) return LoadJsonFile(json);
+            if (File.Exists(Path.Combine(path, "vocab.json")) && File.Exists(Path.Combine(path, "merges.txt")))
+                return Qwen2TokenizerFiles.Load(path);
+            throw new InputFormatException(path, null, "no tokenizer.json, and no vocab.json + merges.txt, in this directory");
+        }
+        if (File.Exists(path)) return LoadJsonFile(path);
+        throw new InputFormatException(path, null, "no such file or directory");
+    }
+
+    private static Tokenizer LoadJsonFile(string file)
+    {
+        var info = new FileInfo(file);
+        if (info.Length > MaxFileBytes) throw new InputFormatException(file, null, $"{info.Length} bytes is larger than the {MaxFileBytes} a tokenizer may have");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllBytes(file), new JsonDocumentOptions { MaxDepth = 256 });
+        }
+        catch (JsonException e)
+        {
+            throw new InputFormatException(file, $"line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}", $"not valid JSON (truncated or malformed): {e.Message}");
+        }
+        using (doc) return Build(new JsonNode(doc.RootElement, file, "$"));
+    }
+
+    internal static Tokenizer Build(JsonNode root)
+    {
+        if (root.Element.ValueKind != JsonValueKind.Object) throw root.Error("expected a JSON object at the top level");
+        var normalizer = root.Optional("normalizer") is { } n ? ParseNormalizer(n) : null;
+
+        bool byteLevel = false;
+        PreTokenizer? preTokenizer = null;
+        if (root.Optional("pre_tokenizer") is { } p)
+        {
+            var steps = new List<PreTokenizer>();
+            FlattenPreTokenizer(p, steps, ref byteLevel, isLast: true);
+            preTokenizer = steps.Count switch { 0 => null, 1 => steps[0], _ => new SequencePreTokenizer(steps) };
+        }
+
+        var model = ParseModel(root.Required("model"));
+        model.Prepare(byteLevel, r => root.Required("model").Error(r));
+
+        var added = new List<AddedToken>();
+        if (root.Optional("added_tokens") is { } list)
+            foreach (var t in list.Items())
+                added.Add(new AddedToken(t.Required("id").Int(), t.Required("content").String(), t.OptionalBool("single_word", false),
+                    t.OptionalBool("lstrip", false), t.OptionalBool("rstrip", false), t.OptionalBool("normalized", true), t.OptionalBool("special", false)));
+
+        var post = root.Optional("post_processor") is { } pp ? ParsePostProcessor(pp, (tok, node) => ResolveId(tok, node, model, added)) : null;
+        var decoder = root.Optional("decoder") is { } d ? ParseDecoder(d) : null;
+
+        if (root.Optional("padding") is { } padding && padding.Optional("strategy") is { } strategy && strategy.Element.ValueKind == JsonValueKind.Object)
+            throw strategy.Error("fixed-length padding is not supported (set padding to null; batches here are unpadded)");
+        int truncationMax = 0;
+        if (root.Optional("truncation") is { } trunc)
+        {
+            if (trunc.OptionalString("direction") is { } dir && dir != "Right") throw trunc.Error($"truncation direction \"{dir}\" is not supported (only Right)");
+            truncationMax = trunc.Required("max_length").Int();
+        }
+
+        return new Tokenizer(root.File, normalizer, preTokenizer, model, new AddedVocabulary(added, normalizer), post, decoder)
+        {
+            DefaultMaxLength = truncationMax,
+        };
+    }
+
+    private static int ResolveId(string token, JsonNode node, BpeModel model, List<AddedToken> added)
+    {
+        foreach (var a in added) if (a.Content == token) return a.Id;
+        if (model.Vocab.TryGetValue(token, out int id)) return id;
+        throw node.Error($"token \"{token}\" is neither an added token nor in the vocabulary");
+    }
+
+    private static Normalizer ParseNormalizer(JsonNode n)
+    {
+        string type = n.Type();
+        return type switch
+        {
+            "NFC" => new UnicodeFormNormalizer(UnicodeForm.C),
+            "NFD" => new UnicodeFormNormalizer(UnicodeForm.D),
+            "NFKC" => new UnicodeFormNormalizer(UnicodeForm.KC),
+            "NFKD" => new UnicodeFormNormalizer(UnicodeForm.KD),
+            "Lowercase" => new LowercaseNormalizer(),
+            "StripAccents" => new StripAccentsNormalizer(),
+            "Strip" => new StripNormalizer(n.OptionalBool("strip_left", true), n.OptionalBool("strip_right", true)),
+            "Replace" => new ReplaceNormalizer(ParsePattern(n.Required("pattern")), n.Required("content").String()),
+            "Prepend" => new PrependNormalizer(n.Required("prepend").String()),
+            "Sequence" => new SequenceNormalizer(n.Required("normalizers").Items().Select(ParseNormalizer).ToList()),
+            _ => throw n.Required("type").Error($"unsupported normalizer type \"{type}\" (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Replace, Prepend, Sequence)"),
+        };
+    }
+
+    internal static SplitPattern ParsePattern(JsonNode pattern)
+    {
+        if (pattern.Optional("String") is { } s) return new StringPattern(s.String());
+        if (pattern.Optional("Regex") is { } r)
+        {
+            string source = r.String();
+            if (source == QwenPattern.Source) return new QwenPattern();
+            if (source == QwenPattern.Llama3Source) return new QwenPattern(maxDigits: 3);
+            if (source == Gpt2Pattern.Source) return new Gpt2Pattern();
+            try { return new RegexPattern(source); }
+            catch (ArgumentException e) { throw r.Error($"regex cannot be compiled: {e.Message}"); }
+        }
+        throw pattern.Error("expected {\"String\": ...} or {\"Regex\": ...}");
+    }
+
+    private static SplitBehavior ParseBehavior(JsonNode? b, SplitBehavior fallback)
+    {
+        if (b is not { } node) return fallback;
+        string v = node.String();
+        return v switch
+        {
+            "Removed" => SplitBehavior.Removed,
+            "Isolated" => SplitBehavior.Isolated,
+            "MergedWithPrevious" => SplitBehavior.MergedWithPrevious,
+            "MergedWithNext" => SplitBehavior.MergedWithNext,
+            "Contiguous" => SplitBehavior.Contiguous,
+            _ => throw node.Error($"unsupported split behavior \"{v}\""),
+        };
+    }
+
+    /// <summary>Flattens nested Sequences; checks that ByteLevel (whose byte mapping the model does) comes last.</summary>
+    private static void FlattenPreTokenizer(JsonNode n, List<PreTokenizer> steps, ref bool byteLevel, bool isLast)
+    {
+        string type = n.Type();
+        if (byteLevel) throw n.Error($"pre-tokenizer \"{type}\" after ByteLevel is not supported (ByteLevel must be the last pre-tokenizer)");
+        switch (type)
+        {
+            case "Sequence":
+            {
+                var items = n.Required("pretokenizers").Items().ToList();
+                for (int i = 0; i < items.Count; i++) FlattenPreTokenizer(items[i], steps, ref byteLevel, isLast && i == items.Count - 1);
+                return;
+            }
+            case "Split":
+                steps.Add(new SplitPreTokenizer(ParsePattern(n.Required("pattern")), ParseBehavior(n.Required("behavior"), SplitBehavior.Isolated), n.OptionalBool("invert", false)));
+                return;
+            case "ByteLevel":
+            {
+                bool prefix = n.OptionalBool("add_prefix_space", true), regex = n.OptionalBool("use_regex", true);
+                byteLevel = true;
+                if (prefix || regex) steps.Add(new ByteLevelPreTokenizer(prefix, regex)); // otherwise only the byte mapping, which the model does
+                return;
+            }
+            case "Whitespace":
+                steps.Add(new SplitPreTokenizer(new WordOrPunctuationPattern(), SplitBehavior.Removed, invert: true));
+                return;
+            case "WhitespaceSplit":
+                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsWhiteSpace), SplitBehavior.Removed, false));
+                return;
+            case "BertPreTokenizer":
+                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsWhiteSpace), SplitBehavior.Removed, false));
+                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsPunctuation), SplitBehavior.Isolated, false));
+                return;
+            case "Punctuation":
+                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsPunctuation), ParseBehavior(n.Optional("behavior"), SplitBehavior.Isolated), false));
+                return;
+            case "Digits":
+                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsNumber),
+                    n.OptionalBool("individual_digits", false) ? SplitBehavior.Isolated : SplitBehavior.Contiguous, false));
+                return;
+            case "Metaspace":
+            {
+                var (replacement, scheme) = ParseMetaspace(n);
+                steps.Add(new MetaspacePreTokenizer(replacement, scheme, n.OptionalBool("split", true)));
+                return;
+            }
+            default:
+                throw n.Required("type").Error($"unsupported pre-tokenizer type \"{type}\" (supported: Split, ByteLevel, Whitespace, WhitespaceSplit, BertPreTokenizer, Punctuation, Digits, Metaspace, Sequence)");
+        }
+    }
+
+    private static (char Replacement, string Scheme) ParseMetaspace(JsonNode n)
+    {
+        var r = n.Required("replacement");
+        string rs = r.String();
+        if (rs.Length != 1) throw r.Error($"replacement must be one character, found \"{rs}\"");
+        string scheme;
+        if (n.Optional("prepend_scheme") is { } ps)
+        {
+            scheme = ps.String();
+            if (scheme is not ("always" or "first" or "never")) throw ps.Error($"unsupported prepend_scheme \"{scheme}\" (always, first, never)");
+        }
+        else scheme = n.OptionalBool("add_prefix_space", true) ? "always" : "never";
+        return (rs[0], scheme);
+    }
+
+    private static BpeModel ParseModel(JsonNode m)
+    {
+        string type = m.Optional("type")?.String() ?? "BPE";
+        if (type != "BPE") throw (m.Optional("type") ?? m).Error($"unsupported model type \"{type}\" (only BPE)");
+        if (m.Optional("dropout") is { } dropout && dropout.Element.GetDouble() != 0)
+            throw dropout.Error("BPE dropout is random and not supported (set it to null)");
+        var vocabNode = m.Required("vocab");
+        var vocab = new Dictionary<string, int>(vocabNode.Element.ValueKind == JsonValueKind.Object ? vocabNode.Element.GetPropertyCount() : 0, StringComparer.Ordinal);
+        foreach (var (name, value) in vocabNode.Properties()) vocab[name] = value.Int();
+        var merges = new List<(string, string)>();
+        foreach (var item in m.Required("merges").Items())
+        {
+            if (item.Element.ValueKind == JsonValueKind.String)
+            {
+                string line = item.String();
+                int space = line.IndexOf(' ');
+                if (space <= 0 || space == line.Length - 1 || line.IndexOf(' ', space + 1) >= 0) throw item.Error($"merge \"{line}\" is not two tokens separated by one space");
+                merges.Add((line[..space], line[(space + 1)..]));
+            }
+            else
+            {
+                var pair = item.Items().ToList();
+                if (pair.Count != 2) throw item.Error($"a merge must have 2 elements, found {pair.Count}");
+                merges.Add((pair[0].String(), pair[1].String()));
+            }
+        }
+        return new BpeModel(vocab, merges, m.OptionalString("continuing_subword_prefix"), r => m.Required("merges").Error(r))
+        {
+            UnkToken = m.OptionalString("unk_token"),
+            FuseUnk = m.OptionalBool("fuse_unk", false),
+            ByteFallback = m.OptionalBool("byte_fallback", false),
+            IgnoreMerges = m.OptionalBool("ignore_merges", false),
+            EndOfWordSuffix = m.OptionalString("end_of_word_suffix"),
+        };
+    }
+
+    private static PostProcessor ParsePostProcessor(JsonNode n, Func<string, JsonNode, int> resolve)
+    {
+        string type = n.Type();
+        switch (type)
+        {
+            case "ByteLevel":
+                return new IdentityPostProcessor();
+            case "Sequence":
+                return new SequencePostProcessor(n.Required("processors").Items().Select(p => ParsePostProcessor(p, resolve)).ToList());
+            case "BertProcessing":
+            case "RobertaProcessing":
+                return new WrapPostProcessor(ParseTokenPair(n.Required("cls")), ParseTokenPair(n.Required("sep")));
+            case "TemplateProcessing":
+            {
+                var specials = new Dictionary<string, int[]>();
+                if (n.Optional("special_tokens") is { } st)
+                    foreach (var (name, value) in st.Properties())
+                        specials[name] = value.Required("ids").Items().Select(i => i.Int()).ToArray();
+                var items = new List<TemplateItem>();
+                foreach (var item in n.Required("single").Items())
+                {
+                    if (item.Optional("Sequence") is { } seq)
+                    {
+                        string id = seq.Required("id").String();
+                        if (id != "A") throw seq.Error($"the single template may only use sequence A, found \"{id}\"");
+                        items.Add(new TemplateItem(true, []));
+                    }
+                    else if (item.Optional("SpecialToken") is { } sp)
+                    {
+                        var idNode = sp.Required("id");
+                        string name = idNode.String();
+                        if (!specials.TryGetValue(name, out var ids)) throw idNode.Error($"special token \"{name}\" is not declared in special_tokens");
+                        items.Add(new TemplateItem(false, ids));
+                    }
+                    else throw item.Error("expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
+                }
+                return new TemplatePostProcessor(items);
+            }
+            default:
+                throw n.Required("type").Error($"unsupported post-processor type \"{type}\" (supported: TemplateProcessing, ByteLevel, BertProcessing, RobertaProcessing, Sequence)");
+        }
+
+        static int ParseTokenPair(JsonNode pair)
+        {
+            var items = pair.Items().ToList();
+            if (items.Count != 2) throw pair.Error("expected [token, id]");
+            return items[1].Int();
+        }
+    }
+
+    private static Decoder ParseDecoder(JsonNode n)
+    {
+        string type = n.Type();
+        switch (type)
+        {
+            case "ByteLevel": return new ByteLevelDecoder();
+            case "Metaspace":
+            {
+                var (replacement, scheme) = ParseMetaspace(n);
+                return new MetaspaceDecoder(replacement, scheme != "never");
+            }
+            case "WordPiece": return new WordPieceDecoder(n.OptionalString("prefix") ?? "##", n.OptionalBool("cleanup", true));
+            case "BPEDecoder": return new BpeDecoder(n.OptionalString("suffix") ?? "</w>");
+            case "Replace": return new ReplaceDecoder(ParsePattern(n.Required("pattern")), n.Required("content").String());
+            case "Strip":
+            {
+                var c = n.Required("content");
+                string content = c.String();
+                if (content.Length != 1) throw c.Error("expected one character");
+                return new StripDecoder(content[0], n.Required("start").Int(), n.Required("stop").Int());
+            }
+            case "Fuse": return new FuseDecoder();
+            case "ByteFallback": return new ByteFallbackDecoder();
+            case "Sequence": return new SequenceDecoder(n.Required("decoders").Items().Select(ParseDecoder).ToList());
+            default:
+                throw n.Required("type").Error($"unsupported decoder type \"{type}\" (supported: ByteLevel, Metaspace, WordPiece, BPEDecoder, Replace, Strip, Fuse, ByteFallback, Sequence)");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+
+namespace Clustering.Tokenizers.Unicode;
+
+internal enum UnicodeForm { C, D, KC, KD }
+
+/// <summary>
+/// Unicode normalization (UAX #15) over the embedded tables: decompose, order by combining class, recompose.
+/// A string whose code points are all stable under the form is returned as the same instance (no allocation),
+/// which is the common case for ASCII and CJK text.
+/// </summary>
+internal static class UnicodeNormalizer
+{
+    private const int SBase = 0xAC00, LBase = 0x1100, VBase = 0x1161, TBase = 0x11A7, LCount = 19, VCount = 21, TCount = 28;
+    private const int NCount = VCount * TCount, SCount = LCount * NCount;
+
+    public static string Normalize(string text, UnicodeForm form)
+    {
+        var tables = UnicodeTables.Instance;
+        var unstable = form switch
+        {
+            UnicodeForm.C => tables.UnstableNfc,
+            UnicodeForm.D => tables.UnstableNfd,
+            UnicodeForm.KC => tables.UnstableNfkc,
+            _ => tables.UnstableNfkd,
+        };
+        int firstUnstable = -1;
+        for (int i = 0; i < text.Length; i++)
+        {
+            int c = text[i];
+            if (c < 0xA0) continue;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                c = char.ConvertToUtf32(text[i], text[i + 1]);
+                if (UnicodeTables.IsSet(unstable, c)) { firstUnstable = i; break; }
+                i++;
+                continue;
+            }
+            if (UnicodeTables.IsSet(unstable, c)) { firstUnstable = i; break; }
+        }
+        if (firstUnstable < 0) return text;
+
+        bool compatibility = form is UnicodeForm.KC or UnicodeForm.KD;
+        var decomposition = compatibility ? tables.CompatibilityDecomposition : tables.CanonicalDecomposition;
+        var cps = new List<int>(text.Length + 8);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            int c = rune.Value;
+            if (c >= SBase && c < SBase + SCount)
+            {
+                int s = c - SBase;
+                cps.Add(LBase + s / NCount);
+                cps.Add(VBase + s % NCount / TCount);
+                if (s % TCount != 0) cps.Add(TBase + s % TCount);
+            }
+            else if (decomposition.TryGetValue(c, out var mapped)) cps.AddRange(mapped);
+            else cps.Add(c);
+        }
+        // Canonical ordering: a stable sort of each run of non-starters by combining class.
+        for (int i = 1; i < cps.Count; i++)
+        {
+            int cc = Ccc(tables, cps[i]);
+            if (cc == 0) continue;
+            int j = i;
+            while (j > 0 && Ccc(tables, cps[j - 1]) > cc) { (cps[j - 1], cps[j]) = (cps[j], cps[j - 1]); j--; }
+        }
+        if (form is UnicodeForm.C or UnicodeForm.KC) Compose(tables, cps);
+        var sb = new StringBuilder(cps.Count + 4);
+        foreach (var c in cps) sb.Append(new Rune(c).ToString());
+        return sb.ToString();
+    }
+
+    private static int Ccc(UnicodeTables tables, int c) => tables.CombiningClass.TryGetValue(c, out var k) ? k : 0;
+
+    private static void Compose(UnicodeTables tables, List<int> cps)
+    {
+        if (cps.Count == 0) return;
+        int starterIndex = Ccc(tables, cps[0]) == 0 ? 0 : -1;
+        int write = 1;
+        int lastClass = starterIndex == 0 ? 0 : 256;
+        for (int read = 1; read < cps.Count; read++)
+        {
+            int c = cps[read];
+            int cc = Ccc(tables, c);
+            if (starterIndex >= 0)
+            {
+                int starter = cps[starterIndex];
+                bool blocked = write - 1 != starterIndex && (lastClass == 0 || lastClass >= cc);
+                if (!blocked)
+                {
+                    int composed = ComposePair(tables, starter, c);
+                    if (composed >= 0) { cps[starterIndex] = composed; continue; }
+                }
+            }
+            if (cc == 0) { starterIndex = write; lastClass = 0; }
+            else lastClass = cc;
+            cps[write++] = c;
+        }
+        cps.RemoveRange(write, cps.Count - write);
+    }
+
+    private static int ComposePair(UnicodeTables tables, int a, int b)
+    {
+        if (a >= LBase && a < LBase + LCount && b >= VBase && b < VBase + VCount)
+            return SBase + ((a - LBase) * VCount + (b - VBase)) * TCount;
+        if (a >= SBase && a < SBase + SCount && (a - SBase) % TCount == 0 && b > TBase && b < TBase + TCount)
+            return a + (b - TBase);
+        return tables.Composition.TryGetValue(((long)a << 21) | (uint)b, out var c) ? c : -1;
+    }
+}

@@ -1,0 +1,500 @@
+using System.Collections.Concurrent;
+
+namespace Clustering.Coordination.Tests;
+
+/// <summary>
+/// The behaviours every <see cref="IClusterStore"/> must have, run against each store by a concrete subclass.
+/// Time is a <see cref="ManualClock"/>; backoff jitter comes from a seeded generator that the tests replay to know
+/// the exact retry time.
+/// </summary>
+public abstract class ClusterStoreConformance : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset Start = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+    protected static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private const int JitterSeed = 7;
+    protected static readonly WorkerCapabilities Cpu = new("cpu", 0);
+
+    protected ManualClock Clock { get; } = new(Start);
+    protected IClusterStore Store { get; private set; } = null!;
+
+    protected ClusterStoreOptions Options => new()
+    {
+        Clock = Clock,
+        Backoff = new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), new Random(JitterSeed)),
+    };
+
+    /// <summary>The backoff the store uses, replayed: same seed, same draws in the same order.</summary>
+    protected RetryBackoff ReplayBackoff { get; } = new(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), new Random(JitterSeed));
+
+    /// <summary>Opens the test's store: the same database every time it is called within one test.</summary>
+    protected abstract Task<IClusterStore> OpenAsync();
+
+    public virtual async Task InitializeAsync() => Store = await OpenAsync();
+
+    public virtual async Task DisposeAsync() => await Store.DisposeAsync();
+
+    protected static NewJob Job(string id, string model = "qwen3-0.6b", int maxAttempts = 3, int allowedFailed = 0, string? kind = null, long? memory = null) =>
+        new(id, $$"""{"inputs":["{{id}}.jsonl"]}""", model, $"file:///out/{id}", maxAttempts, allowedFailed, kind, memory);
+
+    protected static NewShard[] Shards(int count) =>
+        Enumerable.Range(0, count).Select(i => new NewShard(i, $$"""{"input":"a.jsonl","offset":{{i * 1000}},"length":1000}""")).ToArray();
+
+    private static ShardCompletion Done(ShardRecord s, string worker, long rows = 10) =>
+        new(s.Key, s.Attempt, worker, $"part-{s.Index:D5}-a{s.Attempt}.parquet", rows, rows * 100, $"sha256:{s.Index}", 1, rows * 50);
+
+    // ---- jobs ----
+
+    [StoreFact]
+    public async Task CreateJob_is_idempotent_by_id_and_keeps_every_field()
+    {
+        Assert.True(await Store.CreateJobAsync(Job("j1", kind: "CUDA", memory: 40L << 30) with { MaxAttempts = 5, AllowedFailedShards = 2 }, Shards(3)));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await Store.CreateJobAsync(Job("j1", model: "other"), Shards(7)));
+
+        var job = await Store.GetJobAsync("j1");
+        Assert.NotNull(job);
+        Assert.Equal(JobState.Running, job.State);
+        Assert.Equal("""{"inputs":["j1.jsonl"]}""", job.SpecJson);
+        Assert.Equal("qwen3-0.6b", job.ModelId);
+        Assert.Equal("file:///out/j1", job.OutputLocation);
+        Assert.Equal(5, job.MaxAttempts);
+        Assert.Equal(2, job.AllowedFailedShards);
+        Assert.Equal("cuda", job.RequiredDeviceKind);
+        Assert.Equal(40L << 30, job.MinGpuMemoryBytes);
+        Assert.Equal(Start, job.CreatedAt);
+        Assert.Equal(Start, job.UpdatedAt);
+        Assert.Equal(new JobCounters(3, 3, 0, 0, 0, 0, 0, 0, 0), job.Counters);
+
+        var shards = await Store.ListShardsAsync("j1");
+        Assert.Equal([0, 1, 2], shards.Select(s => s.Index));
+        Assert.All(shards, s => Assert.Equal((ShardState.Pending, 0, 0, (string?)null), (s.State, s.Attempt, s.Failures, s.Owner)));
+        Assert.Equal("""{"input":"a.jsonl","offset":2000,"length":1000}""", shards[2].SpecJson);
+        Assert.Null(await Store.GetJobAsync("absent"));
+    }
+
+    [StoreFact]
+    public async Task CreateJob_refuses_bad_definitions_with_a_message_naming_the_job()
+    {
+        var e1 = await Assert.ThrowsAsync<ClusteringException>(() => Store.CreateJobAsync(Job("bad") with { MaxAttempts = 0 }, Shards(1)));
+        Assert.Equal("job bad: max_attempts must be at least 1, not 0", e1.Message);
+        var e2 = await Assert.ThrowsAsync<ClusteringException>(() => Store.CreateJobAsync(Job("dup"), [new NewShard(0, "{}"), new NewShard(0, "{}")]));
+        Assert.Equal("job dup: shard index 0 appears twice (position 1)", e2.Message);
+        var e3 = await Assert.ThrowsAsync<ClusteringException>(() => Store.CreateJobAsync(Job("neg"), [new NewShard(-1, "{}")]));
+        Assert.Equal("job neg: shard at position 0 has a negative index (-1)", e3.Message);
+        Assert.Null(await Store.GetJobAsync("bad"));
+    }
+
+    [StoreFact]
+    public async Task A_job_without_shards_is_pending_until_planned()
+    {
+        Assert.True(await Store.CreateJobAsync(Job("p"), []));
+        Assert.Equal(JobState.Pending, (await Store.GetJobAsync("p"))!.State);
+        Assert.True(await Store.TryStartPlanningAsync("p"));
+        Assert.False(await Store.TryStartPlanningAsync("p"));
+        Assert.Equal(JobState.Planning, (await Store.GetJobAsync("p"))!.State);
+        Assert.Null(await Store.LeaseShardAsync("w", Cpu, [], Lease));
+
+        Assert.True(await Store.PlanJobAsync("p", Shards(2)));
+        Assert.False(await Store.PlanJobAsync("p", Shards(2)));
+        Assert.Equal(new JobCounters(2, 2, 0, 0, 0, 0, 0, 0, 0), (await Store.GetJobAsync("p"))!.Counters);
+        Assert.Equal(0, (await Store.LeaseShardAsync("w", Cpu, [], Lease))!.Index);
+    }
+
+    [StoreFact]
+    public async Task ListJobs_is_newest_first_with_counters_and_a_state_filter()
+    {
+        await Store.CreateJobAsync(Job("old"), Shards(2));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await Store.CreateJobAsync(Job("new"), Shards(3));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await Store.CreateJobAsync(Job("unplanned"), []);
+        var s = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        Assert.True(await Store.CompleteShardAsync(Done(s, "w", rows: 7)));
+
+        var all = await Store.ListJobsAsync();
+        Assert.Equal(["unplanned", "new", "old"], all.Select(j => j.Id));
+        Assert.Equal(new JobCounters(2, 1, 0, 1, 0, 7, 700, 350, 1), all[2].Counters);
+        Assert.Equal(JobCounters.Empty, all[0].Counters);
+        Assert.Equal(["new", "old"], (await Store.ListJobsAsync(JobState.Running)).Select(j => j.Id));
+        Assert.Equal(["unplanned"], (await Store.ListJobsAsync(limit: 1)).Select(j => j.Id));
+    }
+
+    [StoreFact]
+    public async Task Cancel_stops_leasing_renewing_and_committing()
+    {
+        await Store.CreateJobAsync(Job("c"), Shards(3));
+        var held = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        Assert.True(await Store.CancelJobAsync("c"));
+        Assert.False(await Store.CancelJobAsync("c"));
+        Assert.Equal(JobState.Cancelled, (await Store.GetJobAsync("c"))!.State);
+        Assert.Null(await Store.LeaseShardAsync("w", Cpu, [], Lease));
+        Assert.False(await Store.RenewLeaseAsync(held.Key, held.Attempt, "w", Lease));
+        Assert.Empty(await Store.RenewWorkerLeasesAsync("w", Lease));
+        Assert.False(await Store.CompleteShardAsync(Done(held, "w")));
+        Assert.Null(await Store.TryCompleteJobAsync("c"));
+        Assert.False(await Store.CancelJobAsync("absent"));
+    }
+
+    // ---- leasing ----
+
+    [StoreFact]
+    public async Task Sixteen_concurrent_leasers_take_each_shard_exactly_once()
+    {
+        const int count = 120;
+        await Store.CreateJobAsync(Job("many"), Shards(count));
+        var taken = new ConcurrentBag<ShardRecord>();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+        {
+            while (await Store.LeaseShardAsync($"w{w}", Cpu, [], Lease) is { } s) taken.Add(s);
+        })));
+
+        Assert.Equal(count, taken.Count);
+        Assert.Equal(Enumerable.Range(0, count), taken.Select(s => s.Index).Order());
+        Assert.All(taken, s => Assert.Equal((ShardState.Leased, 1, Start + Lease), (s.State, s.Attempt, s.LeaseExpiresAt!.Value)));
+        Assert.True(taken.Select(s => s.Owner).Distinct().Count() > 1, "the leases were spread over several workers");
+        var stored = await Store.ListShardsAsync("many");
+        Assert.All(stored, s => Assert.Equal(taken.Single(t => t.Index == s.Index).Owner, s.Owner));
+        Assert.Equal(count, (await Store.GetJobAsync("many"))!.Counters.Leased);
+    }
+
+    [StoreFact]
+    public async Task Each_lease_adds_one_to_the_attempt_and_a_release_is_not_a_failure()
+    {
+        await Store.CreateJobAsync(Job("a"), Shards(2));
+        var first = (await Store.LeaseShardAsync("w1", Cpu, [], Lease))!;
+        Assert.Equal((0, 1, "w1", ShardState.Leased), (first.Index, first.Attempt, first.Owner, first.State));
+
+        Assert.True(await Store.ReleaseShardAsync(first.Key, first.Attempt, "w1"));
+        Assert.False(await Store.ReleaseShardAsync(first.Key, first.Attempt, "w1"));
+        var second = (await Store.LeaseShardAsync("w2", Cpu, [], Lease))!;
+        Assert.Equal((0, 2, 0, "w2"), (second.Index, second.Attempt, second.Failures, second.Owner));
+
+        Assert.NotNull(await Store.FailShardAsync(second.Key, second.Attempt, "w2", "boom"));
+        var other = (await Store.LeaseShardAsync("w3", Cpu, [], Lease))!;
+        Assert.Equal((1, 1), (other.Index, other.Attempt)); // shard 0 waits out its backoff
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        var third = (await Store.LeaseShardAsync("w3", Cpu, [], Lease))!;
+        Assert.Equal((0, 3, 1), (third.Index, third.Attempt, third.Failures));
+    }
+
+    [StoreFact]
+    public async Task Lease_prefers_a_job_whose_model_the_worker_has_loaded()
+    {
+        await Store.CreateJobAsync(Job("older", model: "m-small"), Shards(2));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await Store.CreateJobAsync(Job("newer", model: "m-large"), Shards(2));
+
+        Assert.Equal("newer", (await Store.LeaseShardAsync("w1", Cpu, ["m-large"], Lease))!.JobId);
+        Assert.Equal("older", (await Store.LeaseShardAsync("w2", Cpu, [], Lease))!.JobId);
+        Assert.Equal("older", (await Store.LeaseShardAsync("w3", Cpu, ["m-other", "m-small"], Lease))!.JobId);
+        Assert.Equal("newer", (await Store.LeaseShardAsync("w4", Cpu, ["m-large"], Lease))!.JobId);
+        // The preferred job is drained: the worker takes other work rather than idle.
+        Assert.Equal("older", (await Store.LeaseShardAsync("w5", Cpu, ["m-large"], Lease))!.JobId);
+    }
+
+    [StoreFact]
+    public async Task Lease_respects_the_device_kind_and_memory_a_job_requires()
+    {
+        await Store.CreateJobAsync(Job("big", kind: "cuda", memory: 40L << 30), Shards(1));
+        Assert.Null(await Store.LeaseShardAsync("cpu", Cpu, [], Lease));
+        Assert.Null(await Store.LeaseShardAsync("small-gpu", new WorkerCapabilities("cuda", 24L << 30), [], Lease));
+        Assert.Equal("big", (await Store.LeaseShardAsync("h100", new WorkerCapabilities("CUDA", 80L << 30), [], Lease))!.JobId);
+
+        await Store.CreateJobAsync(Job("any"), Shards(1));
+        Assert.Equal("any", (await Store.LeaseShardAsync("cpu", Cpu, [], Lease))!.JobId);
+    }
+
+    [StoreFact]
+    public async Task Renew_extends_a_held_lease_and_fails_once_it_expired_and_was_reclaimed()
+    {
+        await Store.CreateJobAsync(Job("r"), Shards(2));
+        var s0 = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        var s1 = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(await Store.RenewLeaseAsync(s0.Key, s0.Attempt, "w", Lease));
+        Assert.False(await Store.RenewLeaseAsync(s0.Key, s0.Attempt, "intruder", Lease));
+        Assert.False(await Store.RenewLeaseAsync(s0.Key, s0.Attempt + 1, "w", Lease));
+        Assert.Equal(Start + TimeSpan.FromSeconds(50), (await Store.ListShardsAsync("r"))[0].LeaseExpiresAt);
+
+        Clock.Advance(TimeSpan.FromSeconds(15)); // s1 expired (30 s), s0 not (50 s)
+        Assert.Equal(1, await Store.ReclaimExpiredLeasesAsync());
+        Assert.False(await Store.RenewLeaseAsync(s1.Key, s1.Attempt, "w", Lease));
+        var held = await Store.RenewWorkerLeasesAsync("w", Lease);
+        Assert.Equal([new HeldLease(s0.Key, 1)], held);
+        Assert.Equal(Clock.GetUtcNow() + Lease, (await Store.ListShardsAsync("r"))[0].LeaseExpiresAt);
+    }
+
+    [StoreFact]
+    public async Task Reclaim_returns_expired_leases_to_pending_with_backoff_or_fails_them_when_attempts_are_spent()
+    {
+        await Store.CreateJobAsync(Job("once", maxAttempts: 1), Shards(1));
+        await Store.CreateJobAsync(Job("twice", maxAttempts: 2), Shards(1));
+        var a = (await Store.LeaseShardAsync("w-a", Cpu, [], Lease))!;
+        var b = (await Store.LeaseShardAsync("w-b", Cpu, [], TimeSpan.FromSeconds(90)))!;
+        var c = (await Store.LeaseShardAsync("w-c", Cpu, [], Lease))!;
+        Assert.Equal(["once", "twice"], new[] { a.JobId, b.JobId }.Order());
+        Assert.Null(c);
+
+        Clock.Advance(TimeSpan.FromSeconds(30)); // expiry is inclusive: at expires_at the lease is gone
+        Assert.Equal(1, await Store.ReclaimExpiredLeasesAsync());
+        Assert.Equal(0, await Store.ReclaimExpiredLeasesAsync());
+        var reclaimed = (await Store.ListShardsAsync(a.JobId))[0];
+        var expected = a.JobId == "once" ? ShardState.Failed : ShardState.Pending;
+        Assert.Equal((expected, 1, (string?)null), (reclaimed.State, reclaimed.Failures, reclaimed.LeaseExpiresAt?.ToString()));
+        Assert.Equal("lease of w-a on attempt 1 expired", reclaimed.LastError);
+        if (expected == ShardState.Pending)
+            Assert.InRange(reclaimed.NotBefore, Clock.GetUtcNow() + TimeSpan.FromSeconds(5), Clock.GetUtcNow() + TimeSpan.FromSeconds(10));
+        Assert.Equal(ShardState.Leased, (await Store.ListShardsAsync(b.JobId))[0].State);
+    }
+
+    // ---- commits and failures ----
+
+    [StoreFact]
+    public async Task A_fenced_commit_is_refused_and_changes_nothing()
+    {
+        await Store.CreateJobAsync(Job("f"), Shards(1));
+        var stale = (await Store.LeaseShardAsync("slow", Cpu, [], Lease))!;
+        Clock.Advance(Lease);
+        Assert.Equal(1, await Store.ReclaimExpiredLeasesAsync());
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        var fresh = (await Store.LeaseShardAsync("fast", Cpu, [], Lease))!;
+        Assert.Equal(2, fresh.Attempt);
+
+        var before = (await Store.ListShardsAsync("f"))[0];
+        Assert.False(await Store.CompleteShardAsync(Done(stale, "slow")));               // stale attempt and owner
+        Assert.False(await Store.CompleteShardAsync(Done(fresh, "slow")));               // right attempt, wrong owner
+        Assert.False(await Store.CompleteShardAsync(Done(stale, "fast")));               // right owner, stale attempt
+        Assert.Null(await Store.FailShardAsync(stale.Key, stale.Attempt, "slow", "late")); // a late failure is fenced too
+        Assert.False(await Store.ReleaseShardAsync(stale.Key, stale.Attempt, "slow"));
+        Assert.Equal(before, (await Store.ListShardsAsync("f"))[0]);
+
+        Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.True(await Store.CompleteShardAsync(Done(fresh, "fast", rows: 42)));
+        var done = (await Store.ListShardsAsync("f"))[0];
+        Assert.Equal((ShardState.Done, "part-00000-a2.parquet", 42L, 4200L, "sha256:0", 1L, 2100L, "fast", 2),
+            (done.State, done.OutputKey, done.Rows, done.Bytes, done.Checksum, done.Errors, done.Tokens, done.Owner, done.Attempt));
+        Assert.Equal(Clock.GetUtcNow(), done.CompletedAt);
+        Assert.Null(done.LeaseExpiresAt);
+
+        // A retried commit (the reply was lost) is a success and changes nothing; a different object is refused.
+        Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.True(await Store.CompleteShardAsync(Done(fresh, "fast", rows: 42)));
+        Assert.False(await Store.CompleteShardAsync(Done(fresh, "fast") with { OutputKey = "other.parquet" }));
+        Assert.False(await Store.CompleteShardAsync(Done(stale, "slow")));
+        Assert.Equal(done, (await Store.ListShardsAsync("f"))[0]);
+    }
+
+    [StoreFact]
+    public async Task A_failing_shard_backs_off_exponentially_then_fails_with_its_last_error()
+    {
+        await Store.CreateJobAsync(Job("flaky", maxAttempts: 3), Shards(1));
+        for (var failure = 1; failure <= 3; failure++)
+        {
+            var s = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+            Assert.Equal(failure, s.Attempt);
+            var now = Clock.GetUtcNow();
+            var after = (await Store.FailShardAsync(s.Key, s.Attempt, "w", $"error {failure}: input unreadable"))!;
+            Assert.Equal(failure, after.Failures);
+            Assert.Equal($"error {failure}: input unreadable", after.LastError);
+            Assert.Null(after.LeaseExpiresAt);
+            var jitter = ReplayBackoff.NextJitter();
+            if (failure < 3)
+            {
+                var delay = ReplayBackoff.Delay(failure, jitter);
+                Assert.Equal(ShardState.Pending, after.State);
+                Assert.Equal(now + delay, after.NotBefore); // exactly the reference formula: 10 s · 2^(n-1) · jitter
+                Assert.InRange(delay, TimeSpan.FromSeconds(5 << (failure - 1)), TimeSpan.FromSeconds(10 << (failure - 1)));
+                Clock.Advance(delay - TimeSpan.FromMilliseconds(1));
+                Assert.Null(await Store.LeaseShardAsync("w", Cpu, [], Lease)); // not before its time
+                Clock.Advance(TimeSpan.FromMilliseconds(1));
+            }
+            else
+            {
+                Assert.Equal(ShardState.Failed, after.State);
+            }
+        }
+        Assert.Null(await Store.LeaseShardAsync("w", Cpu, [], Lease));
+        var completion = await Store.TryCompleteJobAsync("flaky");
+        Assert.Equal(JobState.Failed, completion!.State);
+        Assert.Equal("error 3: input unreadable", completion.Shards.Single().LastError);
+    }
+
+    // ---- job completion ----
+
+    [StoreFact]
+    public async Task A_job_completes_exactly_once_even_with_concurrent_completers()
+    {
+        await Store.CreateJobAsync(Job("done"), Shards(4));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Null(await Store.TryCompleteJobAsync("done"));
+            var s = (await Store.LeaseShardAsync($"w{i}", Cpu, [], Lease))!;
+            Assert.True(await Store.CompleteShardAsync(Done(s, $"w{i}", rows: 10 + i)));
+        }
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.TryCompleteJobAsync("done"))));
+
+        var winner = Assert.Single(results, r => r is not null)!;
+        Assert.Equal(JobState.Succeeded, winner.State);
+        Assert.Equal(["part-00000-a1.parquet", "part-00001-a1.parquet", "part-00002-a1.parquet", "part-00003-a1.parquet"],
+            winner.Committed.Select(s => s.OutputKey!));
+        Assert.Equal([10L, 11, 12, 13], winner.Committed.Select(s => s.Rows));
+        var job = (await Store.GetJobAsync("done"))!;
+        Assert.Equal((JobState.Succeeded, Clock.GetUtcNow(), 46L), (job.State, job.UpdatedAt, job.Counters.Rows));
+        Assert.Null(await Store.TryCompleteJobAsync("done"));
+    }
+
+    [StoreFact]
+    public async Task A_job_fails_as_soon_as_more_shards_failed_than_its_policy_allows()
+    {
+        await Store.CreateJobAsync(Job("policy", maxAttempts: 1, allowedFailed: 1), Shards(4));
+        var s0 = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        Assert.Equal(ShardState.Failed, (await Store.FailShardAsync(s0.Key, s0.Attempt, "w", "bad 0"))!.State);
+        Assert.Null(await Store.TryCompleteJobAsync("policy")); // one failure is allowed and shards remain
+        var s1 = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        await Store.FailShardAsync(s1.Key, s1.Attempt, "w", "bad 1");
+        var completion = (await Store.TryCompleteJobAsync("policy"))!;
+        Assert.Equal(JobState.Failed, completion.State);
+        Assert.Equal([ShardState.Failed, ShardState.Failed, ShardState.Pending, ShardState.Pending], completion.Shards.Select(s => s.State));
+        Assert.Null(await Store.LeaseShardAsync("w", Cpu, [], Lease));
+    }
+
+    [StoreFact]
+    public async Task A_job_within_its_failure_allowance_succeeds_with_the_committed_shards()
+    {
+        await Store.CreateJobAsync(Job("partial", maxAttempts: 1, allowedFailed: 1), Shards(2));
+        var s0 = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        await Store.FailShardAsync(s0.Key, s0.Attempt, "w", "unreadable");
+        var s1 = (await Store.LeaseShardAsync("w", Cpu, [], Lease))!;
+        await Store.CompleteShardAsync(Done(s1, "w"));
+        var completion = (await Store.TryCompleteJobAsync("partial"))!;
+        Assert.Equal(JobState.Succeeded, completion.State);
+        Assert.Equal([1], completion.Committed.Select(s => s.Index));
+    }
+
+    // ---- leadership ----
+
+    [StoreFact]
+    public async Task Leadership_is_exclusive_and_its_fencing_token_grows_with_each_holder()
+    {
+        var a = (await Store.TryAcquireLeadershipAsync("coordinator", "silo-a", Lease))!;
+        Assert.Equal(("silo-a", Start + Lease), (a.Owner, a.ExpiresAt));
+        Assert.Null(await Store.TryAcquireLeadershipAsync("coordinator", "silo-b", Lease));
+        Assert.NotNull(await Store.TryAcquireLeadershipAsync("other-lease", "silo-b", Lease));
+
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        var again = (await Store.TryAcquireLeadershipAsync("coordinator", "silo-a", Lease))!;
+        Assert.Equal(a.FencingToken, again.FencingToken);
+        var renewed = (await Store.RenewLeadershipAsync(again, Lease))!;
+        Assert.Equal((a.FencingToken, Clock.GetUtcNow() + Lease), (renewed.FencingToken, renewed.ExpiresAt));
+
+        Clock.Advance(Lease); // silo-a stalls past its expiry
+        var b = (await Store.TryAcquireLeadershipAsync("coordinator", "silo-b", Lease))!;
+        Assert.Equal(a.FencingToken + 1, b.FencingToken);
+        Assert.Null(await Store.RenewLeadershipAsync(renewed, Lease));
+        Assert.Null(await Store.TryAcquireLeadershipAsync("coordinator", "silo-a", Lease));
+        Assert.False(await Store.ReleaseLeadershipAsync(renewed));
+        Assert.Equal(b, await Store.GetLeadershipAsync("coordinator"));
+
+        Assert.True(await Store.ReleaseLeadershipAsync(b));
+        var c = (await Store.TryAcquireLeadershipAsync("coordinator", "silo-a", Lease))!;
+        Assert.Equal(b.FencingToken + 1, c.FencingToken);
+    }
+
+    [StoreFact]
+    public async Task Concurrent_candidates_elect_exactly_one_leader()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Store.TryAcquireLeadershipAsync("coordinator", $"silo-{i}", Lease))));
+        var leader = Assert.Single(results, r => r is not null)!;
+        Assert.Equal(1, leader.FencingToken);
+        Assert.Equal(leader, await Store.GetLeadershipAsync("coordinator"));
+    }
+
+    // ---- workers, events, schedules ----
+
+    [StoreFact]
+    public async Task Workers_register_heartbeat_and_list_with_their_models()
+    {
+        await Store.RegisterWorkerAsync(new WorkerRegistration("h1/gpu0", "h1", "CUDA", "NVIDIA H100 80GB HBM3", 80L << 30, ["m-large"]));
+        await Store.RegisterWorkerAsync(new WorkerRegistration("h0/cpu0", "h0", "cpu", null, 0, []));
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(await Store.HeartbeatAsync("h1/gpu0", ["m-large", "m-small"], 1000, 180_000));
+        Assert.False(await Store.HeartbeatAsync("ghost", [], 0, 0));
+
+        var workers = await Store.ListWorkersAsync();
+        Assert.Equal(["h0/cpu0", "h1/gpu0"], workers.Select(w => w.Id));
+        var gpu = workers[1];
+        Assert.Equal(("h1", "cuda", "NVIDIA H100 80GB HBM3", 80L << 30), (gpu.SiloName, gpu.DeviceKind, gpu.GpuName, gpu.GpuMemoryBytes));
+        Assert.Equal(["m-large", "m-small"], gpu.ModelsLoaded);
+        Assert.Equal((Start, Start + TimeSpan.FromSeconds(5), 1000L, 180_000L), (gpu.RegisteredAt, gpu.LastHeartbeat, gpu.Documents, gpu.Tokens));
+        Assert.Empty(workers[0].ModelsLoaded);
+        Assert.Null(workers[0].GpuName);
+
+        await Store.RegisterWorkerAsync(new WorkerRegistration("h1/gpu0", "h1", "cuda", "NVIDIA H100 80GB HBM3", 80L << 30, []));
+        Assert.Empty((await Store.ListWorkersAsync())[1].ModelsLoaded);
+        Assert.True(await Store.RemoveWorkerAsync("h0/cpu0"));
+        Assert.False(await Store.RemoveWorkerAsync("h0/cpu0"));
+        Assert.Single(await Store.ListWorkersAsync());
+    }
+
+    [StoreFact]
+    public async Task Events_read_back_per_job_in_append_order()
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await Store.AppendEventAsync("x", "progress", $"x{i}"));
+            await Store.AppendEventAsync("y", "progress", $"y{i}");
+            Clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        Assert.Equal(ids.Order(), ids);
+        var all = await Store.ReadEventsAsync("x");
+        Assert.Equal(["x0", "x1", "x2", "x3", "x4"], all.Select(e => e.Message));
+        Assert.Equal(ids, all.Select(e => e.Id));
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(2), all[2].At);
+        Assert.Equal(["x2", "x3"], (await Store.ReadEventsAsync("x", afterId: ids[1], limit: 2)).Select(e => e.Message));
+        Assert.Empty(await Store.ReadEventsAsync("x", afterId: ids[4]));
+        Assert.Empty(await Store.ReadEventsAsync("nobody"));
+    }
+
+    [StoreFact]
+    public async Task Schedules_come_due_and_each_occurrence_fires_once()
+    {
+        var next = Start + TimeSpan.FromMinutes(1);
+        await Store.UpsertScheduleAsync(new ScheduleRecord("nightly", "@every 24h", """{"model":"m"}""", next));
+        await Store.UpsertScheduleAsync(new ScheduleRecord("off", "@every 1h", "{}", Start, Enabled: false));
+        Assert.Empty(await Store.DueSchedulesAsync());
+
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        var due = Assert.Single(await Store.DueSchedulesAsync());
+        Assert.Equal(("nightly", "@every 24h", """{"model":"m"}""", next, true), (due.Id, due.Spec, due.JobTemplateJson, due.NextRunAt, due.Enabled));
+        Assert.True(await Store.TryAdvanceScheduleAsync("nightly", next, next + TimeSpan.FromHours(24), "job-1"));
+        Assert.False(await Store.TryAdvanceScheduleAsync("nightly", next, next + TimeSpan.FromHours(24), "job-2"));
+        Assert.Empty(await Store.DueSchedulesAsync());
+        var saved = (await Store.GetScheduleAsync("nightly"))!;
+        Assert.Equal((next + TimeSpan.FromHours(24), Clock.GetUtcNow(), "job-1"), (saved.NextRunAt, saved.LastRunAt!.Value, saved.LastJobId));
+
+        Assert.Equal(["nightly", "off"], (await Store.ListSchedulesAsync()).Select(s => s.Id));
+        Assert.True(await Store.DeleteScheduleAsync("off"));
+        Assert.False(await Store.DeleteScheduleAsync("off"));
+        Assert.Null(await Store.GetScheduleAsync("off"));
+    }
+
+    // ---- migrations ----
+
+    [StoreFact]
+    public async Task Opening_again_or_concurrently_applies_migrations_once_and_keeps_the_data()
+    {
+        await Store.CreateJobAsync(Job("kept"), Shards(1));
+        var reopened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(OpenAsync)));
+        foreach (var s in reopened)
+        {
+            Assert.Equal(1, await SchemaVersionAsync(s));
+            Assert.NotNull(await s.GetJobAsync("kept"));
+            await s.DisposeAsync();
+        }
+        Assert.Equal(1, await SchemaVersionAsync(Store));
+    }
+
+    protected abstract Task<int> SchemaVersionAsync(IClusterStore store);
+}
