@@ -2,7 +2,7 @@ namespace Clustering.Silo;
 
 /// <summary>
 /// Checks the paths a submitted job names (inputs, model, output) against --allow-paths. Paths are made absolute
-/// and normalized first, so "allowed/../etc" is judged as "/etc". Blob URIs (scheme://) are not local paths and
+/// and normalized first (relative paths are refused: a silo cannot know the submitter's working folder), so "allowed/../etc" is judged as "/etc". Blob URIs (scheme://) are not local paths and
 /// pass; the storage layer's credentials decide those.
 /// </summary>
 public sealed class JobPathPolicy(IReadOnlyList<string> allowedRoots)
@@ -26,9 +26,10 @@ public sealed class JobPathPolicy(IReadOnlyList<string> allowedRoots)
         if (string.IsNullOrEmpty(path)) return; // JobSpec.Validate names missing fields
         if (path.Length > MaxPathChars) throw new ClusteringException($"{field}: longer than {MaxPathChars} characters");
         if (path.Contains('\0') || path.Any(char.IsControl)) throw new ClusteringException($"{field}: contains control characters");
-        if (_roots.Length == 0 || path.Contains("://", StringComparison.Ordinal)) return;
+        if (path.Contains("://", StringComparison.Ordinal)) return;
         if (!Path.IsPathFullyQualified(path))
             throw new ClusteringException($"{field} '{path}': the silo resolves paths on its own machine, so give an absolute path");
+        if (_roots.Length == 0) return;
         var full = Path.GetFullPath(path);
         // A glob's fixed prefix is what matters; the wildcard part cannot climb out with '..' after normalization.
         var withSlash = Path.TrimEndingDirectorySeparator(full) + Path.DirectorySeparatorChar;

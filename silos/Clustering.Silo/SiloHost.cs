@@ -32,6 +32,7 @@ public static class SiloHost
         options.Validate();
         var listen = ListenAddresses.Parse(options.Listen);
         listen.RequireTokenUnlessLoopback(options.Token);
+        SiloCluster.WorkerDevices(options); // refuse unknown devices before anything starts
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });

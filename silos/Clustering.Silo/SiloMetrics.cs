@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Clustering.Coordination;
+using Clustering.Pipeline;
 
 namespace Clustering.Silo;
 
@@ -12,19 +13,13 @@ namespace Clustering.Silo;
 public sealed class SiloMetrics(string siloName)
 {
     private long _leaseRenewals;
-    private long _leaseRenewalsLost;
-    private long _retries;
-    private long _commits;
-    private long _commitsRefused;
+
+    /// <summary>What this silo's workers did: documents, tokens, shards committed, failed, retried (they all add to it).</summary>
+    public JobProgress Progress { get; } = new();
 
     public void LeaseRenewed(long count = 1) => Interlocked.Add(ref _leaseRenewals, count);
-    public void LeaseLost() => Interlocked.Increment(ref _leaseRenewalsLost);
-    public void Retried(long count = 1) => Interlocked.Add(ref _retries, count);
-    public void Committed() => Interlocked.Increment(ref _commits);
-    public void CommitRefused() => Interlocked.Increment(ref _commitsRefused);
 
     public long LeaseRenewals => Interlocked.Read(ref _leaseRenewals);
-    public long Retries => Interlocked.Read(ref _retries);
 
     public async Task<string> RenderAsync(IClusterStore store, CancellationToken ct)
     {
@@ -62,14 +57,17 @@ public sealed class SiloMetrics(string siloName)
         var silo = $"silo=\"{Escape(siloName)}\"";
         Header(text, "clustering_lease_renewals_total", "counter", "Shard lease renewals by this silo's workers.");
         Line(text, "clustering_lease_renewals_total", silo, LeaseRenewals);
-        Header(text, "clustering_leases_lost_total", "counter", "Shards this silo's workers abandoned because their lease was lost.");
-        Line(text, "clustering_leases_lost_total", silo, Interlocked.Read(ref _leaseRenewalsLost));
-        Header(text, "clustering_shard_retries_total", "counter", "Shard attempts that failed here and went back for a retry.");
-        Line(text, "clustering_shard_retries_total", silo, Retries);
-        Header(text, "clustering_shard_commits_total", "counter", "Shards committed by this silo's workers.");
-        Line(text, "clustering_shard_commits_total", silo, Interlocked.Read(ref _commits));
-        Header(text, "clustering_shard_commits_refused_total", "counter", "Late commits the store refused (fenced out).");
-        Line(text, "clustering_shard_commits_refused_total", silo, Interlocked.Read(ref _commitsRefused));
+        var here = Progress.Snapshot();
+        Header(text, "clustering_shard_retries_total", "counter", "Shard attempts that failed on this silo and went back for a retry.");
+        Line(text, "clustering_shard_retries_total", silo, here.Retries);
+        Header(text, "clustering_shards_committed_total", "counter", "Shards committed by this silo's workers.");
+        Line(text, "clustering_shards_committed_total", silo, here.ShardsDone);
+        Header(text, "clustering_shards_failed_total", "counter", "Shards that failed for good on this silo (max_attempts reached).");
+        Line(text, "clustering_shards_failed_total", silo, here.ShardsFailed);
+        Header(text, "clustering_silo_documents_total", "counter", "Documents embedded by this silo since it started (committed or not).");
+        Line(text, "clustering_silo_documents_total", silo, here.Documents);
+        Header(text, "clustering_silo_tokens_total", "counter", "Tokens embedded by this silo since it started.");
+        Line(text, "clustering_silo_tokens_total", silo, here.Tokens);
         return text.ToString();
     }
 
