@@ -21,14 +21,19 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
     private readonly List<Task> _running = [];
 
     /// <summary>Opens the store the address names, retrying while it is unreachable (a silo may start before its database).</summary>
-    public static async Task<IClusterStore> OpenStoreAsync(string address, ILogger log, CancellationToken ct)
+    public static async Task<IClusterStore> OpenStoreAsync(SiloOptions options, ILogger log, CancellationToken ct)
     {
+        var address = options.Store;
         var display = StoreAddress.Redact(address);
+        var storeOptions = new ClusterStoreOptions
+        {
+            Backoff = new RetryBackoff(TimeSpan.FromSeconds(options.RetryBaseSeconds), TimeSpan.FromMinutes(10)),
+        };
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await ClusterStores.OpenAsync(address, cancellationToken: ct);
+                return await ClusterStores.OpenAsync(address, storeOptions, ct);
             }
             catch (ClusterStoreUnavailableException e) when (!ct.IsCancellationRequested)
             {

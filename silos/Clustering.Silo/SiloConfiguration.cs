@@ -22,6 +22,7 @@ public static class SiloConfiguration
         ["--threads"] = nameof(SiloOptions.Threads),
         ["--allow-paths"] = nameof(SiloOptions.AllowPaths),
         ["--coordinator"] = nameof(SiloOptions.Coordinator),
+        ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
     };
 
     public const string Usage = """
@@ -39,6 +40,7 @@ public static class SiloConfiguration
           --threads N            CPU threads per worker (default: cores / workers)
           --allow-paths P1;P2    folders jobs may read and write (default: anywhere this user can)
           --coordinator BOOL     compete for the coordinator lease (default true)
+          --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
         """;
 
     /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>

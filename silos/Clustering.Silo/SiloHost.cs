@@ -57,7 +57,7 @@ public static class SiloHost
         IClusterStore store;
         try
         {
-            store = await SiloCluster.OpenStoreAsync(options.Store, bootLog, startup.Token);
+            store = await SiloCluster.OpenStoreAsync(options, bootLog, startup.Token);
         }
         catch (OperationCanceledException)
         {
@@ -77,7 +77,14 @@ public static class SiloHost
         app.MapEvents();
         app.MapCluster();
 
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e)
+        {
+            throw new ClusteringException($"--listen {options.Listen}: {e.Message}");
+        }
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var log = app.Services.GetRequiredService<ILogger<SiloCluster>>();
         log.LogInformation("silo {Silo} serving on {Addresses} (store {Store}, devices {Devices}, auth {Auth})",

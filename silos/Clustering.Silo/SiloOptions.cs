@@ -36,6 +36,9 @@ public sealed class SiloOptions
     /// </summary>
     public string? AllowPaths { get; set; }
 
+    /// <summary>First retry delay of a failed shard, doubling per failure up to 10 minutes (with jitter).</summary>
+    public double RetryBaseSeconds { get; set; } = 10;
+
     /// <summary>Whether to run the coordinator loop here (every silo competes for the leadership lease; only one leads).</summary>
     public bool Coordinator { get; set; } = true;
 
@@ -53,6 +56,7 @@ public sealed class SiloOptions
             throw new ClusteringException("--store is required (or CLUSTERING_STORE): sqlite:PATH, postgres://user@host:port/db or an Npgsql connection string");
         if (Workers is < 1 or > 256) throw new ClusteringException($"--workers: must be 1 to 256 (got {Workers})");
         if (LeaseSeconds is < 2 or > 3600) throw new ClusteringException($"--lease-seconds: must be 2 to 3600 (got {LeaseSeconds})");
+        if (RetryBaseSeconds is < 0 or > 600) throw new ClusteringException($"--retry-base-seconds: must be 0 to 600 (got {RetryBaseSeconds})");
         if (Threads is < 0 or > 1024) throw new ClusteringException($"--threads: must be 0 to 1024 (got {Threads})");
         if (Name is not null && (Name.Length > 100 || Name.Any(c => char.IsControl(c))))
             throw new ClusteringException("--name: at most 100 printable characters");

@@ -8,5 +8,11 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return RunCommand.Create();
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
+        yield return WatchCommand.Create();
+        yield return ListCommand.Create();
+        yield return CancelCommand.Create();
+        yield return WorkersCommand.Create();
     }
 }
