@@ -36,7 +36,7 @@ public sealed record LeadershipLease(string Name, string Owner, DateTimeOffset E
 public sealed record JobEvent(long Id, string JobId, DateTimeOffset At, string Kind, string Message);
 
 /// <summary>
-/// A recurring job: <see cref="Spec"/> says when (see <see cref="ScheduleSpec"/>), <see cref="JobTemplateJson"/>
+/// A recurring job: <see cref="Spec"/> says when ("@every 24h" or a cron line; the coordinator interprets it), <see cref="JobTemplateJson"/>
 /// what (a job spec the coordinator instantiates with a fresh id), <see cref="NextRunAt"/> the next time it is due.
 /// </summary>
 public sealed record ScheduleRecord(

@@ -69,12 +69,12 @@ public sealed record InputOptions
     public string IdField { get; init; } = "id";
     public string TextField { get; init; } = "text";
     public IReadOnlyList<string> KeepFields { get; init; } = [];
-    public TextMode TextMode { get; init; } = TextMode.Line;
+    public TextMode TextMode { get; init; } = TextMode.File;
     public int MaxDocumentBytes { get; init; } = 8 << 20;
 }
 
 /// <summary>Plain-text inputs: one document per file, or per non-empty line.</summary>
-public enum TextMode { Line, File }
+public enum TextMode { File, Line }
 
 /// <summary>How text becomes a vector.</summary>
 public sealed record EmbedOptions

@@ -38,7 +38,7 @@ public sealed class GlobPattern
         {
             if (_segments[p] == "**")
             {
-                // '**' at the end still needs one segment left for the file name.
+                // '**' takes 0, 1, 2... segments; it never walks into a hidden (dot) folder.
                 for (var skip = 0; k + skip <= parts.Length; skip++)
                 {
                     if (MatchFrom(p + 1, parts, k + skip)) return true;

@@ -16,7 +16,7 @@ public sealed class LocalBlobStore : IBlobStore
 
     public LocalBlobStore(string root)
     {
-        _root = Path.GetFullPath(root);
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         Directory.CreateDirectory(_root);
     }
 
@@ -27,16 +27,13 @@ public sealed class LocalBlobStore : IBlobStore
     /// <summary>The absolute file path of a key, refusing keys that escape the root.</summary>
     public string PathOf(string key)
     {
-        if (string.IsNullOrEmpty(key) || key.Contains('\0') || key.StartsWith('/') || key.Contains('\\'))
-            throw new ClusteringException($"{_root}: invalid object key '{key}'");
-        foreach (var part in key.Split('/'))
-            if (part is "" or "." or "..")
-                throw new ClusteringException($"{_root}: invalid object key '{key}' (empty, '.' or '..' segment)");
+        BlobKeys.Validate(_root, key);
         return Path.Combine(_root, key);
     }
 
     public async IAsyncEnumerable<BlobItem> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        BlobKeys.ValidatePrefix(_root, prefix);
         // Walk only the deepest folder the prefix names fully; filter the rest by string prefix.
         var slash = prefix.LastIndexOf('/');
         var dir = slash < 0 ? _root : Path.Combine(_root, prefix[..slash]);
@@ -65,12 +62,13 @@ public sealed class LocalBlobStore : IBlobStore
     public Task<Stream> OpenReadAsync(string key, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{_root}: no object '{key}'", path);
+        if (!File.Exists(path)) throw new BlobNotFoundException(_root, key);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false);
-        if (offset < 0 || offset > stream.Length)
+        var size = stream.Length;
+        if (offset < 0 || offset > size)
         {
             stream.Dispose();
-            throw new ArgumentOutOfRangeException(nameof(offset), $"{_root}/{key}: offset {offset} outside 0..{stream.Length}");
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{_root}/{key}: offset {offset} outside 0..{size}");
         }
         stream.Position = offset;
         Stream result = length is { } n ? new RangeStream(stream, Math.Min(n, stream.Length - offset)) : stream;

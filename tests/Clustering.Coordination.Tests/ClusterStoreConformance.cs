@@ -180,7 +180,7 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
     [StoreFact]
     public async Task Lease_prefers_a_job_whose_model_the_worker_has_loaded()
     {
-        await Store.CreateJobAsync(Job("older", model: "m-small"), Shards(2));
+        await Store.CreateJobAsync(Job("older", model: "m-small"), Shards(3));
         Clock.Advance(TimeSpan.FromSeconds(1));
         await Store.CreateJobAsync(Job("newer", model: "m-large"), Shards(2));
 

@@ -29,7 +29,7 @@ internal sealed class JobOptions
     public readonly Option<string> IdField = new("--id-field") { Description = "JSON field (dotted path) holding the document id; missing ids become <file>:<line>.", DefaultValueFactory = _ => "id" };
     public readonly Option<string> TextField = new("--text-field") { Description = "JSON field (dotted path) holding the text.", DefaultValueFactory = _ => "text" };
     public readonly Option<string?> KeepFields = new("--keep-fields") { Description = "Comma-separated JSON fields copied to the output as strings." };
-    public readonly Option<TextMode> TextMode = new("--text-mode") { Description = "Plain text inputs: line (each non-empty line is a document) or file.", DefaultValueFactory = _ => Clustering.TextMode.Line };
+    public readonly Option<TextMode> TextMode = new("--text-mode") { Description = "Plain text inputs: file (each file is a document) or line (each non-blank line is).", DefaultValueFactory = _ => Clustering.TextMode.File };
     public readonly Option<int> MaxDocumentBytes = new("--max-document-bytes") { Description = "Longer input lines are reported as errors.", DefaultValueFactory = _ => 8 << 20 };
     public readonly Option<int> MaxAttempts = new("--max-attempts") { Description = "Attempts per shard before it is failed.", DefaultValueFactory = _ => 3 };
 

@@ -5,6 +5,9 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
+        ["corpus"] = ("JSONL read + parse MB/s vs raw read and a naive reader [--mb 100] [--repeat 3]", CorpusBenchmark.Run),
+        ["store"] = ("lease + commit cycles/s and latency of N simulated workers against PostgreSQL and SQLite", StoreBenchmark.Run),
     };
 
     public static int Run(string[] args)
