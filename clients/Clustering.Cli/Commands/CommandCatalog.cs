@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return ListCommand.Create();
         yield return CancelCommand.Create();
         yield return WorkersCommand.Create();
+        yield return EncodeCommand.Create();
     }
 }
