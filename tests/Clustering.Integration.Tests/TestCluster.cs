@@ -81,7 +81,7 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The job's manifest and the Parquet files in its folder (to check that unnamed objects were removed).</summary>
     public static (JsonElement Manifest, string[] PartsOnDisk) ReadOutput(string output) =>
         (JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "_manifest.json"))).RootElement,
-         Directory.GetFiles(output, "*.parquet").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!);
+         Directory.GetFiles(output, "*.parquet").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
 
     public async ValueTask DisposeAsync()
     {
