@@ -60,6 +60,7 @@ public sealed class SiloOptions
         if (Threads is < 0 or > 1024) throw new ClusteringException($"--threads: must be 0 to 1024 (got {Threads})");
         if (Name is not null && (Name.Length > 100 || Name.Any(c => char.IsControl(c))))
             throw new ClusteringException("--name: at most 100 printable characters");
+        if (Token is { Length: 0 }) Token = null; // CLUSTERING_TOKEN= (set but empty) means no token
         if (Token is not null)
         {
             if (Token.Length < 16)
