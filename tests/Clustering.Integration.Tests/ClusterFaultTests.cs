@@ -52,24 +52,26 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
             TimeSpan.FromSeconds(60), "k0 to lease a shard");
         silos[0].Silo.KillHard();
 
-        // Moment 2: a third of the job is done and k1 is half a shard into its current one.
+        // Moment 2: a third of the job is done and k1 is in the middle of another shard.
         ShardView? second = null;
         await cluster.WaitUntilAsync(async () =>
         {
             var shards = await client.ListShardsAsync(jobId);
-            second = shards.FirstOrDefault(s => s.State == "leased" && s.Owner == "k1/w0");
+            second = shards.FirstOrDefault(s => s.State == "leased" && s.Owner == "k1/w0" && s.Index != first!.Index);
             return shards.Count(s => s.State == "done") >= shards.Count / 3 && second is not null;
         }, TimeSpan.FromSeconds(120), "a third of the job done while k1 holds a shard");
-        await Task.Delay(TimeSpan.FromSeconds(1));
         silos[1].Silo.KillHard();
         output.WriteLine($"killed k0 holding shard {first!.Index} (attempt {first.Attempt}) and k1 holding shard {second!.Index} (attempt {second.Attempt})");
 
         var job = await ClusterAssertions.WaitForEndAsync(cluster, silos[2].Url, jobId, TimeSpan.FromMinutes(4));
         Assert.Equal(JobStates.Succeeded, job.State);
-        var shardsAfter = await client.ListShardsAsync(jobId);
-        // The killed silos' shards were reclaimed after their leases expired and done again under a later attempt.
+        var shardsAfter = (await client.ListShardsAsync(jobId)).ToDictionary(s => s.Index);
+        // k0 died right after leasing: its shard was reclaimed after the lease expired and done under a later attempt.
         Assert.True(shardsAfter[first.Index].Attempt > first.Attempt, $"shard {first.Index}: attempt {shardsAfter[first.Index].Attempt}");
-        Assert.True(shardsAfter[second.Index].Attempt > second.Attempt, $"shard {second.Index}: attempt {shardsAfter[second.Index].Attempt}");
+        // k1 died mid-shard; had its commit landed just before the kill, the shard is done under its attempt, never twice.
+        var afterSecond = shardsAfter[second.Index];
+        Assert.True(afterSecond.Attempt > second.Attempt || afterSecond.Owner == "k1/w0", $"shard {second.Index}: attempt {afterSecond.Attempt} by {afterSecond.Owner}");
+        output.WriteLine($"shard {first.Index} done at attempt {shardsAfter[first.Index].Attempt}, shard {second.Index} at attempt {afterSecond.Attempt} by {afterSecond.Owner}");
         await ClusterAssertions.EveryDocumentExactlyOnceAsync(outputFolder, Documents);
     }
 
@@ -132,6 +134,8 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         var (manifest, _) = TestCluster.ReadOutput(outputFolder);
         var failedInManifest = Assert.Single(manifest.GetProperty("failed_shards").EnumerateArray());
         Assert.Equal(failed.Shard, failedInManifest.GetProperty("shard").GetInt32());
-        await ClusterAssertions.EveryDocumentExactlyOnceAsync(outputFolder, Documents);
+        // The planner may pack the tail of the previous file into the doomed shard: what is missing is at most that shard.
+        Assert.InRange(job.Counters.Rows, Documents - ShardDocs, Documents - 1);
+        await ClusterAssertions.EveryDocumentExactlyOnceAsync(outputFolder, (int)job.Counters.Rows, checkIdRange: false);
     }
 }
