@@ -65,11 +65,19 @@ public static class ClusterAssertions
         return worst;
     }
 
+    /// <summary>Waits for the job to end and, when it ran to an end, for its publication (the "published" event: manifest, removals, _SUCCESS).</summary>
     public static async Task<JobView> WaitForEndAsync(TestCluster cluster, Uri silo, string jobId, TimeSpan timeout)
     {
         using var client = cluster.Client(silo);
         JobView? job = null;
         await cluster.WaitUntilAsync(async () => JobStates.IsFinal((job = await client.GetJobAsync(jobId)).State), timeout, $"job {jobId} to end");
-        return job!;
+        if (job!.State is JobStates.Succeeded or JobStates.Failed)
+            await cluster.WaitUntilAsync(async () =>
+            {
+                await foreach (var e in client.StreamEventsAsync(jobId))
+                    if (e.Kind == "published") return true;
+                return false;
+            }, TimeSpan.FromSeconds(60), $"job {jobId} to be published");
+        return job;
     }
 }

@@ -28,10 +28,34 @@ internal static class WatchCommand
             var id = result.GetValue(jobId)!;
             var interactive = !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             var job = interactive ? await BarAsync(client, id, ct) : await LinesAsync(client, id, ct);
+            if (job.State is JobStates.Succeeded or JobStates.Failed && !await PublishedAsync(client, id, ct))
+            {
+                Console.Error.WriteLine($"embedctl watch: job {id} {job.State}, but its manifest was not published within {PublishWait.TotalSeconds:0} s (is a coordinator running?)");
+                StatusCommand.Print(job, Console.Out);
+                return 1;
+            }
             StatusCommand.Print(job, Console.Out);
             return job.State == JobStates.Succeeded ? 0 : 1;
         }, ct));
         return command;
+    }
+
+    private static readonly TimeSpan PublishWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The store marks a job ended a moment before the coordinator writes `_manifest.json` and `_SUCCESS` (its
+    /// "published" event); readers trust those files, so watch returns only once they exist.
+    /// </summary>
+    private static async Task<bool> PublishedAsync(ClusterClient client, string id, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + PublishWait;
+        while (DateTime.UtcNow < until)
+        {
+            await foreach (var e in client.StreamEventsAsync(id, 0, ct))
+                if (e.Kind == "published") return true;
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+        return false;
     }
 
     private static async Task<JobView> BarAsync(ClusterClient client, string id, CancellationToken ct)
