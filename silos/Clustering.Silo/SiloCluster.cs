@@ -13,7 +13,8 @@ namespace Clustering.Silo;
 /// heartbeat that keeps the workers list and their leases fresh. The HTTP API talks only to this class and to the
 /// store.
 /// </summary>
-public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMetrics metrics, ILoggerFactory logs) : IHostedService, IAsyncDisposable
+public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMetrics metrics, ILoggerFactory logs, IHostApplicationLifetime lifetime)
+    : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _log = logs.CreateLogger("embed-silo");
     private readonly CancellationTokenSource _stopping = new();
@@ -71,7 +72,14 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
         return true;
     }
 
+    /// <summary>Workers start once the API is listening: a silo that cannot bind its port exits without having leased anything.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(StartWorkers);
+        return Task.CompletedTask;
+    }
+
+    private void StartWorkers()
     {
         var name = options.ResolvedName;
         var devices = WorkerDevices(options);
@@ -95,7 +103,6 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
         _running.Add(Task.Run(() => HeartbeatAsync(_stopping.Token), CancellationToken.None));
         _log.LogInformation("silo {Silo}: {Workers} worker(s) on {Devices} with {Threads} thread(s) each; coordinator candidate: {Coordinator}",
             name, devices.Count, string.Join(',', devices), threads, options.Coordinator ? "yes" : "no");
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -147,8 +154,11 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
 
     /// <summary>
     /// Every third of a lease: stamp each worker's heartbeat (keeping the counters and models its own commits
-    /// wrote) and renew every shard lease it holds. A worker the store forgot (removed as stale) re-registers.
+    /// wrote) and renew every shard lease it holds; forget workers of any silo silent for <see cref="StaleAfter"/>
+    /// (killed hosts), so the workers list shows the living.
     /// </summary>
+    private TimeSpan StaleAfter => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(5).Ticks, options.LeaseDuration.Ticks * 10));
+
     private async Task HeartbeatAsync(CancellationToken stopping)
     {
         var every = options.LeaseDuration / 3;
@@ -165,6 +175,10 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
                     var held = await store.RenewWorkerLeasesAsync(worker.Id, options.LeaseDuration, stopping);
                     metrics.LeaseRenewed(held.Count);
                 }
+                var staleBefore = DateTimeOffset.UtcNow - StaleAfter;
+                foreach (var record in known.Values)
+                    if (record.LastHeartbeat < staleBefore && await store.RemoveWorkerAsync(record.Id, stopping))
+                        _log.LogInformation("forgot worker {Worker} of silo {Silo}: no heartbeat since {At:u}", record.Id, record.SiloName, record.LastHeartbeat);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

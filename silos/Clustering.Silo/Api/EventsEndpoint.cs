@@ -4,6 +4,7 @@ using Clustering.Coordination;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 
 namespace Clustering.Silo.Api;
 
@@ -20,8 +21,11 @@ internal static class EventsEndpoint
 
     public static void MapEvents(this IEndpointRouteBuilder app) => app.MapGet("/v1/jobs/{id}/events", StreamAsync);
 
-    private static async Task StreamAsync(string id, HttpContext context, IClusterStore store, CancellationToken ct)
+    private static async Task StreamAsync(string id, HttpContext context, IClusterStore store, IHostApplicationLifetime lifetime, CancellationToken requestAborted)
     {
+        // End streams when the silo stops, so they do not hold its shutdown; clients resume on another silo.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var ct = linked.Token;
         if (ApiInput.JobIdProblem(id) is { } problem)
         {
             await JobsEndpoints.Error(StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
