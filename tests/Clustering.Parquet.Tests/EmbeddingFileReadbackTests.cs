@@ -160,9 +160,21 @@ public sealed class EmbeddingFileReadbackTests(ReadbackMatrixFixture fixture) : 
         Assert.False(hy.TryGetProperty("error", out var error), error.ToString());
         Assert.Equal(rows.Count, hy.GetProperty("numRows").GetInt64());
         Assert.Equal(ParquetWriteOptions.DefaultCreatedBy, hy.GetProperty("createdBy").GetString());
+        string Describe(JsonElement e) =>
+            $"{e.GetProperty("name").GetString()}|{Text(e, "type")}|{Text(e, "repetition_type")}|{Text(e, "converted_type")}|{Text(e, "logical_type")}";
         Assert.Equal(
-            ["schema", "id", "embedding", "list", "element", "n_tokens", "truncated", "source", "title"],
-            hy.GetProperty("schema").EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToArray());
+            [
+                "schema||||",
+                """id|BYTE_ARRAY|REQUIRED|UTF8|{"type":"STRING"}""",
+                """embedding||REQUIRED|LIST|{"type":"LIST"}""",
+                "list||REPEATED||",
+                "element|FLOAT|REQUIRED||",
+                """n_tokens|INT32|REQUIRED|INT_32|{"type":"INTEGER","bitWidth":32,"isSigned":true}""",
+                "truncated|BOOLEAN|REQUIRED||",
+                """source|BYTE_ARRAY|OPTIONAL|UTF8|{"type":"STRING"}""",
+                """title|BYTE_ARRAY|OPTIONAL|UTF8|{"type":"STRING"}""",
+            ],
+            hy.GetProperty("schema").EnumerateArray().Select(Describe).ToArray());
         var groups = hy.GetProperty("rowGroups").EnumerateArray().ToArray();
         Assert.Equal(result.RowGroups, groups.Length);
         Assert.Equal(rows.Count, groups.Sum(g => g.GetProperty("numRows").GetInt64()));

@@ -5,12 +5,12 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, (string About, Func<string[], int> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
         ["corpus"] = ("JSONL read + parse MB/s vs raw read and a naive reader [--mb 100] [--repeat 3]", CorpusBenchmark.Run),
         ["store"] = ("lease + commit cycles/s and latency of N simulated workers against PostgreSQL and SQLite", StoreBenchmark.Run),
         ["engine"] = ("CPU engine tokens/s on a synthetic corpus (peer: tests/benchmarks/engine_peer.py)", EngineBenchmark.Run),
         ["engine-gemm"] = ("CPU GEMM GFLOP/s (--m --n --k --threads --kernel)", GemmBenchmark.Run),
         ["engine-random-model"] = ("random bf16 weights of a Qwen3-Embedding shape (--size 0.6b|4b|8b|tiny --out DIR)", RandomQwen3Model.Run),
+        ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
     };
 
     public static int Run(string[] args)
