@@ -21,22 +21,23 @@ internal sealed class AddedVocabulary
     private readonly Matcher _raw;
     private readonly Matcher _normalized;
     private readonly Normalizer? _normalizer;
+    private static int Unused;
 
     public AddedVocabulary(IReadOnlyList<AddedToken> tokens, Normalizer? normalizer)
     {
         _normalizer = normalizer;
         foreach (var t in tokens)
         {
-            _byContent[t.Content] = t;
-            _byId[t.Id] = t;
+            _byContent.TryAdd(t.Content, t);
+            _byId.TryAdd(t.Id, t);
         }
         var raw = new List<(string, AddedToken)>();
         var normalized = new List<(string, AddedToken)>();
-        // Hugging Face builds its matchers from the special tokens first, then the others.
-        foreach (var t in tokens.Where(t => t.Special).Concat(tokens.Where(t => !t.Special)))
+        // In the given order: Hugging Face builds its matchers from the special tokens first, then the others.
+        foreach (var t in tokens)
         {
-            if (t.Content.Length == 0) continue;
-            if (t.Normalized) normalized.Add((normalizer?.Normalize(t.Content) ?? t.Content, t));
+            if (t.Content.Length == 0 || !ReferenceEquals(_byContent[t.Content], t)) continue;
+            if (t.Normalized) normalized.Add((normalizer is null ? t.Content : normalizer.Normalize(t.Content, ref Unused), t));
             else raw.Add((t.Content, t));
         }
         _raw = new Matcher(raw);
@@ -48,14 +49,20 @@ internal sealed class AddedVocabulary
     public bool TryGetByContent(string content, out AddedToken token) => _byContent.TryGetValue(content, out token!);
     public bool IsSpecialContent(string content) => _byContent.TryGetValue(content, out var t) && t.Special;
 
+    /// <summary>Orders tokens as Hugging Face matches them: specials first, then the others (for sources that give ids directly).</summary>
+    public static List<AddedToken> SpecialsFirst(IEnumerable<AddedToken> tokens) => tokens.Where(t => t.Special).Concat(tokens.Where(t => !t.Special)).ToList();
+
     /// <summary>
     /// Splits <paramref name="text"/> into added-token pieces and normalized text pieces, in order (HF extract_and_normalize).
     /// </summary>
     public void ExtractAndNormalize(string text, List<Piece> output, List<Piece> scratch)
     {
         scratch.Clear();
-        if (_raw.IsEmpty) scratch.Add(new Piece(text, 0, text.Length, true));
-        else _raw.Split(new Piece(text, 0, text.Length, true), scratch);
+        // Before normalization the lead is the first code point.
+        int firstWidth = text.Length == 0 ? 0 : char.IsHighSurrogate(text[0]) && text.Length > 1 && char.IsLowSurrogate(text[1]) ? 2 : 1;
+        var whole = new Piece(text, 0, text.Length, firstWidth);
+        if (_raw.IsEmpty) scratch.Add(whole);
+        else _raw.Split(whole, scratch);
         foreach (var piece in scratch)
         {
             if (piece.IsAddedToken) { output.Add(piece); continue; }
@@ -63,8 +70,9 @@ internal sealed class AddedVocabulary
             if (_normalizer is not null)
             {
                 string sub = piece.Start == 0 && piece.Length == piece.Text.Length ? piece.Text : piece.Span.ToString();
-                string n = _normalizer.Normalize(sub);
-                normalizedPiece = new Piece(n, 0, n.Length, piece.AtOriginalStart);
+                int lead = piece.Lead;
+                string n = _normalizer.Normalize(sub, ref lead);
+                normalizedPiece = new Piece(n, 0, n.Length, Math.Clamp(lead, 0, n.Length));
             }
             if (_normalized.IsEmpty) output.Add(normalizedPiece);
             else _normalized.Split(normalizedPiece, output);
@@ -118,12 +126,12 @@ internal sealed class AddedVocabulary
                 }
                 if (token.RStrip)
                     while (stop < s.Length && CharClasses.IsWhiteSpace(s[stop])) stop++;
-                if (startOffset < start) output.Add(new Piece(piece.Text, piece.Start + startOffset, start - startOffset, piece.AtOriginalStart && startOffset == 0));
-                output.Add(new Piece(piece.Text, piece.Start + start, stop - start, false, token.Id));
+                if (startOffset < start) output.Add(piece.Sub(startOffset, start - startOffset));
+                output.Add(new Piece(piece.Text, piece.Start + start, stop - start, 0, token.Id));
                 startOffset = stop;
                 searchFrom = stop;
             }
-            if (startOffset < s.Length) output.Add(new Piece(piece.Text, piece.Start + startOffset, s.Length - startOffset, piece.AtOriginalStart && startOffset == 0));
+            if (startOffset < s.Length) output.Add(piece.Sub(startOffset, s.Length - startOffset));
         }
 
         private static int LastCodePoint(ReadOnlySpan<char> s)
@@ -133,12 +141,6 @@ internal sealed class AddedVocabulary
             return s[i];
         }
 
-        /// <summary>Rust regex \w: Alphabetic, marks, decimal digits, connector punctuation, join controls.</summary>
-        private static bool IsRustWordChar(int c)
-        {
-            if (c is 0x200C or 0x200D) return true;
-            var cat = System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c);
-            return cat is System.Globalization.UnicodeCategory.OtherNumber ? false : CharClasses.IsWord(c);
-        }
+        private static bool IsRustWordChar(int c) => CharClasses.IsRustWord(c);
     }
 }

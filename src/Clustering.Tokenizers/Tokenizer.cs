@@ -134,7 +134,7 @@ public sealed class Tokenizer
             string? token;
             if (AddedVocabulary.TryGetById(id, out var added))
             {
-                if (skipSpecialTokens && added.Special) continue;
+                if (skipSpecialTokens && AddedVocabulary.IsSpecialContent(added.Content)) continue;
                 token = added.Content;
             }
             else token = id >= 0 && id < Model.IdToToken.Length ? Model.IdToToken[id] : null;

@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return EncodeCommand.Create();
+        yield return TokenizeCommand.Build();
         yield return RunCommand.Create();
         yield return SubmitCommand.Create();
         yield return StatusCommand.Create();

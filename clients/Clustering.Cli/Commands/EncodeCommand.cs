@@ -1,7 +1,8 @@
 using System.CommandLine;
-using Clustering.Cli.Io;
+using System.Text.Json;
 using Clustering.Inference;
 using Clustering.Inference.Cpu;
+using Clustering.Tokenizers.JsonLines;
 
 namespace Clustering.Cli.Commands;
 
@@ -43,12 +44,14 @@ internal static class EncodeCommand
                 BatchTokens = parse.GetValue(batchTokens),
                 TokenizerPath = parse.GetValue(tokenizer),
             };
-            return Run(parse.GetValue(model)!, options, JsonLinesInput.StandardInput(), Console.OpenStandardOutput(), Console.Error);
+            using var stdin = Console.OpenStandardInput();
+            using var stdout = Console.OpenStandardOutput();
+            return Run(parse.GetValue(model)!, options, stdin, stdout, Console.Error);
         });
         return command;
     }
 
-    public static int Run(string modelPath, EmbeddingOptions options, TextReader input, Stream output, TextWriter log)
+    public static int Run(string modelPath, EmbeddingOptions options, Stream input, Stream output, TextWriter log)
     {
         EmbeddingModel embedder;
         try
@@ -69,10 +72,10 @@ internal static class EncodeCommand
         }
 
         using var _ = embedder;
-        var reader = new JsonLinesInput(input);
+        var reader = new JsonTextLineReader(input); // the same reading and bad-line reports as `tokenize`
         var buffered = new BufferedStream(output, 1 << 16);
-        using var writer = JsonLinesInput.Writer(buffered);
-        var chunk = new List<TextLine>(LinesPerChunk);
+        using var writer = new Utf8JsonWriter(buffered, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var chunk = new List<JsonTextLine>(LinesPerChunk);
         var d = embedder.Dimensions;
         var encoded = new Tokenizers.EncodedText[LinesPerChunk];
         var errors = new string?[LinesPerChunk];
@@ -104,13 +107,13 @@ internal static class EncodeCommand
             {
                 if (errors[i] is { } error)
                 {
-                    JsonLinesInput.WriteError(writer, chunk[i], error);
+                    JsonTextLineReader.WriteError(writer, chunk[i], error);
                     bad++;
                 }
                 else
                 {
                     writer.WriteStartObject();
-                    JsonLinesInput.WriteId(writer, chunk[i].IdJson);
+                    JsonTextLineReader.WriteId(writer, chunk[i].IdJson);
                     writer.WriteStartArray("embedding");
                     foreach (var x in vectors.AsSpan(i * d, d)) writer.WriteNumberValue(x); // shortest round-trip form
                     writer.WriteEndArray();
@@ -119,12 +122,12 @@ internal static class EncodeCommand
                     ok++;
                 }
                 writer.Flush();
-                writer.Reset(); // one top-level object per line: no separator state carried over
+                writer.Reset(buffered); // one top-level object per line: no separator state carried over
                 buffered.WriteByte((byte)'\n');
             }
             buffered.Flush();
         }
-        log.WriteLine($"embedctl encode: {ok} encoded, {bad} failed");
+        log.WriteLine($"embedctl encode: {ok + bad} lines, {ok} encoded, {bad} errors, {reader.BlankLines} blank skipped");
         return bad == 0 ? 0 : 1;
     }
 }

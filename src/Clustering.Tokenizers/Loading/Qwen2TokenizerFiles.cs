@@ -57,7 +57,7 @@ internal static class Qwen2TokenizerFiles
         model.Prepare(byteLevelInput: true, r => new InputFormatException(vocabFile, null, r));
         var normalizer = new UnicodeFormNormalizer(UnicodeForm.C);
         var preTokenizer = new SplitPreTokenizer(new QwenPattern(), SplitBehavior.Isolated, false);
-        return new Tokenizer(dir, normalizer, preTokenizer, model, new AddedVocabulary(added, normalizer), new IdentityPostProcessor(), new ByteLevelDecoder());
+        return new Tokenizer(dir, normalizer, preTokenizer, model, new AddedVocabulary(AddedVocabulary.SpecialsFirst(added), normalizer), new IdentityPostProcessor(), new ByteLevelDecoder());
     }
 
     private static JsonNode ParseJson(string file)

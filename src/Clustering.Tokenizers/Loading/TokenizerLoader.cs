@@ -64,11 +64,12 @@ internal static class TokenizerLoader
         var model = ParseModel(root.Required("model"));
         model.Prepare(byteLevel, r => root.Required("model").Error(r));
 
-        var added = new List<AddedToken>();
+        var declared = new List<AddedToken>();
         if (root.Optional("added_tokens") is { } list)
             foreach (var t in list.Items())
-                added.Add(new AddedToken(t.Required("id").Int(), t.Required("content").String(), t.OptionalBool("single_word", false),
+                declared.Add(new AddedToken(t.Required("id").Int(), t.Required("content").String(), t.OptionalBool("single_word", false),
                     t.OptionalBool("lstrip", false), t.OptionalBool("rstrip", false), t.OptionalBool("normalized", true), t.OptionalBool("special", false)));
+        var added = AssignAddedTokenIds(declared, model);
 
         var post = root.Optional("post_processor") is { } pp ? ParsePostProcessor(pp, (tok, node) => ResolveId(tok, node, model, added)) : null;
         var decoder = root.Optional("decoder") is { } d ? ParseDecoder(d) : null;
@@ -86,6 +87,46 @@ internal static class TokenizerLoader
         {
             DefaultMaxLength = truncationMax,
         };
+    }
+
+    /// <summary>
+    /// Hugging Face does not trust the ids written in added_tokens: it adds the tokens again (AddedVocabulary::add_tokens),
+    /// so a token already in the model's vocabulary takes the model's id and a new one takes the next free id after the
+    /// vocabulary. Replayed here so ids agree even for files whose written ids disagree. Returned specials first, then the
+    /// others, each in file order (the order Hugging Face matches them in).
+    /// </summary>
+    internal static List<AddedToken> AssignAddedTokenIds(List<AddedToken> declared, BpeModel model)
+    {
+        var specialContents = new HashSet<string>(StringComparer.Ordinal);
+        var specials = new List<AddedToken>();
+        foreach (var t in declared)
+            if (t.Special && t.Content.Length > 0 && specialContents.Add(t.Content)) specials.Add(t);
+        var idByContent = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tokenById = new Dictionary<int, AddedToken>();
+        var classic = new List<AddedToken>();
+        int vocabSize = model.Vocab.Count;
+        foreach (var t in declared)
+        {
+            if (t.Content.Length == 0 || tokenById.Values.Any(v => v with { Id = 0 } == t with { Id = 0 })) continue;
+            int id;
+            if (idByContent.TryGetValue(t.Content, out int existing)) id = existing;
+            else if (model.Vocab.TryGetValue(t.Content, out int inModel)) id = inModel;
+            else if (idByContent.Count == 0) id = vocabSize;
+            else
+            {
+                int max = idByContent.Values.Max();
+                id = max >= vocabSize || vocabSize == 0 ? max + 1 : vocabSize;
+            }
+            idByContent[t.Content] = id;
+            tokenById[id] = t with { Id = id };
+            if (!specialContents.Contains(t.Content)) classic.Add(t);
+        }
+        var result = new List<AddedToken>();
+        foreach (var t in specials.Concat(classic)) result.Add(t with { Id = idByContent[t.Content] });
+        // The id → token map decides decoding; keep its entries (a later token with the same id replaced an earlier one).
+        foreach (var (id, t) in tokenById)
+            if (!result.Any(r => r.Id == id && r.Content == t.Content)) result.Add(t);
+        return result;
     }
 
     private static int ResolveId(string token, JsonNode node, BpeModel model, List<AddedToken> added)
@@ -254,7 +295,11 @@ internal static class TokenizerLoader
             case "ByteLevel":
                 return new IdentityPostProcessor();
             case "Sequence":
-                return new SequencePostProcessor(n.Required("processors").Items().Select(p => ParsePostProcessor(p, resolve)).ToList());
+            {
+                // ByteLevel post-processing changes offsets only: dropped, so Qwen's Sequence[ByteLevel, Template] is just the template.
+                var steps = n.Required("processors").Items().Select(p => ParsePostProcessor(p, resolve)).Where(p => p is not IdentityPostProcessor).ToList();
+                return steps.Count switch { 0 => new IdentityPostProcessor(), 1 => steps[0], _ => new SequencePostProcessor(steps) };
+            }
             case "BertProcessing":
             case "RobertaProcessing":
                 return new WrapPostProcessor(ParseTokenPair(n.Required("cls")), ParseTokenPair(n.Required("sep")));

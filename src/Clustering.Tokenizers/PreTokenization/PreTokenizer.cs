@@ -119,7 +119,7 @@ internal sealed class SplitPreTokenizer(SplitPattern pattern, SplitBehavior beha
 
     private static void Emit(Piece piece, int s, int e, List<Piece> output)
     {
-        if (e > s) output.Add(new Piece(piece.Text, piece.Start + s, e - s, piece.AtOriginalStart && s == 0));
+        if (e > s) output.Add(piece.Sub(s, e - s));
     }
 }
 
@@ -154,7 +154,7 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
     public override void Split(Piece piece, List<Piece> output, PreTokenizeScratch scratch)
     {
         if (addPrefixSpace && (piece.Length == 0 || piece.Span[0] != ' '))
-            piece = new Piece(" " + piece.Span.ToString(), 0, piece.Length + 1, piece.AtOriginalStart);
+            piece = new Piece(" " + piece.Span.ToString(), 0, piece.Length + 1, piece.Lead > 0 ? piece.Lead + 1 : 0);
         if (useRegex) Gpt2Split.Split(piece, output, scratch);
         else if (piece.Length > 0) output.Add(piece);
     }
@@ -174,8 +174,9 @@ internal sealed class MetaspacePreTokenizer(char replacement, string prependSche
             "first" => piece.AtOriginalStart,
             _ => false,
         };
-        if (prepend && (text.Length == 0 || text[0] != replacement)) text = replacement + text;
-        var replaced = new Piece(text, 0, text.Length, piece.AtOriginalStart);
+        int lead = piece.Lead;
+        if (prepend && (text.Length == 0 || text[0] != replacement)) { text = replacement + text; lead = lead > 0 ? lead + 1 : 0; }
+        var replaced = new Piece(text, 0, text.Length, lead);
         if (split) _splitter.Split(replaced, output, scratch);
         else if (text.Length > 0) output.Add(replaced);
     }

@@ -6,17 +6,17 @@ namespace Clustering.Tokenizers.Unicode;
 /// <summary>
 /// Character classes as the Rust side of Hugging Face tokenizers defines them, over code points (not UTF-16 units):
 /// Oniguruma's \p{L}, \p{N}, \s (= Unicode White_Space), \w (letters, marks, numbers, connector punctuation),
-/// Rust's char::is_whitespace / is_numeric / is_punctuation. ASCII is answered from a table.
+/// Rust's char::is_whitespace / is_numeric / is_punctuation. The BMP is answered from a table.
 /// </summary>
 internal static class CharClasses
 {
     private const byte Letter = 1, Number = 2, Space = 4, Word = 8, Punct = 16;
-    private static readonly byte[] Latin1 = BuildLatin1();
+    private static readonly byte[] Bmp = BuildBmp(); // (65536) flags per BMP code point, computed once (~1 ms)
 
-    private static byte[] BuildLatin1()
+    private static byte[] BuildBmp()
     {
-        var t = new byte[256];
-        for (int c = 0; c < 256; c++) t[c] = Compute(c);
+        var t = new byte[0x10000];
+        for (int c = 0; c < t.Length; c++) t[c] = Compute(c);
         return t;
     }
 
@@ -49,7 +49,7 @@ internal static class CharClasses
             or 0x2028 or 0x2029 or 0x202F or 0x205F or 0x3000;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte Flags(int c) => c < 256 ? Latin1[c] : Compute(c);
+    private static byte Flags(int c) => c < 0x10000 ? Bmp[c] : Compute(c);
 
     public static bool IsLetter(int c) => (Flags(c) & Letter) != 0;
     public static bool IsNumber(int c) => (Flags(c) & Number) != 0;
@@ -57,6 +57,19 @@ internal static class CharClasses
     public static bool IsLetterOrNumber(int c) => (Flags(c) & (Letter | Number)) != 0;
     /// <summary>Oniguruma/Rust-regex \w.</summary>
     public static bool IsWord(int c) => (Flags(c) & Word) != 0;
+    /// <summary>
+    /// The Rust regex crate's \w (Whitespace pre-tokenizer, single_word added tokens): Alphabetic, marks, decimal digits,
+    /// connector punctuation, join controls (ZWNJ/ZWJ). Alphabetic is approximated as letters, letter numbers and the
+    /// circled/squared Latin letters; other numbers (½, ①) are not word characters here, unlike Oniguruma's \w.
+    /// </summary>
+    public static bool IsRustWord(int c)
+    {
+        if (c < 0x80) return c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_';
+        if (c is 0x200C or 0x200D or (>= 0x24B6 and <= 0x24E9) or (>= 0x1F130 and <= 0x1F149) or (>= 0x1F150 and <= 0x1F169) or (>= 0x1F170 and <= 0x1F189)) return true;
+        var cat = CharUnicodeInfo.GetUnicodeCategory(c);
+        return cat is not UnicodeCategory.OtherNumber && IsWord(c);
+    }
+
     /// <summary>Rust char::is_ascii_punctuation || Unicode P* (what the Punctuation pre-tokenizer splits on).</summary>
     public static bool IsPunctuation(int c) =>
         (c < 0x80 && c is (>= 0x21 and <= 0x2F) or (>= 0x3A and <= 0x40) or (>= 0x5B and <= 0x60) or (>= 0x7B and <= 0x7E))

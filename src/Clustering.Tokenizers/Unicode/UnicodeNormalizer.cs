@@ -16,6 +16,13 @@ internal static class UnicodeNormalizer
 
     public static string Normalize(string text, UnicodeForm form)
     {
+        int lead = 0;
+        return Normalize(text, form, ref lead);
+    }
+
+    /// <summary>As <see cref="Normalize(string, UnicodeForm)"/>; <paramref name="lead"/> (leading UTF-16 units tied to original offset 0) is carried through.</summary>
+    public static string Normalize(string text, UnicodeForm form, ref int lead)
+    {
         var tables = UnicodeTables.Instance;
         var unstable = form switch
         {
@@ -43,9 +50,14 @@ internal static class UnicodeNormalizer
         bool compatibility = form is UnicodeForm.KC or UnicodeForm.KD;
         var decomposition = compatibility ? tables.CompatibilityDecomposition : tables.CanonicalDecomposition;
         var cps = new List<int>(text.Length + 8);
+        var isLead = new List<bool>(text.Length + 8); // (code points) made from a lead input character
+        int index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
             int c = rune.Value;
+            bool leadChar = index < lead;
+            index += rune.Utf16SequenceLength;
+            int before = cps.Count;
             if (c >= SBase && c < SBase + SCount)
             {
                 int s = c - SBase;
@@ -55,6 +67,7 @@ internal static class UnicodeNormalizer
             }
             else if (decomposition.TryGetValue(c, out var mapped)) cps.AddRange(mapped);
             else cps.Add(c);
+            for (int k = before; k < cps.Count; k++) isLead.Add(leadChar);
         }
         // Canonical ordering: a stable sort of each run of non-starters by combining class.
         for (int i = 1; i < cps.Count; i++)
@@ -62,17 +75,26 @@ internal static class UnicodeNormalizer
             int cc = Ccc(tables, cps[i]);
             if (cc == 0) continue;
             int j = i;
-            while (j > 0 && Ccc(tables, cps[j - 1]) > cc) { (cps[j - 1], cps[j]) = (cps[j], cps[j - 1]); j--; }
+            while (j > 0 && Ccc(tables, cps[j - 1]) > cc) { (cps[j - 1], cps[j]) = (cps[j], cps[j - 1]); (isLead[j - 1], isLead[j]) = (isLead[j], isLead[j - 1]); j--; }
         }
-        if (form is UnicodeForm.C or UnicodeForm.KC) Compose(tables, cps);
+        if (form is UnicodeForm.C or UnicodeForm.KC) Compose(tables, cps, isLead);
         var sb = new StringBuilder(cps.Count + 4);
-        foreach (var c in cps) sb.Append(new Rune(c).ToString());
+        int newLead = 0;
+        bool inLead = true;
+        for (int k = 0; k < cps.Count; k++)
+        {
+            var r = new Rune(cps[k]);
+            inLead &= isLead[k];
+            if (inLead) newLead += r.Utf16SequenceLength;
+            sb.Append(r.ToString());
+        }
+        lead = newLead;
         return sb.ToString();
     }
 
     private static int Ccc(UnicodeTables tables, int c) => tables.CombiningClass.TryGetValue(c, out var k) ? k : 0;
 
-    private static void Compose(UnicodeTables tables, List<int> cps)
+    private static void Compose(UnicodeTables tables, List<int> cps, List<bool> isLead)
     {
         if (cps.Count == 0) return;
         int starterIndex = Ccc(tables, cps[0]) == 0 ? 0 : -1;
@@ -89,14 +111,16 @@ internal static class UnicodeNormalizer
                 if (!blocked)
                 {
                     int composed = ComposePair(tables, starter, c);
-                    if (composed >= 0) { cps[starterIndex] = composed; continue; }
+                    if (composed >= 0) { cps[starterIndex] = composed; continue; } // keeps the starter's alignment
                 }
             }
             if (cc == 0) { starterIndex = write; lastClass = 0; }
             else lastClass = cc;
+            isLead[write] = isLead[read];
             cps[write++] = c;
         }
         cps.RemoveRange(write, cps.Count - write);
+        isLead.RemoveRange(write, isLead.Count - write);
     }
 
     private static int ComposePair(UnicodeTables tables, int a, int b)

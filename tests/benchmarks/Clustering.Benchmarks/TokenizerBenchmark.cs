@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Clustering.Tokenizers;
+
+namespace Clustering.Benchmarks;
+
+/// <summary>
+/// Tokenizer throughput: MB/s (UTF-8 bytes of text) and tokens/s, single-threaded (Encode in a loop) and on N threads
+/// (EncodeBatch), with the scaling efficiency multi / (single × N). With --peer, the JSON written by
+/// tests/benchmarks/tokenizer_peer.py (Hugging Face tokenizers on the same texts) is printed beside ours with ratios.
+/// Each measurement follows one warm-up pass (word caches filled, JIT done), as the peer does.
+/// </summary>
+internal static class TokenizerBenchmark
+{
+    public const string About = "tokenizer throughput: --texts FILE.jsonl [--tokenizer PATH] [--threads N] [--peer peer.json] [--repeat R]";
+
+    public static int Run(string[] args)
+    {
+        string? textsPath = null, peerPath = null;
+        string tokenizerPath = Path.Combine("..", "shared", "models", "qwen3-tokenizer", "tokenizer.json");
+        int threads = Environment.ProcessorCount, repeat = 3;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--texts": textsPath = Next(); break;
+                case "--tokenizer": tokenizerPath = Next(); break;
+                case "--threads": threads = int.Parse(Next()); break;
+                case "--peer": peerPath = Next(); break;
+                case "--repeat": repeat = int.Parse(Next()); break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}\n{About}"); return 2;
+            }
+        }
+        if (textsPath is null) { Console.Error.WriteLine(About); return 2; }
+
+        var texts = new List<string>();
+        foreach (var line in File.ReadLines(textsPath))
+            if (!string.IsNullOrWhiteSpace(line)) texts.Add(JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!);
+        long bytes = texts.Sum(t => (long)Encoding.UTF8.GetByteCount(t));
+        var loadWatch = Stopwatch.StartNew();
+        var tokenizer = Tokenizer.Load(tokenizerPath);
+        Console.WriteLine($"tokenizer {tokenizerPath} loaded in {loadWatch.Elapsed.TotalSeconds:F2} s; {texts.Count} texts, {bytes / 1e6:F1} MB; {threads} threads; best of {repeat}");
+
+        var single = Best(repeat, () =>
+        {
+            long tokens = 0;
+            foreach (var t in texts) tokens += tokenizer.Encode(t).Ids.Length;
+            return tokens;
+        }, warmUp: true);
+        var multi = Best(repeat, () => tokenizer.EncodeBatch(texts, threads: threads).Sum(e => (long)e.Ids.Length), warmUp: true);
+
+        double sMb = bytes / 1e6 / single.Seconds, mMb = bytes / 1e6 / multi.Seconds;
+        double sTok = single.Tokens / single.Seconds, mTok = multi.Tokens / multi.Seconds;
+        double efficiency = mTok / (sTok * threads);
+
+        JsonElement? peer = null;
+        if (peerPath is not null) peer = JsonDocument.Parse(File.ReadAllText(peerPath)).RootElement;
+        Console.WriteLine();
+        Console.WriteLine($"{"",-22}{"ours MB/s",12}{"ours tok/s",14}{(peer is null ? "" : $"{"HF MB/s",12}{"HF tok/s",14}{"ratio",8}")}");
+        Row("single thread", sMb, sTok, peer?.GetProperty("single"));
+        Row($"{threads} threads", mMb, mTok, peer?.GetProperty("multi"));
+        Console.WriteLine($"{"scaling efficiency",-22}{efficiency,12:P0}{"",14}{(peer is null ? "" : $"{peer.Value.GetProperty("scaling_efficiency").GetDouble(),12:P0}")}");
+        if (peer is { } p && p.GetProperty("single").GetProperty("tokens").GetInt64() != single.Tokens)
+            Console.WriteLine($"note: token counts differ (ours {single.Tokens}, HF {p.GetProperty("single").GetProperty("tokens").GetInt64()}): different texts or tokenizer?");
+        Console.WriteLine($"tokens: {single.Tokens}");
+        return 0;
+
+        static void Row(string name, double mb, double tok, JsonElement? peerRow)
+        {
+            var line = $"{name,-22}{mb,12:F1}{tok,14:N0}";
+            if (peerRow is { } r)
+            {
+                double pMb = r.GetProperty("mb_per_s").GetDouble(), pTok = r.GetProperty("tokens_per_s").GetDouble();
+                line += $"{pMb,12:F1}{pTok,14:N0}{tok / pTok,7:F2}x";
+            }
+            Console.WriteLine(line);
+        }
+    }
+
+    private static (double Seconds, long Tokens) Best(int repeat, Func<long> run, bool warmUp)
+    {
+        if (warmUp) run();
+        double best = double.MaxValue;
+        long tokens = 0;
+        for (int r = 0; r < Math.Max(1, repeat); r++)
+        {
+            var watch = Stopwatch.StartNew();
+            tokens = run();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return (best, tokens);
+    }
+}
