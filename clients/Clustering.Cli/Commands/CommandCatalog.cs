@@ -16,6 +16,5 @@ internal static class CommandCatalog
         yield return ListCommand.Create();
         yield return CancelCommand.Create();
         yield return WorkersCommand.Create();
-        yield return EncodeCommand.Create();
     }
 }
