@@ -1,3 +1,18 @@
-// embed-silo: the cluster host process (issue 6). Not built yet.
-Console.Error.WriteLine("embed-silo: cluster mode is not implemented yet.");
-return 2;
+using Clustering;
+using Clustering.Silo;
+
+// embed-silo: thin wiring; the host is built in SiloHost, the cluster machinery in SiloCluster.
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(SiloConfiguration.Usage);
+    return 0;
+}
+try
+{
+    return await SiloHost.RunAsync(args);
+}
+catch (ClusteringException e)
+{
+    Console.Error.WriteLine("embed-silo: " + e.Message);
+    return 2;
+}

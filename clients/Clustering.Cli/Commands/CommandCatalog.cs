@@ -10,5 +10,11 @@ internal static class CommandCatalog
         yield return EncodeCommand.Create();
         yield return TokenizeCommand.Build();
         yield return RunCommand.Create();
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
+        yield return WatchCommand.Create();
+        yield return ListCommand.Create();
+        yield return CancelCommand.Create();
+        yield return WorkersCommand.Create();
     }
 }

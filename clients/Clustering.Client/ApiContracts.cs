@@ -1,0 +1,75 @@
+namespace Clustering.Client;
+
+// The wire format of the silo's HTTP API (/v1). The silo serves these same types, so the client and the server
+// cannot drift apart. JSON is snake_case (see ApiJson); states are the lower-case words of the store.
+
+/// <summary>The answer to POST /v1/jobs.</summary>
+public sealed record SubmittedJob(string Id, string State);
+
+/// <summary>A job: its state, shard counters and the errors of shards that failed or are retrying.</summary>
+public sealed record JobView(
+    string Id,
+    string State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string Model,
+    string Output,
+    int MaxAttempts,
+    int AllowedFailedShards,
+    JobCountersView Counters,
+    IReadOnlyList<ShardErrorView> ShardErrors);
+
+/// <summary>Shards by state and the sums over committed shards.</summary>
+public sealed record JobCountersView(int Shards, int Pending, int Leased, int Done, int Failed, long Rows, long Bytes, long Tokens, long Errors);
+
+/// <summary>A shard that failed for good (state failed) or failed at least once and is waiting to retry (state pending).</summary>
+public sealed record ShardErrorView(int Shard, string State, int Failures, string Error);
+
+/// <summary>One shard of a job.</summary>
+public sealed record ShardView(
+    int Index,
+    string State,
+    int Attempt,
+    int Failures,
+    string? Owner,
+    DateTimeOffset? LeaseExpiresAt,
+    DateTimeOffset NotBefore,
+    string? LastError,
+    string? OutputKey,
+    long Rows,
+    long Bytes,
+    long Tokens,
+    long Errors,
+    DateTimeOffset? CompletedAt);
+
+/// <summary>A registered worker.</summary>
+public sealed record WorkerView(
+    string Id,
+    string Silo,
+    string DeviceKind,
+    string? GpuName,
+    long GpuMemoryBytes,
+    IReadOnlyList<string> ModelsLoaded,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset LastHeartbeat,
+    long Documents,
+    long Tokens);
+
+/// <summary>One line of a job's history, as the events stream sends it (the SSE id is <see cref="Id"/>).</summary>
+public sealed record JobEventView(long Id, DateTimeOffset At, string Kind, string Message);
+
+/// <summary>The body of every error answer.</summary>
+public sealed record ApiError(string Error);
+
+/// <summary>Job states as the API spells them.</summary>
+public static class JobStates
+{
+    public const string Pending = "pending";
+    public const string Planning = "planning";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinal(string state) => state is Succeeded or Failed or Cancelled;
+}

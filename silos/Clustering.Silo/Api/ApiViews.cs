@@ -1,0 +1,30 @@
+using Clustering.Client;
+using Clustering.Coordination;
+
+namespace Clustering.Silo.Api;
+
+/// <summary>Store records → API views. The spec JSON stays inside (it names paths on the silos, not for listing).</summary>
+internal static class ApiViews
+{
+    public static JobView ToView(this JobRecord job, IReadOnlyList<ShardRecord>? shards = null)
+    {
+        var c = job.Counters;
+        var errors = shards is null
+            ? []
+            : shards.Where(s => s.LastError is not null && s.State is ShardState.Failed or ShardState.Pending)
+                .Select(s => new ShardErrorView(s.Index, s.State.ToText(), s.Failures, s.LastError!))
+                .ToList();
+        return new JobView(job.Id, job.State.ToText(), job.CreatedAt, job.UpdatedAt, job.ModelId, job.OutputLocation,
+            job.MaxAttempts, job.AllowedFailedShards,
+            new JobCountersView(c.Shards, c.Pending, c.Leased, c.Done, c.Failed, c.Rows, c.Bytes, c.Tokens, c.Errors), errors);
+    }
+
+    public static ShardView ToView(this ShardRecord s) =>
+        new(s.Index, s.State.ToText(), s.Attempt, s.Failures, s.Owner, s.LeaseExpiresAt, s.NotBefore, s.LastError, s.OutputKey,
+            s.Rows, s.Bytes, s.Tokens, s.Errors, s.CompletedAt);
+
+    public static WorkerView ToView(this WorkerRecord w) =>
+        new(w.Id, w.SiloName, w.DeviceKind, w.GpuName, w.GpuMemoryBytes, w.ModelsLoaded, w.RegisteredAt, w.LastHeartbeat, w.Documents, w.Tokens);
+
+    public static JobEventView ToView(this JobEvent e) => new(e.Id, e.At, e.Kind, e.Message);
+}

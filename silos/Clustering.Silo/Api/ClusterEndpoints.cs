@@ -1,0 +1,27 @@
+using Clustering.Client;
+using Clustering.Coordination;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Clustering.Silo.Api;
+
+/// <summary>/v1/workers, /healthz (no auth: load balancers and probes call it) and /metrics.</summary>
+internal static class ClusterEndpoints
+{
+    public static void MapCluster(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/workers", async (IClusterStore store, CancellationToken ct) =>
+        {
+            var workers = await store.ListWorkersAsync(ct);
+            return Results.Json((IReadOnlyList<WorkerView>)workers.Select(w => w.ToView()).ToList(), ApiJson.Default.IReadOnlyListWorkerView);
+        });
+
+        // Healthy = this process serves requests. The store's reachability is in /metrics (clustering_store_up), not
+        // here: a database outage must not make an orchestrator restart every silo at once.
+        app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
+
+        app.MapGet("/metrics", async (SiloMetrics metrics, IClusterStore store, CancellationToken ct) =>
+            Results.Text(await metrics.RenderAsync(store, ct), "text/plain; version=0.0.4; charset=utf-8"));
+    }
+}

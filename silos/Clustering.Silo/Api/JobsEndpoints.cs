@@ -1,0 +1,127 @@
+using System.Text;
+using System.Text.Json;
+using Clustering.Client;
+using Clustering.Coordination;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Clustering.Silo.Api;
+
+/// <summary>/v1/jobs: submit, list, get, cancel, shards.</summary>
+internal static class JobsEndpoints
+{
+    public static void MapJobs(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/jobs", SubmitAsync).WithMetadata(new RequestSizeLimitAttribute(ApiInput.MaxSpecBytes));
+        app.MapGet("/v1/jobs", ListAsync);
+        app.MapGet("/v1/jobs/{id}", GetAsync);
+        app.MapPost("/v1/jobs/{id}/cancel", CancelAsync);
+        app.MapGet("/v1/jobs/{id}/shards", ShardsAsync);
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpRequest request, SiloCluster cluster, JobPathPolicy paths, CancellationToken ct)
+    {
+        if (request.ContentLength > ApiInput.MaxSpecBytes)
+            return Error(StatusCodes.Status413PayloadTooLarge, $"job spec: at most {ApiInput.MaxSpecBytes} bytes");
+        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return Error(StatusCodes.Status415UnsupportedMediaType, "job spec: send it as application/json");
+        string body;
+        try
+        {
+            body = await ReadLimitedAsync(request.Body, ApiInput.MaxSpecBytes, ct);
+        }
+        catch (InvalidDataException e)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, e.Message);
+        }
+        JobSpec spec;
+        try
+        {
+            spec = JobSpec.FromJson(body);
+            spec.Validate();
+            paths.Check(spec);
+        }
+        catch (JsonException e)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"job spec: not a valid job spec JSON ({e.Path}, line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstLine(e.Message)}");
+        }
+        catch (ClusteringException e)
+        {
+            return Error(StatusCodes.Status400BadRequest, "job spec: " + e.Message);
+        }
+        var id = await cluster.SubmitAsync(spec, ct);
+        return Results.Json(new SubmittedJob(id, JobStates.Pending), ApiJson.Default.SubmittedJob, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, IClusterStore store, CancellationToken ct)
+    {
+        if (!ApiInput.TryParseState(request.Query["state"], out var state, out var problem))
+            return Error(StatusCodes.Status400BadRequest, problem!);
+        var limit = 100;
+        if (request.Query.TryGetValue("limit", out var limitText) &&
+            (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+            return Error(StatusCodes.Status400BadRequest, "limit: 1 to 1000");
+        var jobs = await store.ListJobsAsync(state, limit, ct);
+        return Results.Json((IReadOnlyList<JobView>)jobs.Select(j => j.ToView()).ToList(), ApiJson.Default.IReadOnlyListJobView);
+    }
+
+    private static async Task<IResult> GetAsync(string id, IClusterStore store, CancellationToken ct)
+    {
+        if (ApiInput.JobIdProblem(id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+        var job = await store.GetJobAsync(id, ct);
+        if (job is null) return NotFound(id);
+        var shards = await store.ListShardsAsync(id, ct);
+        return Results.Json(job.ToView(shards), ApiJson.Default.JobView);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, SiloCluster cluster, IClusterStore store, CancellationToken ct)
+    {
+        if (ApiInput.JobIdProblem(id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+        var job = await store.GetJobAsync(id, ct);
+        if (job is null) return NotFound(id);
+        if (!await cluster.CancelAsync(id, ct))
+        {
+            job = await store.GetJobAsync(id, ct);
+            return Error(StatusCodes.Status409Conflict, $"job {id} has already ended ({job?.State.ToText() ?? "gone"})");
+        }
+        job = await store.GetJobAsync(id, ct);
+        return Results.Json(job!.ToView(), ApiJson.Default.JobView);
+    }
+
+    private static async Task<IResult> ShardsAsync(string id, IClusterStore store, CancellationToken ct)
+    {
+        if (ApiInput.JobIdProblem(id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+        if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
+        var shards = await store.ListShardsAsync(id, ct);
+        return Results.Json((IReadOnlyList<ShardView>)shards.Select(s => s.ToView()).ToList(), ApiJson.Default.IReadOnlyListShardView);
+    }
+
+    internal static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Default.ApiError, statusCode: status);
+
+    internal static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"no job {id}");
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes of UTF-8; more is refused (chunked bodies carry no Content-Length).</summary>
+    private static async Task<string> ReadLimitedAsync(Stream body, int limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit) throw new InvalidDataException($"job spec: at most {limit} bytes");
+            buffer.Write(chunk, 0, read);
+        }
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new JsonException($"job spec: invalid UTF-8 at byte {e.Index}", e);
+        }
+    }
+}

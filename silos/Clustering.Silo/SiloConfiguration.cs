@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Clustering.Silo;
+
+/// <summary>
+/// Builds the silo's configuration: appsettings.json, then CLUSTERING_* environment variables, then flags, each
+/// overriding the one before. Flags are checked against the known list first, so a typo is an error rather than a
+/// silently ignored key.
+/// </summary>
+public static class SiloConfiguration
+{
+    /// <summary>Flag → configuration key.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--store"] = nameof(SiloOptions.Store),
+        ["--devices"] = nameof(SiloOptions.Devices),
+        ["--listen"] = nameof(SiloOptions.Listen),
+        ["--token"] = nameof(SiloOptions.Token),
+        ["--name"] = nameof(SiloOptions.Name),
+        ["--workers"] = nameof(SiloOptions.Workers),
+        ["--lease-seconds"] = nameof(SiloOptions.LeaseSeconds),
+        ["--threads"] = nameof(SiloOptions.Threads),
+        ["--allow-paths"] = nameof(SiloOptions.AllowPaths),
+        ["--coordinator"] = nameof(SiloOptions.Coordinator),
+        ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
+    };
+
+    public const string Usage = """
+        embed-silo: a cluster host. Runs embedding workers on this machine's devices, competes to run the
+        coordinator, and serves the HTTP API (any silo answers for the whole cluster).
+
+        Flags (also CLUSTERING_<NAME> environment variables and appsettings.json keys; flags win):
+          --store ADDRESS        postgres://user[:pass]@host:port/db, an Npgsql connection string, or sqlite:PATH (required)
+          --devices D            cpu | cuda | cuda:0,1 (default cpu)
+          --workers N            CPU workers (default 1)
+          --listen URL           API address(es), ';'-separated (default http://127.0.0.1:8080)
+          --token T              bearer token (prefer CLUSTERING_TOKEN: flags show in ps); required beyond loopback
+          --name NAME            this silo's name (default host-pid)
+          --lease-seconds N      shard and leadership lease length (default 30)
+          --threads N            CPU threads per worker (default: cores / workers)
+          --allow-paths P1;P2    folders jobs may read and write (default: anywhere this user can)
+          --coordinator BOOL     compete for the coordinator lease (default true)
+          --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
+        """;
+
+    /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>
+    public static void AddSources(IConfigurationBuilder configuration, string contentRoot, string[] args)
+    {
+        CheckFlags(args);
+        configuration.AddJsonFile(Path.Combine(contentRoot, "appsettings.json"), optional: true, reloadOnChange: false);
+        configuration.AddEnvironmentVariables("CLUSTERING_");
+        configuration.AddCommandLine(args, Flags.ToDictionary(p => p.Key, p => p.Value));
+    }
+
+    /// <summary>Every argument is a known flag followed by a value (--flag value or --flag=value).</summary>
+    public static void CheckFlags(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            var eq = arg.IndexOf('=');
+            var flag = eq < 0 ? arg : arg[..eq];
+            if (!Flags.ContainsKey(flag))
+                throw new ClusteringException(arg.StartsWith('-')
+                    ? $"unknown flag '{flag}' (argument {i + 1}); see embed-silo --help"
+                    : $"unexpected argument '{arg}' (argument {i + 1}); flags take the form --flag value");
+            if (eq < 0)
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new ClusteringException($"{flag} needs a value (argument {i + 1})");
+                i++;
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using Clustering.Coordination;
+using Clustering.Silo.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Clustering.Silo;
+
+/// <summary>Builds and runs the silo: configuration, checks before listening, the store, the API, the cluster services.</summary>
+public static class SiloHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.Sources.Clear();
+        SiloConfiguration.AddSources(builder.Configuration, builder.Environment.ContentRootPath, args);
+
+        var options = new SiloOptions();
+        try
+        {
+            builder.Configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ClusteringException("configuration: " + e.Message);
+        }
+        options.Validate();
+        var listen = ListenAddresses.Parse(options.Listen);
+        listen.RequireTokenUnlessLoopback(options.Token);
+        SiloCluster.WorkerDevices(options); // refuse unknown devices before anything starts
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        if (!builder.Configuration.GetSection("Logging").Exists())
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning);
+
+        builder.WebHost.UseUrls([.. listen.Urls.Select(u => u.GetLeftPart(UriPartial.Authority))]);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = ApiInput.MaxSpecBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            k.Limits.MaxRequestLineSize = 4 * 1024;
+        });
+        // Graceful stop: workers finish or release their shards, the leader lets go of its lease.
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(30, options.LeaseSeconds)));
+
+        using var startup = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { if (!startup.IsCancellationRequested) { e.Cancel = true; startup.Cancel(); } };
+        var bootLog = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger("embed-silo");
+        IClusterStore store;
+        try
+        {
+            store = await SiloCluster.OpenStoreAsync(options, bootLog, startup.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new SiloMetrics(options.ResolvedName));
+        builder.Services.AddSingleton(new JobPathPolicy(options.AllowedRoots));
+        builder.Services.AddSingleton<SiloCluster>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloCluster>());
+
+        await using var app = builder.Build();
+        app.UseMiddleware<BearerTokenAuthentication>();
+        app.MapJobs();
+        app.MapEvents();
+        app.MapCluster();
+
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e)
+        {
+            throw new ClusteringException($"--listen {options.Listen}: {e.Message}");
+        }
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var log = app.Services.GetRequiredService<ILogger<SiloCluster>>();
+        log.LogInformation("silo {Silo} serving on {Addresses} (store {Store}, devices {Devices}, auth {Auth})",
+            options.ResolvedName, string.Join(' ', addresses), store.DisplayName, options.Devices,
+            string.IsNullOrEmpty(options.Token) ? "off (loopback only)" : "bearer token");
+        // A machine-readable line for scripts and tests that listen on port 0.
+        foreach (var a in addresses) Console.Out.WriteLine("listening " + a);
+        await app.WaitForShutdownAsync();
+        await store.DisposeAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,74 @@
+namespace Clustering.Silo;
+
+/// <summary>
+/// What a silo is told at start, from flags, CLUSTERING_* environment variables and appsettings.json (in that order
+/// of precedence). The token is held here and in the auth middleware only; nothing logs this object.
+/// </summary>
+public sealed class SiloOptions
+{
+    /// <summary>sqlite:PATH, postgres://user[:pass]@host:port/db or an Npgsql connection string.</summary>
+    public string Store { get; set; } = "";
+
+    /// <summary>cpu, cuda (every GPU) or cuda:0,1.</summary>
+    public string Devices { get; set; } = "cpu";
+
+    /// <summary>Where the HTTP API listens; several URLs separated by ';'.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>The bearer token every API call must carry; required whenever <see cref="Listen"/> reaches beyond loopback.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>The silo's name in the workers list and in leases; default: the host name and the process id.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>CPU workers when <see cref="Devices"/> is cpu (each with its own model copy).</summary>
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Shard and leadership lease length; heartbeats renew at a third of it.</summary>
+    public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>CPU threads per worker's engine (0: the cores divided among the workers).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>
+    /// Local folders a submitted job may read from and write to (inputs, model, output), separated by ';'. Empty:
+    /// any path the silo's user can reach (fine on a private cluster; set it when submitters are less trusted).
+    /// </summary>
+    public string? AllowPaths { get; set; }
+
+    /// <summary>First retry delay of a failed shard, doubling per failure up to 10 minutes (with jitter).</summary>
+    public double RetryBaseSeconds { get; set; } = 10;
+
+    /// <summary>Whether to run the coordinator loop here (every silo competes for the leadership lease; only one leads).</summary>
+    public bool Coordinator { get; set; } = true;
+
+    public string ResolvedName => string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name.Trim();
+
+    public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
+
+    public IReadOnlyList<string> AllowedRoots =>
+        string.IsNullOrWhiteSpace(AllowPaths) ? [] : AllowPaths.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Refuses settings no silo could run with, naming the flag.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Store))
+            throw new ClusteringException("--store is required (or CLUSTERING_STORE): sqlite:PATH, postgres://user@host:port/db or an Npgsql connection string");
+        if (Workers is < 1 or > 256) throw new ClusteringException($"--workers: must be 1 to 256 (got {Workers})");
+        if (LeaseSeconds is < 2 or > 3600) throw new ClusteringException($"--lease-seconds: must be 2 to 3600 (got {LeaseSeconds})");
+        if (RetryBaseSeconds is < 0 or > 600) throw new ClusteringException($"--retry-base-seconds: must be 0 to 600 (got {RetryBaseSeconds})");
+        if (Threads is < 0 or > 1024) throw new ClusteringException($"--threads: must be 0 to 1024 (got {Threads})");
+        if (Name is not null && (Name.Length > 100 || Name.Any(c => char.IsControl(c))))
+            throw new ClusteringException("--name: at most 100 printable characters");
+        if (Token is { Length: 0 }) Token = null; // CLUSTERING_TOKEN= (set but empty) means no token
+        if (Token is not null)
+        {
+            if (Token.Length < 16)
+                throw new ClusteringException($"--token: at least 16 characters (got {Token.Length}); generate one with: openssl rand -hex 32");
+            if (Token.Any(c => c <= ' ' || c > '~'))
+                throw new ClusteringException("--token: printable ASCII without spaces only (it travels in an HTTP header)");
+        }
+        foreach (var root in AllowedRoots)
+            if (!Path.IsPathFullyQualified(root)) throw new ClusteringException($"--allow-paths: '{root}' is not an absolute path");
+    }
+}

@@ -1,0 +1,71 @@
+using Clustering.Client;
+using Xunit.Abstractions;
+
+namespace Clustering.Integration.Tests;
+
+/// <summary>
+/// A silo cut off from the database (its network namespace's link goes down) keeps embedding the shard it holds
+/// while its lease expires; another silo redoes the shard under a later attempt; reconnected, the isolated silo's
+/// late commit is refused and its object is removed when the job is published.
+/// </summary>
+public sealed class NetworkPartitionTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TemporaryPostgres? _postgres = NetworkNamespace.SkipReason is null ? TemporaryPostgres.Start() : null;
+
+    [Fact]
+    public async Task An_isolated_silo_keeps_working_past_its_lease_and_its_late_commit_is_refused_and_its_object_removed()
+    {
+        if (NetworkNamespace.SkipReason is { } reason)
+        {
+            output.WriteLine("skipped: " + reason);
+            return;
+        }
+        using var ns = NetworkNamespace.Create();
+        _postgres!.AlsoListenOn(ns.HostAddress, ns.Cidr);
+        await using var cluster = await TestCluster.CreateAsync(_postgres);
+        const int documents = 3_000;
+        var inputs = new List<string>();
+        for (var f = 0; f < 2; f++)
+        {
+            var path = Path.Combine(cluster.Work, $"corpus-{f}.jsonl");
+            TestCorpus.Write(path, f * documents / 2, documents / 2);
+            inputs.Add(path);
+        }
+        var outputFolder = Path.Combine(cluster.Work, "out");
+
+        var host = await cluster.StartSiloAsync("h0", leaseSeconds: 4);
+        var isolated = await cluster.StartSiloAsync("p1", leaseSeconds: 4, netns: ns.Name, store: _postgres.Address(cluster.Database, ns.HostAddress),
+            extra: ["--coordinator", "false"]);
+        using var client = cluster.Client(host.Url);
+        var jobId = (await client.SubmitAsync(new JobSpec
+        {
+            Inputs = inputs, Model = RepoPaths.TinyModel, Output = outputFolder, ShardDocs = 200, MaxAttempts = 5,
+            Embed = new EmbedOptions { MaxLength = 64, BatchTokens = 4096 },
+        })).Id;
+
+        ShardView? held = null;
+        await cluster.WaitUntilAsync(async () => (held = (await client.ListShardsAsync(jobId)).FirstOrDefault(s => s.State == "leased" && s.Owner == "p1/w0")) is not null,
+            TimeSpan.FromSeconds(60), "the isolated silo to lease a shard");
+        ns.Cut();
+        output.WriteLine($"cut p1 off holding shard {held!.Index} attempt {held.Attempt}");
+
+        // Cut off, it still finishes the shard and writes its attempt-named object...
+        var lateObject = Path.Combine(outputFolder, $"part-{held.Index:D5}-a{held.Attempt}.parquet");
+        await cluster.WaitUntilAsync(() => Task.FromResult(File.Exists(lateObject)), TimeSpan.FromSeconds(120), $"{lateObject} to be written");
+        // ...while the lease expired and h0 redid the shard under a later attempt.
+        await cluster.WaitUntilAsync(async () => (await client.ListShardsAsync(jobId))[held.Index] is { State: "done" } s && s.Attempt > held.Attempt,
+            TimeSpan.FromSeconds(120), $"shard {held.Index} to be redone by h0");
+        Assert.False(isolated.Silo.HasExited, cluster.Logs());
+
+        ns.Reconnect();
+        await isolated.Silo.WaitForLineAsync($"commit of shard {jobId}#{held.Index} attempt {held.Attempt} refused (fenced out)", TimeSpan.FromSeconds(120));
+
+        var job = await ClusterAssertions.WaitForEndAsync(cluster, host.Url, jobId, TimeSpan.FromMinutes(4));
+        Assert.Equal(JobStates.Succeeded, job.State);
+        var parts = await ClusterAssertions.EveryDocumentExactlyOnceAsync(outputFolder, documents);
+        Assert.DoesNotContain(Path.GetFileName(lateObject), parts);
+        Assert.False(File.Exists(lateObject), $"{lateObject} is still there");
+    }
+
+    public void Dispose() => _postgres?.Dispose();
+}
