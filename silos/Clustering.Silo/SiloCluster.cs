@@ -46,7 +46,7 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
     }
 
     /// <summary>The devices this silo runs a worker on, checked before the silo listens.</summary>
-    public static IReadOnlyList<string> WorkerDevices(SiloOptions options) => EngineFactory.WorkerDevices(options.Devices, options.Workers);
+    public static IReadOnlyList<WorkerDevice> WorkerDevices(SiloOptions options) => EngineFactory.WorkerDevices(options.Devices, options.Workers);
 
     /// <summary>Creates the job pending with its spec; the coordinator plans it into shards.</summary>
     public async Task<string> SubmitAsync(JobSpec spec, CancellationToken ct)
@@ -83,15 +83,15 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
     {
         var name = options.ResolvedName;
         var devices = WorkerDevices(options);
-        var threads = options.Threads > 0 ? options.Threads : Math.Max(1, Environment.ProcessorCount / devices.Count);
+        // CPU workers share the cores; a GPU worker's host thread needs none of them.
+        var cpuWorkers = devices.Count(d => d.Kind == "cpu");
+        var threads = options.Threads > 0 ? options.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
         var inputs = new InputStores();
         var workerOptions = new WorkerOptions { LeaseDuration = options.LeaseDuration, IdlePoll = TimeSpan.FromMilliseconds(500), Threads = threads };
         var workerLog = logs.CreateLogger("worker");
         for (var i = 0; i < devices.Count; i++)
         {
-            // GPU name and memory come with the CUDA backend; CPU workers report none.
-            var registration = new WorkerRegistration($"{name}/w{i}", name, devices[i], null, 0, []);
-            var worker = new EmbeddingWorker(store, registration, workerOptions, inputs, OutputStores.Open, metrics.Progress, workerLog);
+            var worker = new EmbeddingWorker(store, $"{name}/w{i}", name, devices[i], workerOptions, inputs, OutputStores.Open, metrics.Progress, workerLog);
             _workers.Add(worker);
             _running.Add(Task.Run(() => RunWorkerAsync(worker, _stopping.Token), CancellationToken.None));
         }
@@ -102,7 +102,7 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
         }
         _running.Add(Task.Run(() => HeartbeatAsync(_stopping.Token), CancellationToken.None));
         _log.LogInformation("silo {Silo}: {Workers} worker(s) on {Devices} with {Threads} thread(s) each; coordinator candidate: {Coordinator}",
-            name, devices.Count, string.Join(',', devices), threads, options.Coordinator ? "yes" : "no");
+            name, devices.Count, string.Join(',', devices.Select(d => d.Device)), threads, options.Coordinator ? "yes" : "no");
     }
 
     /// <summary>
