@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Clustering.Coordination;
+using Clustering.Corpus;
 using Clustering.Hosting;
 using Clustering.Storage;
 using Clustering.Storage.Azure;
@@ -70,6 +71,28 @@ public sealed class BlobJobTests(AzuriteFixture fixture) : IDisposable
         var again = await runner.RunAsync(spec, workers: 1, new JobProgress(), CancellationToken.None, state);
         Assert.Equal(result.Manifest.CompletedAt, again.Manifest.CompletedAt);
         Assert.Equal(before, await output.ListAsync("").ToDictionaryAsync(i => i.Key, i => i.ETag));
+    }
+
+    [Fact]
+    public async Task SAS_URL_inputs_name_documents_without_the_signature_and_their_question_mark_is_no_glob()
+    {
+        var corpus = await fixture.NewContainerAsync(stem: "sasin");
+        await BlobCorpus.UploadAsync(corpus, "data/", objects: 3, perObject: 2);
+        var sas = AccountSas.Create(AzureBlobAccount.DevelopmentAccountName, AzureBlobAccount.DevelopmentAccountKey, DateTimeOffset.UtcNow.AddHours(1));
+        var container = $"{Azurite.BlobEndpoint}/{corpus.Container}";
+        var stores = new InputStores(BlobUriResolvers.Azure(new StorageOptions { EnvironmentVariable = _ => null }));
+
+        // A prefix, a glob and one object, overlapping: three inputs, each once.
+        var inputs = await new InputResolver(stores).ResolveAsync([$"{container}/data/?{sas}", $"{container}/data/*.gz?{sas}", $"{container}/data/part-000.jsonl?{sas}"]);
+
+        Assert.Equal([$"{container}/data/part-000.jsonl", $"{container}/data/part-001.jsonl", $"{container}/data/part-002.jsonl.gz"], inputs.Select(i => i.Name));
+        Assert.Equal(["data/part-000.jsonl", "data/part-001.jsonl", "data/part-002.jsonl.gz"], inputs.Select(i => i.Key));
+        // The root (kept in the plan, never shown) carries the SAS, since it is what reopens the container.
+        Assert.All(inputs, i => Assert.Equal($"{container}/?{sas}", i.Root));
+        var e = await Assert.ThrowsAsync<ClusteringException>(() => new InputResolver(stores).ResolveAsync([$"{container}/nothing/?{sas}"]));
+        Assert.DoesNotContain(AccountSas.SignatureOf(sas), e.Message);
+        Assert.DoesNotContain(Uri.EscapeDataString(AccountSas.SignatureOf(sas)), e.Message);
+        Assert.Contains("sig=REDACTED", e.Message);
     }
 
     [Fact]
