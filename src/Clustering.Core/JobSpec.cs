@@ -103,12 +103,13 @@ public sealed record EmbedOptions
 /// <summary>How the Parquet parts are written.</summary>
 public sealed record OutputOptions
 {
-    public ParquetCompression Compression { get; init; } = ParquetCompression.Zstd;
+    public CompressionCodec Compression { get; init; } = CompressionCodec.Zstd;
 
     /// <summary>`list` writes list&lt;float32&gt;; `fixed` writes the fixed-size form.</summary>
     public VectorType VectorType { get; init; } = VectorType.List;
 }
 
-public enum ParquetCompression { None, Snappy, Gzip, Zstd }
+/// <summary>The Parquet codec of the output parts.</summary>
+public enum CompressionCodec { None, Snappy, Gzip, Zstd }
 
 public enum VectorType { List, Fixed }

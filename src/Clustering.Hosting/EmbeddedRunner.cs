@@ -105,13 +105,15 @@ public sealed class EmbeddedRunner
                 _logs.CreateLogger("coordinator"), TimeSpan.FromMilliseconds(250));
             var coordinating = coordinator.RunAsync(stop.Token);
             var devices = EngineFactory.WorkerDevices(spec.Embed.Device, workers);
-            var threads = spec.Embed.Threads > 0 ? spec.Embed.Threads : Math.Max(1, Environment.ProcessorCount / devices.Count);
+            // CPU workers share the cores; a GPU worker's host thread needs none of them.
+            var cpuWorkers = devices.Count(d => d.Kind == "cpu");
+            var threads = spec.Embed.Threads > 0 ? spec.Embed.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
             var running = new List<Task>();
             var pool = new List<EmbeddingWorker>();
             for (var w = 0; w < devices.Count; w++)
             {
-                var worker = new EmbeddingWorker(store, new WorkerRegistration($"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
-                        devices[w], null, 0, []), new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads },
+                var worker = new EmbeddingWorker(store, $"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
+                        devices[w], new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads },
                     inputs, _ => output, progress, _logs.CreateLogger("worker"));
                 pool.Add(worker);
                 running.Add(Task.Run(() => worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)), stop.Token));

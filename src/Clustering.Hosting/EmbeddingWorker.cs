@@ -25,9 +25,10 @@ public sealed class EmbeddingWorker : IAsyncDisposable
     private long _documents;
     private long _tokens;
 
-    public EmbeddingWorker(IClusterStore store, WorkerRegistration registration, WorkerOptions options, InputStores inputs,
+    public EmbeddingWorker(IClusterStore store, string workerId, string siloName, WorkerDevice device, WorkerOptions options, InputStores inputs,
         Func<string, IBlobStore> outputs, JobProgress progress, ILogger log)
     {
+        var registration = new WorkerRegistration(workerId, siloName, device.Kind, device.GpuName, device.GpuMemoryBytes, []);
         _store = store;
         _registration = registration;
         _options = options;
@@ -35,7 +36,7 @@ public sealed class EmbeddingWorker : IAsyncDisposable
         _outputs = outputs;
         _progress = progress;
         _log = log;
-        _models = new ModelCache(registration.DeviceKind, options.Threads);
+        _models = new ModelCache(device.Device, options.Threads);
     }
 
     public string Id => _registration.Id;

@@ -1,32 +1,52 @@
 using Clustering.Inference;
 using Clustering.Inference.Cpu;
+using Clustering.Inference.Cuda;
+using Clustering.Inference.Cuda.Native;
 
 namespace Clustering.Hosting;
 
+/// <summary>One device a worker owns: `cpu` or `cuda:N`, with what the store's capability filter needs to know.</summary>
+public sealed record WorkerDevice(string Device, string Kind, string? GpuName, long GpuMemoryBytes);
+
 /// <summary>
-/// Device strings to backends: `cpu` now; `cuda`, `cuda:0,1` once the CUDA backend lands. One backend per worker,
-/// each with its own threads (CPU) or device (GPU), so model code never learns where it runs.
+/// Device strings to backends. `cpu` gives the requested number of CPU workers; `cuda` one worker per visible GPU
+/// and `cuda:0,2` one per named GPU, each with its own backend (context, stream, weights), so model code never
+/// learns where it runs.
 /// </summary>
 public static class EngineFactory
 {
-    /// <summary>The devices one worker each: `cpu` gives <paramref name="cpuWorkers"/> CPU workers.</summary>
-    public static IReadOnlyList<string> WorkerDevices(string devices, int cpuWorkers)
+    public static IReadOnlyList<WorkerDevice> WorkerDevices(string devices, int cpuWorkers)
     {
         var text = devices.Trim().ToLowerInvariant();
-        if (text == "cpu") return Enumerable.Repeat("cpu", Math.Max(1, cpuWorkers)).ToArray();
-        if (text == "cuda" || text.StartsWith("cuda:", StringComparison.Ordinal))
-            throw new ClusteringException($"--device {devices}: the CUDA backend is not available in this build yet; use --device cpu");
+        if (text == "cpu") return Enumerable.Repeat(new WorkerDevice("cpu", "cpu", null, 0), Math.Max(1, cpuWorkers)).ToArray();
+        if (CudaDeviceSelection.IsCuda(text))
+        {
+            var found = CudaDevices.Discover();
+            if (found.Count == 0)
+                throw new ClusteringException($"--device {devices}: no CUDA device is usable here ({CudaDevices.UnavailableReason ?? "none found"})");
+            return CudaDeviceSelection.Parse(text, found.Count)
+                .Select(o => new WorkerDevice($"cuda:{o}", "cuda", found[o].Name, found[o].TotalMemoryBytes)).ToArray();
+        }
         throw new ClusteringException($"--device {devices}: expected cpu, cuda or cuda:0,1");
     }
 
-    public static EmbeddingModel Load(JobSpec spec, string device, int threads)
+    /// <summary>A backend for one device: `cpu` (with <paramref name="threads"/>, 0 = all cores) or `cuda:N`.</summary>
+    public static IOps CreateOps(string device, int threads)
     {
-        var options = Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec) with { Device = device, Threads = threads };
-        IOps ops = device switch
-        {
-            "cpu" => new CpuOps(new CpuOptions { Threads = threads }),
-            _ => throw new ClusteringException($"device {device}: no backend"),
-        };
-        return EmbeddingModel.Load(spec.Model, options, ops);
+        if (device == "cpu") return new CpuOps(new CpuOptions { Threads = threads });
+        if (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out var ordinal)) return new CudaOps(ordinal);
+        throw new ClusteringException($"device {device}: expected cpu or cuda:N");
     }
+
+    /// <summary>The one device a single-process command (`encode`) uses: `cpu`, or the first GPU `cuda`/`cuda:N` names.</summary>
+    public static string SingleDevice(string devices)
+    {
+        var workers = WorkerDevices(devices, 1);
+        if (workers.Count > 1 && !devices.Trim().Equals("cuda", StringComparison.OrdinalIgnoreCase))
+            throw new ClusteringException($"--device {devices}: this command uses one device; name one GPU (cuda:N)");
+        return workers[0].Device;
+    }
+
+    public static EmbeddingModel Load(JobSpec spec, string device, int threads) =>
+        EmbeddingModel.Load(spec.Model, Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec) with { Device = device, Threads = threads }, CreateOps(device, threads));
 }

@@ -13,7 +13,10 @@ public sealed partial class EmbeddingModel
     private void LoadTokenizer(EmbeddingOptions options)
     {
         var path = options.TokenizerPath ?? _directory.TokenizerPath;
-        if (path is not null) _tokenizer = Tokenizer.Load(path);
+        if (path is null) return;
+        _tokenizer = Tokenizer.Load(path);
+        if (MaxLength <= _tokenizer.SpecialTokensAdded)
+            throw new ClusteringException($"--max-length {MaxLength} leaves no room for text beside the {_tokenizer.SpecialTokensAdded} special tokens the tokenizer adds");
     }
 
     /// <summary>

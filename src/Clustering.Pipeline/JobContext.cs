@@ -38,9 +38,9 @@ public sealed class JobContext
     {
         Compression = Spec.Write.Compression switch
         {
-            ParquetCompression.None => Parquet.ParquetCompression.Uncompressed,
-            ParquetCompression.Snappy => Parquet.ParquetCompression.Snappy,
-            ParquetCompression.Gzip => Parquet.ParquetCompression.Gzip,
+            CompressionCodec.None => Parquet.ParquetCompression.Uncompressed,
+            CompressionCodec.Snappy => Parquet.ParquetCompression.Snappy,
+            CompressionCodec.Gzip => Parquet.ParquetCompression.Gzip,
             _ => Parquet.ParquetCompression.Zstd,
         },
     };

@@ -7,7 +7,7 @@ public sealed class ModelFixtureTests
 {
     public static TheoryData<string> Models => new() { "qwen3-gqa1-f32", "qwen3-gqa2-bf16-sharded", "qwen3-gqa4-bf16" };
 
-    private static EmbeddingModel Load(string name, EmbeddingOptions? options = null, int threads = 2) =>
+    private static EmbeddingModel Load(string name, EmbeddingOptions? options = null, int threads = 1) =>
         EmbeddingModel.Load(Fixtures.Model(name), options ?? new EmbeddingOptions(), new CpuOps(new CpuOptions { Threads = threads }));
 
     [Theory]
@@ -68,7 +68,7 @@ public sealed class ModelFixtureTests
         var rng = new Random(7);
         var inputs = Enumerable.Range(0, 64).Select(_ =>
             Enumerable.Range(0, rng.Next(1, 300)).Select(_ => rng.Next(0, 512)).ToArray()).ToArray();
-        using var model = Load(name, new EmbeddingOptions { BatchTokens = 1 << 14 }, threads: 3);
+        using var model = Load(name, new EmbeddingOptions { BatchTokens = 1 << 14 }, threads: 2);
         var d = model.Dimensions;
         var batched = new float[64 * d];
         model.Embed(inputs, batched);
@@ -76,7 +76,8 @@ public sealed class ModelFixtureTests
         for (var i = 0; i < inputs.Length; i++)
         {
             model.Embed([inputs[i]], alone);
-            Tolerance.ElementWise(alone, batched.AsSpan(i * d, d), 1e-6f, 1e-5f, $"input {i} ({inputs[i].Length} tokens)");
+            // Every kernel computes a row the same way wherever it sits in the batch: equal bit for bit.
+            Tolerance.ElementWise(alone, batched.AsSpan(i * d, d), 0f, 0f, $"input {i} ({inputs[i].Length} tokens)");
         }
     }
 

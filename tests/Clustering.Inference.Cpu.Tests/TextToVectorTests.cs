@@ -42,7 +42,7 @@ public sealed class TextToVectorTests
                 Dimensions = group.Key.Dimensions,
                 TokenizerPath = sharedTokenizer ? Fixtures.SharedTokenizer : null,
             };
-            using var model = EmbeddingModel.Load(Fixtures.Model(name), options, new CpuOps(new CpuOptions { Threads = 2 }));
+            using var model = EmbeddingModel.Load(Fixtures.Model(name), options, new CpuOps(new CpuOptions { Threads = 1 }));
             var list = group.ToList();
             var ids = new List<int[]>();
             foreach (var c in list)

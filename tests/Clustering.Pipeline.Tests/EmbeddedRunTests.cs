@@ -59,11 +59,11 @@ public sealed class EmbeddedRunTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ParquetCompression.Zstd, VectorType.List)]
-    [InlineData(ParquetCompression.Snappy, VectorType.Fixed)]
-    [InlineData(ParquetCompression.Gzip, VectorType.List)]
-    [InlineData(ParquetCompression.None, VectorType.Fixed)]
-    public async Task Every_codec_and_vector_type_reads_back_with_the_engines_vectors(ParquetCompression codec, VectorType vectors)
+    [InlineData(CompressionCodec.Zstd, VectorType.List)]
+    [InlineData(CompressionCodec.Snappy, VectorType.Fixed)]
+    [InlineData(CompressionCodec.Gzip, VectorType.List)]
+    [InlineData(CompressionCodec.None, VectorType.Fixed)]
+    public async Task Every_codec_and_vector_type_reads_back_with_the_engines_vectors(CompressionCodec codec, VectorType vectors)
     {
         var input = Path.Combine(_dir, "small.jsonl");
         TestCorpus.Write(input, 120);
@@ -175,7 +175,7 @@ internal sealed class JobSpecBuilder
     public int ShardDocs { get; set; } = 10_000;
     public int MaxDocumentBytes { get; set; } = 8 << 20;
     public int? Dimensions { get; set; }
-    public ParquetCompression Compression { get; set; } = ParquetCompression.Zstd;
+    public CompressionCodec Compression { get; set; } = CompressionCodec.Zstd;
     public VectorType VectorType { get; set; } = VectorType.List;
     public string[] KeepFields { get; set; } = [];
 

@@ -25,7 +25,7 @@ internal sealed class JobOptions
     public readonly Option<int> BatchTokens = new("--batch-tokens") { Description = "Tokens per forward pass.", DefaultValueFactory = _ => 16_384 };
     public readonly Option<int> Threads = new("--threads") { Description = "CPU threads for the engine (0: all cores).", DefaultValueFactory = _ => 0 };
     public readonly Option<int> ShardDocs = new("--shard-docs") { Description = "About N documents per shard (the unit of work, retry and output).", DefaultValueFactory = _ => 10_000 };
-    public readonly Option<ParquetCompression> Compression = new("--compression") { Description = "Parquet codec: zstd, snappy, gzip or none.", DefaultValueFactory = _ => ParquetCompression.Zstd };
+    public readonly Option<CompressionCodec> Compression = new("--compression") { Description = "Parquet codec: zstd, snappy, gzip or none.", DefaultValueFactory = _ => CompressionCodec.Zstd };
     public readonly Option<VectorType> VectorType = new("--vector-type") { Description = "embedding column: list (list<float>) or fixed (fixed-size list).", DefaultValueFactory = _ => Clustering.VectorType.List };
     public readonly Option<string> IdField = new("--id-field") { Description = "JSON field (dotted path) holding the document id; missing ids become <file>:<line>.", DefaultValueFactory = _ => "id" };
     public readonly Option<string> TextField = new("--text-field") { Description = "JSON field (dotted path) holding the text.", DefaultValueFactory = _ => "text" };

@@ -6,7 +6,7 @@ namespace Clustering.Inference.Cpu.Kernels;
 /// K is walked in KC slices; each slice of A's MC rows is packed into Mr-row panels (MC·KC floats: L2),
 /// and for each Nr-wide B panel slice (KC·Nr floats: L1) the micro-kernel sweeps all A panels.
 /// The first K slice writes C (or adds to it when accumulating: the residual add of o_proj/down_proj is free).
-/// Edge tiles (fewer than Mr rows or Nr columns) run into a scratch tile and copy the valid part.
+/// Edge tiles (fewer than Mr rows or Nr columns) run into a scratch tile and copy the valid part back.
 /// One instance per backend; not reentrant (one GEMM at a time, its workers in parallel).
 /// </summary>
 internal sealed unsafe class Gemm : IParallelWork, IDisposable
@@ -104,10 +104,16 @@ internal sealed unsafe class Gemm : IParallelWork, IDisposable
                     }
                     else
                     {
-                        _micro(kc, aPack + ir * kc, bPanel, edge, Nr, false);
+                        // Same arithmetic as a full tile (accumulate into the loaded C), so a row's result
+                        // does not depend on where it falls in the batch: batched == alone, bit for bit.
+                        if (accumulate)
+                            for (var r = 0; r < rows; r++)
+                            for (var j = 0; j < cols; j++)
+                                edge[r * Nr + j] = cTile[(long)r * _ldc + j];
+                        _micro(kc, aPack + ir * kc, bPanel, edge, Nr, accumulate);
                         for (var r = 0; r < rows; r++)
                         for (var j = 0; j < cols; j++)
-                            cTile[(long)r * _ldc + j] = accumulate ? cTile[(long)r * _ldc + j] + edge[r * Nr + j] : edge[r * Nr + j];
+                            cTile[(long)r * _ldc + j] = edge[r * Nr + j];
                     }
                 }
             }

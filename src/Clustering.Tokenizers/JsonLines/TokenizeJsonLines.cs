@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace Clustering.Tokenizers.JsonLines;
 
@@ -12,7 +10,8 @@ public readonly record struct TokenizeJsonLinesResult(long Records, long Errors,
 /// per non-blank input line, in input order. The id is copied as the JSON value it was (string, number, null, ...).
 /// A bad line (invalid UTF-8, not JSON, not an object, no string "text", too long) becomes
 /// {"id": &lt;id or null&gt;, "line": N, "error": "..."} and the run goes on. Blank lines (only whitespace) are skipped and
-/// not counted, but they do count in line numbers. Streams: the input is read in blocks, never whole.
+/// not counted, but they do count in line numbers. Streams: the input is read in blocks, never whole
+/// (<see cref="JsonTextLineReader"/>, shared with `embedctl encode`).
 /// </summary>
 public sealed class TokenizeJsonLines(Tokenizer tokenizer, bool addSpecialTokens, int maxLength)
 {
@@ -21,133 +20,41 @@ public sealed class TokenizeJsonLines(Tokenizer tokenizer, bool addSpecialTokens
 
     public TokenizeJsonLinesResult Run(Stream input, Stream output)
     {
-        long records = 0, errors = 0, blanks = 0, lineNumber = 0;
+        long records = 0, errors = 0;
         var buffered = new BufferedStream(output, 1 << 16);
         using var writer = new Utf8JsonWriter(buffered, new JsonWriterOptions { SkipValidation = false, Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        var line = new ArrayBufferWriter<byte>(4096);
-        var block = new byte[1 << 16];
-        bool overlong = false;
-        int blockLength = 0, blockPos = 0;
-        while (true)
+        // About to wait for input: let what is ready go out first (interactive use, pipes).
+        var reader = new JsonTextLineReader(input) { MaxLineBytes = MaxLineBytes, BeforeWait = () => { writer.Flush(); buffered.Flush(); } };
+        while (reader.TryRead(out var line))
         {
-            if (blockPos == blockLength)
+            var error = line.Error;
+            int[]? ids = null;
+            if (error is null)
             {
-                // About to wait for input: let what is ready go out first (interactive use, pipes).
-                writer.Flush();
-                buffered.Flush();
-                blockLength = input.Read(block, 0, block.Length);
-                blockPos = 0;
-                if (blockLength == 0) break;
+                try { ids = tokenizer.Encode(line.Text!, addSpecialTokens, maxLength).Ids; }
+                catch (ArgumentException e) { error = e.Message; }
             }
-            int newline = Array.IndexOf(block, (byte)'\n', blockPos, blockLength - blockPos);
-            int end = newline < 0 ? blockLength : newline;
-            if (!overlong)
+            if (error is not null)
             {
-                if (line.WrittenCount + (end - blockPos) > MaxLineBytes) { overlong = true; line.Clear(); }
-                else line.Write(block.AsSpan(blockPos, end - blockPos));
+                JsonTextLineReader.WriteError(writer, line, error);
+                errors++;
             }
-            blockPos = end;
-            if (newline < 0) continue;
-            blockPos++;
-            lineNumber++;
-            HandleLine();
-        }
-        if (line.WrittenCount > 0 || overlong) { lineNumber++; HandleLine(); }
-        writer.Flush();
-        buffered.Flush();
-        return new TokenizeJsonLinesResult(records, errors, blanks);
-
-        void HandleLine()
-        {
-            var bytes = line.WrittenSpan;
-            if (bytes.Length > 0 && bytes[^1] == '\r') bytes = bytes[..^1];
-            if (overlong)
+            else
             {
-                WriteError(default, false, $"line is longer than {MaxLineBytes} bytes");
-            }
-            else if (IsBlank(bytes)) blanks++;
-            else ProcessLine(bytes);
-            overlong = false;
-            line.Clear();
-        }
-
-        void ProcessLine(ReadOnlySpan<byte> bytes)
-        {
-            if (!Utf8.IsValid(bytes))
-            {
-                IsValidUtf8(bytes, out int badAt);
-                WriteError(default, false, $"invalid UTF-8 at byte {badAt + 1} of the line");
-                return;
-            }
-            JsonDocument doc;
-            try { doc = JsonDocument.Parse(bytes.ToArray()); }
-            catch (JsonException e)
-            {
-                WriteError(default, false, $"not JSON: {e.Message}");
-                return;
-            }
-            using (doc)
-            {
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) { WriteError(default, false, $"expected a JSON object, found {root.ValueKind}"); return; }
-                bool hasId = root.TryGetProperty("id", out var id);
-                if (!root.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
-                {
-                    WriteError(id, hasId, text.ValueKind == JsonValueKind.Undefined ? "no \"text\" field" : $"\"text\" is {text.ValueKind}, not a string");
-                    return;
-                }
-                int[] ids;
-                try { ids = tokenizer.Encode(text.GetString()!, addSpecialTokens, maxLength).Ids; }
-                catch (ArgumentException e) { WriteError(id, hasId, e.Message); return; }
                 writer.WriteStartObject();
-                writer.WritePropertyName("id");
-                if (hasId) id.WriteTo(writer); else writer.WriteNullValue();
+                JsonTextLineReader.WriteId(writer, line.IdJson);
                 writer.WriteStartArray("ids");
-                foreach (int v in ids) writer.WriteNumberValue(v);
+                foreach (int v in ids!) writer.WriteNumberValue(v);
                 writer.WriteEndArray();
                 writer.WriteEndObject();
-                EndLine();
                 records++;
             }
-        }
-
-        void WriteError(JsonElement id, bool hasId, string message)
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName("id");
-            if (hasId) id.WriteTo(writer); else writer.WriteNullValue();
-            writer.WriteNumber("line", lineNumber);
-            writer.WriteString("error", message);
-            writer.WriteEndObject();
-            EndLine();
-            errors++;
-        }
-
-        void EndLine()
-        {
             writer.Flush();
             buffered.WriteByte((byte)'\n');
             writer.Reset(buffered);
         }
-    }
-
-    private static bool IsBlank(ReadOnlySpan<byte> bytes)
-    {
-        foreach (byte b in bytes) if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;
-        return true;
-    }
-
-    /// <summary>True when valid; otherwise the offset of the first byte that is not part of a valid UTF-8 sequence.</summary>
-    private static bool IsValidUtf8(ReadOnlySpan<byte> bytes, out int firstInvalid)
-    {
-        firstInvalid = -1;
-        int offset = 0;
-        while (offset < bytes.Length)
-        {
-            var status = System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _, out int consumed);
-            if (status != OperationStatus.Done) { firstInvalid = offset; return false; }
-            offset += consumed;
-        }
-        return true;
+        writer.Flush();
+        buffered.Flush();
+        return new TokenizeJsonLinesResult(records, errors, reader.BlankLines);
     }
 }

@@ -9,6 +9,9 @@ internal static class BenchmarkRegistry
         ["store"] = ("lease + commit cycles/s and latency of N simulated workers against PostgreSQL and SQLite", StoreBenchmark.Run),
         ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
         ["tokenizer"] = (TokenizerBenchmark.About, TokenizerBenchmark.Run),
+        ["engine"] = ("CPU engine tokens/s on a synthetic corpus (peer: tests/benchmarks/engine_peer.py)", EngineBenchmark.Run),
+        ["engine-gemm"] = ("CPU GEMM GFLOP/s (--m --n --k --threads --kernel)", GemmBenchmark.Run),
+        ["engine-random-model"] = ("random bf16 weights of a Qwen3-Embedding shape (--size 0.6b|4b|8b|tiny --out DIR)", RandomQwen3Model.Run),
     };
 
     public static int Run(string[] args)

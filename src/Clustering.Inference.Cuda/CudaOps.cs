@@ -1,0 +1,326 @@
+using System.Numerics;
+using Clustering.Inference.Cuda.Native;
+using Clustering.Models;
+
+namespace Clustering.Inference.Cuda;
+
+/// <summary>
+/// The CUDA backend of <see cref="IOps"/> on one GPU: weights bf16 in device memory, activations bf16 with an fp32
+/// residual stream, fp32 accumulation everywhere (cuBLASLt GEMMs, the kernels' reductions and softmax). Owns its
+/// context, one stream, the kernel library and the cuBLASLt handle; every op is enqueued on the stream and only
+/// <see cref="Download"/> waits. Buffers are allocated at load (weights, activations at batch capacity, the
+/// batch's index arrays at its capacity); running a batch allocates nothing on the device. One thread at a time.
+/// </summary>
+public sealed unsafe class CudaOps : IOps
+{
+    private const long UploadChunkBytes = 64L << 20;
+
+    private readonly CudaContext _context;
+    private readonly CudaStream _stream;
+    private readonly KernelLibrary _kernels;
+    private readonly CublasLt _blas;
+
+    private TokenBatch? _batch;
+    private DeviceMemory? _ids;         // (token capacity) int32
+    private DeviceMemory? _positions;   // (token capacity) int32
+    private DeviceMemory? _cuSeqLens;   // (sequence capacity + 1) int32
+    private DeviceMemory? _lastTokens;  // (sequence capacity) int32
+    private PinnedHostMemory? _staging; // downloads land here, then widen into the caller's floats
+    private readonly List<RopeTable> _ropeTables = [];
+
+    public string Device { get; }
+    public CudaDeviceInfo DeviceInfo => _context.Device;
+
+    public CudaOps(int ordinal = 0, KernelCache? cache = null)
+    {
+        var devices = CudaDevices.Discover();
+        if (devices.Count == 0) throw new ClusteringException("no CUDA device: " + CudaDevices.UnavailableReason);
+        if (ordinal < 0 || ordinal >= devices.Count)
+            throw new ClusteringException($"cuda:{ordinal} does not exist ({devices.Count} device(s))");
+        _context = new CudaContext(devices[ordinal]);
+        try
+        {
+            if (devices[ordinal].ComputeMajor < 8)
+                throw new ClusteringException($"{devices[ordinal]}: the CUDA backend needs compute capability 8.0 or newer (bf16 tensor cores)");
+            _stream = _context.CreateStream();
+            _kernels = new KernelLibrary(_context, cache);
+            _kernels.LoadAll(); // fail at load, not mid-job
+            _blas = new CublasLt(_context);
+        }
+        catch
+        {
+            _stream?.Dispose();
+            _kernels?.Dispose();
+            _context.Dispose();
+            throw;
+        }
+        Device = "cuda:" + ordinal;
+    }
+
+    public DeviceTensor LoadLinear(TensorView weight)
+    {
+        if (weight.Rank != 2) throw new InputFormatException(weight.File, weight.Name, $"a linear weight must have 2 dimensions, found {weight.Rank}");
+        return Upload(weight, checked((int)weight.Dimension(0)), checked((int)weight.Dimension(1)));
+    }
+
+    public DeviceTensor LoadRows(TensorView weight)
+    {
+        var (rows, columns) = weight.Rank switch
+        {
+            1 => (1, checked((int)weight.Dimension(0))),
+            2 => (checked((int)weight.Dimension(0)), checked((int)weight.Dimension(1))),
+            _ => throw new InputFormatException(weight.File, weight.Name, $"expected 1 or 2 dimensions, found {weight.Rank}"),
+        };
+        return Upload(weight, rows, columns);
+    }
+
+    /// <summary>Any stored dtype → bf16 on the device, in chunks (bf16 bytes go as they are; f32/f16 are rounded to nearest even).</summary>
+    private CudaTensor Upload(TensorView weight, int rows, int columns)
+    {
+        _context.MakeCurrent();
+        var elements = (long)rows * columns;
+        var memory = _context.Allocate(elements * 2);
+        try
+        {
+            if (weight.DType == TensorDType.BF16)
+            {
+                for (long offset = 0; offset < elements * 2; offset += UploadChunkBytes)
+                {
+                    var bytes = (int)Math.Min(UploadChunkBytes, elements * 2 - offset);
+                    _stream.CopyToDevice(memory.Pointer.Offset(offset), weight.Slice(offset, bytes));
+                }
+            }
+            else
+            {
+                var chunkElements = (int)(UploadChunkBytes / 4);
+                var widened = new float[Math.Min(chunkElements, elements)];
+                var narrowed = new ushort[widened.Length];
+                for (long first = 0; first < elements; first += chunkElements)
+                {
+                    var count = (int)Math.Min(chunkElements, elements - first);
+                    weight.ToFloat32(first, widened.AsSpan(0, count));
+                    for (var i = 0; i < count; i++) narrowed[i] = BFloat16.FromFloat(widened[i]);
+                    _stream.CopyToDevice(memory.Pointer.Offset(first * 2), new ReadOnlySpan<ushort>(narrowed, 0, count));
+                }
+            }
+            _stream.Synchronize();
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+        return new CudaTensor(memory, rows, columns, CudaElement.BFloat16);
+    }
+
+    public DeviceTensor Allocate(int rows, int columns)
+    {
+        _context.MakeCurrent();
+        return new CudaTensor(_context.Allocate((long)rows * columns * 4), rows, columns, CudaElement.Float32);
+    }
+
+    public void BeginBatch(TokenBatch batch)
+    {
+        _context.MakeCurrent();
+        EnsureBatchBuffers(batch);
+        _batch = batch;
+        _stream.CopyToDevice(_ids!.Pointer, batch.Ids.AsSpan(0, batch.TokenCount));
+        _stream.CopyToDevice(_positions!.Pointer, batch.Positions.AsSpan(0, batch.TokenCount));
+        _stream.CopyToDevice(_cuSeqLens!.Pointer, batch.CuSeqLens.AsSpan(0, batch.SequenceCount + 1));
+        _stream.CopyToDevice(_lastTokens!.Pointer, batch.PooledIndices.AsSpan(0, batch.SequenceCount));
+    }
+
+    private void EnsureBatchBuffers(TokenBatch batch)
+    {
+        if (_ids is not null && _ids.Bytes >= batch.TokenCapacity * 4L && _cuSeqLens!.Bytes >= (batch.SequenceCapacity + 1) * 4L) return;
+        _ids?.Dispose();
+        _positions?.Dispose();
+        _cuSeqLens?.Dispose();
+        _lastTokens?.Dispose();
+        _ids = _context.Allocate(batch.TokenCapacity * 4L);
+        _positions = _context.Allocate(batch.TokenCapacity * 4L);
+        _cuSeqLens = _context.Allocate((batch.SequenceCapacity + 1) * 4L);
+        _lastTokens = _context.Allocate(batch.SequenceCapacity * 4L);
+    }
+
+    private TokenBatch Batch => _batch ?? throw new InvalidOperationException("BeginBatch was not called");
+
+    public void Embedding(DeviceTensor table, DeviceTensor output)
+    {
+        var t = Tensor(table);
+        var o = Tensor(output);
+        Expect(t.Columns == o.Columns, "embedding table and output widths differ");
+        var batch = Batch;
+        Expect(batch.TokenCount <= o.Rows, "embedding output has fewer rows than the batch has tokens");
+        for (var i = 0; i < batch.TokenCount; i++)
+        {
+            var id = batch.Ids[i];
+            if ((uint)id >= (uint)t.Rows) throw new ClusteringException($"token id {id} at batch position {i} is outside the vocabulary (0..{t.Rows - 1})");
+        }
+        EmbeddingLauncher.Launch(_kernels, _stream, t.Pointer, t.Rows, t.Columns, _ids!.Pointer, batch.TokenCount, o.Pointer, outputFloat32: true);
+        o.Element = CudaElement.Float32;
+    }
+
+    public void RmsNorm(DeviceTensor input, DeviceTensor weight, float eps, DeviceTensor output, int rows)
+    {
+        var x = Tensor(input);
+        var w = Tensor(weight);
+        var y = Tensor(output);
+        Expect(x.Columns == w.Columns && y.Columns == x.Columns, "rms_norm widths differ");
+        Expect(rows <= x.Rows && rows <= y.Rows, "rms_norm rows exceed the buffers");
+        // In place keeps fp32 (the pooled rows before download); otherwise the output feeds a GEMM: bf16.
+        RmsNormTypes types;
+        if (x.Element == CudaElement.BFloat16) types = RmsNormTypes.BFloat16ToBFloat16;
+        else types = ReferenceEquals(x, y) ? RmsNormTypes.Float32ToFloat32 : RmsNormTypes.Float32ToBFloat16;
+        RmsNormLauncher.Launch(_kernels, _stream, types, x.Pointer, x.Columns, DevicePtr.Null, 0, w.Pointer, y.Pointer, y.Columns, rows, x.Columns, eps);
+        y.Element = types == RmsNormTypes.Float32ToFloat32 ? CudaElement.Float32 : CudaElement.BFloat16;
+    }
+
+    public void MatMul(DeviceTensor input, DeviceTensor weight, DeviceTensor output, int rows, bool accumulate = false)
+    {
+        var a = Tensor(input);
+        var b = Tensor(weight);
+        var c = Tensor(output);
+        Expect(a.Columns == b.Columns, $"matmul: input has {a.Columns} columns, weight expects {b.Columns}");
+        Expect(c.Columns == b.Rows, $"matmul: output has {c.Columns} columns, weight gives {b.Rows}");
+        Expect(rows <= a.Rows && rows <= c.Rows, "matmul rows exceed the buffers");
+        Expect(a.Element == CudaElement.BFloat16, "matmul input must be bf16 (a norm, attention or silu·mul output)");
+        if (accumulate) Expect(c.Element == CudaElement.Float32, "matmul accumulates into the fp32 residual stream only");
+        var outputType = accumulate ? GemmOutput.Float32 : GemmOutput.BFloat16;
+        _blas.MatMul(_stream, a.Pointer, a.Columns, b.Pointer, c.Pointer, c.Columns, outputType, rows, a.Columns, c.Columns, accumulate);
+        c.Element = accumulate ? CudaElement.Float32 : CudaElement.BFloat16;
+    }
+
+    public void HeadNormRope(DeviceTensor x, DeviceTensor weight, int heads, int headDim, float eps, float ropeTheta)
+    {
+        var t = Tensor(x);
+        var w = Tensor(weight);
+        Expect(t.Columns == heads * headDim && w.Columns == headDim, "head norm + rope widths differ");
+        Expect(t.Element == CudaElement.BFloat16, "head norm + rope works on bf16 projections");
+        var batch = Batch;
+        var rope = Rope(headDim, ropeTheta, batch.MaxSequenceLength);
+        HeadNormRopeLauncher.Launch(_kernels, _stream, t.Pointer, t.Columns, heads, headDim, w.Pointer, _positions!.Pointer, rope, batch.TokenCount, eps);
+    }
+
+    public void Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int heads, int kvHeads, int headDim, DeviceTensor output)
+    {
+        var tq = Tensor(q);
+        var tk = Tensor(k);
+        var tv = Tensor(v);
+        var to = Tensor(output);
+        Expect(tq.Columns == heads * headDim && to.Columns == tq.Columns, "attention q/output widths differ");
+        Expect(tk.Columns == kvHeads * headDim && tv.Columns == tk.Columns, "attention k/v widths differ");
+        Expect(tq.Element == CudaElement.BFloat16 && tk.Element == CudaElement.BFloat16 && tv.Element == CudaElement.BFloat16, "attention operands must be bf16");
+        var batch = Batch;
+        AttentionLauncher.Launch(_kernels, _stream, tq.Pointer, tq.Columns, tk.Pointer, tv.Pointer, tk.Columns, to.Pointer, to.Columns,
+            _cuSeqLens!.Pointer, batch.SequenceCount, batch.MaxSequenceLength, heads, kvHeads, headDim);
+        to.Element = CudaElement.BFloat16;
+    }
+
+    public void SiluMul(DeviceTensor gate, DeviceTensor up, DeviceTensor output, int rows)
+    {
+        var g = Tensor(gate);
+        var u = Tensor(up);
+        var y = Tensor(output);
+        Expect(g.Columns == u.Columns && y.Columns == g.Columns, "silu_mul widths differ");
+        Expect(g.Element == CudaElement.BFloat16 && u.Element == CudaElement.BFloat16, "silu_mul operands must be bf16");
+        // gate and up are separate buffers of equal width: the kernel's shared input stride is their row width.
+        SiluMulLauncher.Launch(_kernels, _stream, g.Pointer, u.Pointer, g.Columns, y.Pointer, y.Columns, rows, g.Columns);
+        y.Element = CudaElement.BFloat16;
+    }
+
+    public void Pool(DeviceTensor hidden, PoolingMode mode, DeviceTensor output)
+    {
+        var h = Tensor(hidden);
+        var o = Tensor(output);
+        Expect(h.Columns == o.Columns, "pool widths differ");
+        var batch = Batch;
+        Expect(batch.SequenceCount <= o.Rows, "pool output has fewer rows than sequences");
+        // First-token pooling reads cu_seqlens[s], which is each sequence's first token.
+        var indices = mode == PoolingMode.Cls ? _cuSeqLens!.Pointer : _lastTokens!.Pointer;
+        PoolLauncher.Launch(_kernels, _stream, h.Pointer, h.Columns, h.Element == CudaElement.Float32, indices, _cuSeqLens!.Pointer,
+            mean: mode == PoolingMode.Mean, batch.SequenceCount, o.Pointer, o.Columns, normalize: false);
+        o.Element = CudaElement.Float32;
+    }
+
+    public void Download(DeviceTensor source, int rows, Span<float> destination)
+    {
+        var s = Tensor(source);
+        Expect(rows <= s.Rows, "download rows exceed the buffer");
+        var count = rows * s.Columns;
+        Expect(destination.Length >= count, $"destination holds {destination.Length} floats; {count} needed");
+        if (count == 0) return;
+        var elementBytes = s.Element == CudaElement.Float32 ? 4L : 2L;
+        if (_staging is null || _staging.Bytes < count * elementBytes)
+        {
+            _staging?.Dispose();
+            _staging = new PinnedHostMemory(_context, Math.Max(count * elementBytes, 1L << 20));
+        }
+        _stream.CopyToHost(_staging, 0, s.Pointer, count * elementBytes);
+        _stream.Synchronize();
+        if (s.Element == CudaElement.Float32)
+            new ReadOnlySpan<float>(_staging.Pointer, count).CopyTo(destination);
+        else
+        {
+            var values = new ReadOnlySpan<ushort>(_staging.Pointer, count);
+            for (var i = 0; i < count; i++) destination[i] = BFloat16.ToFloat(values[i]);
+        }
+    }
+
+    /// <summary>The (cos, sin) table covering positions below <paramref name="positions"/>; rebuilt larger (power of two) when needed.</summary>
+    private RopeTable Rope(int headDim, float theta, int positions)
+    {
+        for (var i = 0; i < _ropeTables.Count; i++)
+        {
+            var table = _ropeTables[i];
+            if (table.HeadDim != headDim || table.Theta != theta) continue;
+            if (table.Positions >= positions) return table;
+            table.Dispose();
+            _ropeTables.RemoveAt(i);
+            break;
+        }
+        var created = new RopeTable(_context, _stream, headDim, theta, Math.Max(1024, (int)Math.Min(1L << 20, BitOperations.RoundUpToPowerOf2((uint)positions))));
+        _ropeTables.Add(created);
+        return created;
+    }
+
+    /// <summary>Waits for everything enqueued (benchmarks; Download already waits).</summary>
+    public void Synchronize() => _stream.Synchronize();
+
+    private static CudaTensor Tensor(DeviceTensor tensor) =>
+        tensor as CudaTensor ?? throw new ArgumentException($"{tensor} does not belong to the CUDA backend", nameof(tensor));
+
+    private static void Expect(bool condition, string message)
+    {
+        if (!condition) throw new ArgumentException(message);
+    }
+
+    public void Dispose()
+    {
+        _context.MakeCurrent();
+        _ids?.Dispose();
+        _positions?.Dispose();
+        _cuSeqLens?.Dispose();
+        _lastTokens?.Dispose();
+        _staging?.Dispose();
+        foreach (var table in _ropeTables) table.Dispose();
+        _blas.Dispose();
+        _kernels.Dispose();
+        _stream.Dispose();
+        _context.Dispose();
+    }
+}
+
+/// <summary>bf16 on the host: round to nearest even (as PyTorch's .to(bfloat16)), widen exactly.</summary>
+internal static class BFloat16
+{
+    public static ushort FromFloat(float value)
+    {
+        var bits = BitConverter.SingleToUInt32Bits(value);
+        if ((bits & 0x7fffffff) > 0x7f800000) return (ushort)((bits >> 16) | 0x40);
+        bits += 0x7fff + ((bits >> 16) & 1);
+        return (ushort)(bits >> 16);
+    }
+
+    public static float ToFloat(ushort value) => BitConverter.UInt32BitsToSingle((uint)value << 16);
+}
