@@ -1,3 +1,5 @@
+using Clustering.Storage.Azure;
+
 namespace Clustering.Corpus;
 
 /// <summary>
@@ -6,6 +8,7 @@ namespace Clustering.Corpus;
 /// <item>a file: taken if its extension is known (<see cref="InputFormats.Detect"/>, <c>.json</c> included), else refused;</item>
 /// <item>a folder: walked recursively, taking known extensions except <c>.json</c>, and skipping every path segment
 ///   that starts with '.' or '_' (hidden files, <c>_SUCCESS</c>, <c>_errors/</c>);</item>
+/// <item>a blob URI (<see cref="BlobUriResolvers"/>): an object, or with a trailing '/' a prefix taken like a folder;</item>
 /// <item>a glob (<see cref="GlobPattern"/>): the part before the first wildcard segment is located like a folder, the rest
 ///   is matched against the keys below it; matches with unknown extensions are skipped.</item>
 /// </list>
@@ -21,7 +24,7 @@ public sealed class InputResolver(InputStores stores)
             var before = found.Count;
             await ResolveOneAsync(argument, found, cancellationToken).ConfigureAwait(false);
             if (found.Count == before)
-                throw new ClusteringException($"--input '{argument}': matched no input files (.jsonl, .ndjson, .jsonl.gz, .txt, .md, .txt.gz)");
+                throw new ClusteringException($"--input '{SecretRedactor.Redact(argument)}': matched no input files (.jsonl, .ndjson, .jsonl.gz, .txt, .md, .txt.gz)");
         }
         found.Sort(static (a, b) =>
         {
@@ -39,11 +42,14 @@ public sealed class InputResolver(InputStores stores)
     private async Task ResolveOneAsync(string argument, List<CorpusInput> found, CancellationToken cancellationToken)
     {
         if (argument.Length == 0) throw new ClusteringException("--input: empty path");
-        var (literal, pattern) = SplitGlob(argument);
+        // A SAS query is the credential, not part of the path: it is neither a glob nor part of any document's name.
+        var (bare, query) = BlobUriResolvers.SplitQuery(argument);
+        var shown = SecretRedactor.Redact(argument);
+        var (literal, pattern) = SplitGlob(bare);
         if (pattern is not null)
         {
             var glob = new GlobPattern(pattern);
-            var baseLocation = stores.Locate(literal);
+            var baseLocation = stores.Locate(literal + query);
             var listPrefix = AsFolderPrefix(baseLocation.Prefix);
             await foreach (var item in baseLocation.Store.ListAsync(listPrefix, cancellationToken).ConfigureAwait(false))
             {
@@ -61,13 +67,13 @@ public sealed class InputResolver(InputStores stores)
             if (item is not null)
             {
                 var format = InputFormats.Detect(item.Key, explicitlyNamed: true)
-                    ?? throw new ClusteringException($"--input '{argument}': unknown file type (expected .jsonl, .ndjson, .json, .jsonl.gz, .txt, .md or .txt.gz)");
-                found.Add(InputOf(argument, location.Root, item, format));
+                    ?? throw new ClusteringException($"--input '{shown}': unknown file type (expected .jsonl, .ndjson, .json, .jsonl.gz, .txt, .md or .txt.gz)");
+                found.Add(InputOf(bare, location.Root, item, format));
                 return;
             }
         }
         var prefix = AsFolderPrefix(location.Prefix);
-        var namePrefix = argument is "." or "./" ? "" : argument.TrimEnd('/') + "/";
+        var namePrefix = bare is "." or "./" ? "" : bare.TrimEnd('/') + "/";
         await foreach (var item in location.Store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             var relative = item.Key[prefix.Length..];

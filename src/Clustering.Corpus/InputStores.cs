@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using Clustering.Storage;
+using Clustering.Storage.Azure;
 
 namespace Clustering.Corpus;
 
 /// <summary>
-/// Opens the stores that inputs live in: URI arguments through the registered <see cref="BlobUriResolver"/>s (issue 7
-/// adds <c>az://</c>), anything else as a local path through <see cref="LocalBlobStore"/>. Stores are cached by root,
+/// Opens the stores that inputs live in: URI arguments through the registered <see cref="BlobUriResolver"/>s (<see cref="BlobUriResolvers.Azure"/>
+/// for blob URIs), anything else as a local path through <see cref="LocalBlobStore"/>. Stores are cached by root,
 /// so every input of one folder shares one store. Thread-safe (the cache is a concurrent dictionary).
 /// </summary>
 public sealed partial class InputStores
@@ -25,7 +26,7 @@ public sealed partial class InputStores
                 return location;
             }
         if (UriScheme().IsMatch(argument))
-            throw new ClusteringException($"--input '{argument}': no store is configured for this URI scheme");
+            throw new ClusteringException($"--input '{SecretRedactor.Redact(argument)}': no store is configured for this URI scheme");
 
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(argument.Length == 0 ? "." : argument));
         if (Directory.Exists(full)) return new BlobLocation(Open(full), full, "");

@@ -4,26 +4,54 @@ using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Pipeline;
 using Clustering.Storage;
+using Clustering.Storage.Azure;
 using Microsoft.Extensions.Logging;
 
 namespace Clustering.Hosting;
 
 /// <summary>
-/// `embedctl run`: the cluster with one in-process silo. The store is a SQLite file in the output's `_state/`
-/// folder; the job id is a hash of the spec, so the same command finds its job again and resumes: finished shards
-/// stay finished, shards that a killed run held are released at once (this process holds the output's lock, so
-/// their owner is gone), and the rest is done by the same workers and coordinator a silo runs.
+/// `embedctl run`: the cluster with one in-process silo. The store is a SQLite file in a local state folder: the
+/// output's `_state/` for a local output, a folder under ~/.cache for a blob output (<see cref="OutputStores.DefaultStateFolder"/>),
+/// or the one given. The job id is a hash of the spec, so the same command finds its job again and resumes: finished
+/// shards stay finished, shards that a killed run held are released at once (this process holds the state folder's
+/// lock, so their owner is gone), and the rest is done by the same workers and coordinator a silo runs. Inputs and
+/// output may be local or in blob storage (<see cref="BlobUriResolvers"/>, <see cref="OutputStores"/>).
 /// </summary>
-public sealed class EmbeddedRunner(ILoggerFactory logs)
+public sealed class EmbeddedRunner
 {
-    private readonly ILogger _log = logs.CreateLogger("embedctl");
+    private readonly ILoggerFactory _logs;
+    private readonly ILogger _log;
+    private readonly StorageOptions _storage;
 
-    public async Task<EmbeddedResult> RunAsync(JobSpec spec, int workers, JobProgress progress, CancellationToken cancellationToken)
+    /// <param name="storage">How blob URIs are opened; null: credentials from the environment, store warnings logged.</param>
+    public EmbeddedRunner(ILoggerFactory logs, StorageOptions? storage = null)
+    {
+        _logs = logs;
+        _log = logs.CreateLogger("embedctl");
+        _storage = storage ?? LoggedStorageOptions(logs.CreateLogger("storage"));
+    }
+
+    /// <summary>Default storage options whose retries and failures go to <paramref name="log"/> (already free of secrets).</summary>
+    public static StorageOptions LoggedStorageOptions(ILogger log) => new()
+    {
+        Events = e =>
+        {
+            // Errors end as the exception the caller reports; logging them too would print each failure twice.
+            if (e.Level == BlobStoreEventLevel.Warning) log.LogWarning("{Message}", e.Message);
+            else log.LogDebug("{Message}", e.Message);
+        },
+    };
+
+    /// <summary>The state folder a run of <paramref name="spec"/> uses when none is given.</summary>
+    public string DefaultStateFolder(JobSpec spec) => OutputStores.DefaultStateFolder(OutputStores.Open(Normalize(spec).Output, _storage));
+
+    /// <param name="stateFolder">Where the SQLite store and the lock live; null: <see cref="DefaultStateFolder"/>.</param>
+    public async Task<EmbeddedResult> RunAsync(JobSpec spec, int workers, JobProgress progress, CancellationToken cancellationToken, string? stateFolder = null)
     {
         spec = Normalize(spec);
         spec.Validate();
-        var output = OutputStores.Open(spec.Output);
-        var stateFolder = Path.Combine(((LocalBlobStore)output).Root, OutputLayout.StateFolder.TrimEnd('/'));
+        var output = OutputStores.Open(spec.Output, _storage);
+        stateFolder = Path.GetFullPath(stateFolder ?? OutputStores.DefaultStateFolder(output));
         Directory.CreateDirectory(stateFolder);
         using var runLock = AcquireLock(stateFolder);
         var jobId = JobIdOf(spec);
@@ -33,15 +61,28 @@ public sealed class EmbeddedRunner(ILoggerFactory logs)
         {
             Backoff = new RetryBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)),
         }, cancellationToken).ConfigureAwait(false);
-        var inputs = new InputStores();
+        var inputs = new InputStores(BlobUriResolvers.Azure(_storage));
+        var shownOutput = SecretRedactor.Redact(spec.Output);
 
+        // Reading the output first refuses a wrong key or a missing container before any work, once, by name.
+        var published = await JobPublisher.ReadManifestAsync(output, cancellationToken).ConfigureAwait(false);
         var job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
             foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
-                throw new ClusteringException($"--output {spec.Output}: holds job {other.Id}, made with other options; " +
-                    "use another --output folder (or delete this one) to start a new job");
-            _log.LogInformation("planning {Inputs}", string.Join(' ', spec.Inputs));
+                throw new ClusteringException($"--output {shownOutput}: holds job {other.Id}, made with other options " +
+                    $"(state in {stateFolder}); use another --output (or delete this one and its state) to start a new job");
+            if (published is not null)
+            {
+                // Finished by a run whose state is not here (another machine, a cleared cache): nothing to redo.
+                if (published.JobId != jobId)
+                    throw new ClusteringException($"--output {shownOutput}: holds job {published.JobId}, made with other options; " +
+                        "use another --output to start a new job");
+                _log.LogInformation("job {Job} was already published in {Output}", jobId, shownOutput);
+                await JobPublisher.FinishAsync(output, published, cancellationToken).ConfigureAwait(false);
+                return new EmbeddedResult(jobId, StateNames.ParseJobState(published.Status), published, []);
+            }
+            _log.LogInformation("planning {Inputs}", SecretRedactor.Redact(string.Join(' ', spec.Inputs)));
             var plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
             await store.CreateJobAsync(new NewJob(jobId, spec.ToJson(), ModelCache.ModelKeyOf(spec), spec.Output, spec.MaxAttempts, spec.AllowedFailedShards),
                 JobPlanner.ShardsOf(plan), cancellationToken).ConfigureAwait(false);
@@ -61,7 +102,7 @@ public sealed class EmbeddedRunner(ILoggerFactory logs)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var coordinator = new CoordinatorService(store, $"embedded-{Environment.ProcessId}", inputs, _ => output,
-                logs.CreateLogger("coordinator"), TimeSpan.FromMilliseconds(250));
+                _logs.CreateLogger("coordinator"), TimeSpan.FromMilliseconds(250));
             var coordinating = coordinator.RunAsync(stop.Token);
             var devices = EngineFactory.WorkerDevices(spec.Embed.Device, workers);
             // CPU workers share the cores; a GPU worker's host thread needs none of them.
@@ -73,7 +114,7 @@ public sealed class EmbeddedRunner(ILoggerFactory logs)
             {
                 var worker = new EmbeddingWorker(store, $"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
                         devices[w], new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads },
-                    inputs, _ => output, progress, logs.CreateLogger("worker"));
+                    inputs, _ => output, progress, _logs.CreateLogger("worker"));
                 pool.Add(worker);
                 running.Add(Task.Run(() => worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)), stop.Token));
             }
@@ -141,7 +182,7 @@ public sealed class EmbeddedRunner(ILoggerFactory logs)
         }
         catch (IOException)
         {
-            throw new ClusteringException($"{stateFolder}: another embedctl run is using this output folder");
+            throw new ClusteringException($"{stateFolder}: another embedctl run is using this state folder (the same output)");
         }
     }
 }

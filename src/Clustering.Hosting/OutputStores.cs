@@ -1,18 +1,55 @@
+using System.Security.Cryptography;
+using System.Text;
+using Clustering.Corpus;
+using Clustering.Pipeline;
 using Clustering.Storage;
+using Clustering.Storage.Azure;
 
 namespace Clustering.Hosting;
 
 /// <summary>
-/// The store a job's output location names. Local folders for now; blob URIs (issue 7) resolve through the same
-/// function once the Azure store lands.
+/// The one place that maps a job's output location to the store its objects go to. A local folder (a path or
+/// <c>file:///</c>) is a <see cref="LocalBlobStore"/> on that folder. A blob URI (<c>az://container/path</c>,
+/// <c>https://account.blob.core.windows.net/container/path[?SAS]</c>, the path-style emulator form) names a folder in a
+/// container, with or without a trailing '/': the container's store seen through a <see cref="PrefixedBlobStore"/>, so
+/// the pipeline writes and lists keys relative to the job's folder exactly as it does on disk.
 /// </summary>
 public static class OutputStores
 {
-    public static IBlobStore Open(string output)
+    public static IBlobStore Open(string output, StorageOptions? storage = null)
     {
-        if (output.Contains("://", StringComparison.Ordinal) && !output.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
-            throw new ClusteringException($"--output '{output}': blob storage outputs are not supported yet; give a local folder");
-        var path = output.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(output).LocalPath : output;
-        return new LocalBlobStore(Path.GetFullPath(path));
+        if (string.IsNullOrWhiteSpace(output)) throw new ClusteringException("--output: an output folder or blob URI is required");
+        if (!BlobUriResolvers.IsBlobUri(output))
+        {
+            if (output.Contains("://", StringComparison.Ordinal) && !output.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+                throw new ClusteringException($"--output '{SecretRedactor.Redact(output)}': unknown scheme; give a folder, az://container/path or an https:// blob URL");
+            var path = output.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(output).LocalPath : output;
+            return new LocalBlobStore(Path.GetFullPath(path));
+        }
+        var (store, key) = BlobLocations.Open(output, storage);
+        return key.Length == 0 ? store : new PrefixedBlobStore(store, key.EndsWith('/') ? key : key + "/");
+    }
+
+    /// <summary>
+    /// Where embedded mode keeps its SQLite store and lock for an output: <c>OUTPUT/_state/</c> for a local folder;
+    /// for a blob output, <c>$XDG_CACHE_HOME/clustering/state/&lt;sha256&gt;/</c> (default <c>~/.cache</c>), the hash
+    /// being of the opened store's name: the output's URL without credentials or query, so a renewed SAS token, or
+    /// <c>az://</c> versus the https form of the same folder, finds the same state.
+    /// </summary>
+    public static string DefaultStateFolder(IBlobStore output)
+    {
+        if (output is LocalBlobStore local) return Path.Combine(local.Root, OutputLayout.StateFolder.TrimEnd('/'));
+        var identity = output.DisplayName.TrimEnd('/');
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)));
+        return Path.Combine(CacheHome(), "clustering", "state", hash);
+    }
+
+    private static string CacheHome()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (!string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)) return xdg;
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (string.IsNullOrEmpty(home)) throw new ClusteringException("no home folder to keep embedded state in; give --state DIR");
+        return Path.Combine(home, ".cache");
     }
 }

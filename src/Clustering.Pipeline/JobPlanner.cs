@@ -17,7 +17,7 @@ public sealed class JobPlanner(InputStores inputs)
         options.Validate();
         var resolved = await new InputResolver(inputs).ResolveAsync(spec.Inputs, cancellationToken).ConfigureAwait(false);
         if (resolved.Count == 0)
-            throw new ClusteringException($"--input {string.Join(' ', spec.Inputs)}: no input files found");
+            throw new ClusteringException($"--input {Storage.Azure.SecretRedactor.Redact(string.Join(' ', spec.Inputs))}: no input files found");
         return await new ShardPlanner(inputs).PlanAsync(resolved, options, cancellationToken).ConfigureAwait(false);
     }
 

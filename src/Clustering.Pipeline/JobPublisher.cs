@@ -25,15 +25,28 @@ public static class JobPublisher
             }
             catch (BlobConditionFailedException)
             {
-                // Another coordinator published first; its manifest is the one that counts.
+                // Another coordinator published first; its manifest is the one that counts, if it is of this job.
                 manifest = await ReadManifestAsync(output, cancellationToken).ConfigureAwait(false) ?? manifest;
+                if (manifest.JobId != job.Id) throw NotOurs(output, manifest, job);
             }
         }
         else if (existing.JobId != job.Id)
         {
-            throw new ClusteringException($"{output.DisplayName}: {OutputLayout.Manifest} belongs to job {existing.JobId}, not {job.Id}; refusing to publish over it");
+            throw NotOurs(output, existing, job);
         }
+        await FinishAsync(output, manifest, cancellationToken).ConfigureAwait(false);
+        return manifest;
+    }
 
+    private static ClusteringException NotOurs(IBlobStore output, JobManifest found, JobRecord job) =>
+        new($"{output.DisplayName}: {OutputLayout.Manifest} belongs to job {found.JobId}, not {job.Id}; refusing to publish over it");
+
+    /// <summary>
+    /// What follows a written manifest: removal of the objects it does not name, then `_SUCCESS` (create-if-absent)
+    /// when it says succeeded. Idempotent; also finishes a publication that was interrupted after the manifest.
+    /// </summary>
+    public static async Task FinishAsync(IBlobStore output, JobManifest manifest, CancellationToken cancellationToken = default)
+    {
         await RemoveUnnamedAsync(output, manifest, cancellationToken).ConfigureAwait(false);
         if (manifest.Status == "succeeded" && await output.GetPropertiesAsync(OutputLayout.Success, cancellationToken).ConfigureAwait(false) is null)
         {
@@ -46,7 +59,6 @@ public static class JobPublisher
                 // Already there: published by another coordinator.
             }
         }
-        return manifest;
     }
 
     public static async Task<JobManifest?> ReadManifestAsync(IBlobStore output, CancellationToken cancellationToken = default)

@@ -16,18 +16,26 @@ internal static class Embedctl
         }
     }
 
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(null, args);
+
+    /// <param name="environment">Variables to set (a null value removes one) on top of this process's environment.</param>
+    public static Process Start(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
         start.ArgumentList.Add(Dll);
         foreach (var a in args) start.ArgumentList.Add(a);
         return Process.Start(start)!;
     }
 
     /// <summary>Runs to the end; returns exit code, stdout and stderr.</summary>
-    public static (int Code, string Out, string Err) Run(string? stdin, params string[] args)
+    public static (int Code, string Out, string Err) Run(string? stdin, params string[] args) => Run(null, stdin, args);
+
+    public static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string?>? environment, string? stdin, params string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(environment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null) process.StandardInput.Write(stdin);

@@ -9,13 +9,14 @@ internal sealed class JobOptions
 {
     public readonly Option<string[]> Input = new("--input", "-i")
     {
-        Description = "Input files, folders or globs (JSON lines .jsonl/.jsonl.gz, or text). Repeat or list several.",
+        Description = "Input files, folders, globs or blob URIs (az://container/prefix/, https://ACCOUNT.blob.core.windows.net/container/prefix/?SAS; " +
+            "a URI ending in '/' is a prefix). JSON lines .jsonl/.jsonl.gz, or text. Repeat or list several.",
         AllowMultipleArgumentsPerToken = true,
         Required = true,
     };
 
     public readonly Option<string> Model = new("--model", "-m") { Description = "Hugging Face model directory (config.json, safetensors, tokenizer).", Required = true };
-    public readonly Option<string> Output = new("--output", "-o") { Description = "Output folder: Parquet parts, _manifest.json, _SUCCESS, _errors/.", Required = true };
+    public readonly Option<string> Output = new("--output", "-o") { Description = "Output folder or blob URI (az://container/path): Parquet parts, _manifest.json, _SUCCESS, _errors/.", Required = true };
     public readonly Option<int?> Dimensions = new("--dimensions") { Description = "Keep the first N dimensions (MRL), then L2-normalize. Default: the model's hidden size." };
     public readonly Option<string?> Instruction = new("--instruction") { Description = "Embed as queries: 'Instruct: TASK\\nQuery:{text}'." };
     public readonly Option<string?> PromptName = new("--prompt-name") { Description = "Prefix a prompt from the model's config_sentence_transformers.json (e.g. query)." };
