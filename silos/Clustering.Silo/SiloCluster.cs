@@ -86,18 +86,19 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
         // CPU workers share the cores; a GPU worker's host thread needs none of them.
         var cpuWorkers = devices.Count(d => d.Kind == "cpu");
         var threads = options.Threads > 0 ? options.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
-        var inputs = new InputStores();
+        // Blob URIs in inputs and outputs resolve through the same storage configuration as `embedctl run`.
+        var inputs = new InputStores(BlobUriResolvers.Azure(null));
         var workerOptions = new WorkerOptions { LeaseDuration = options.LeaseDuration, IdlePoll = TimeSpan.FromMilliseconds(500), Threads = threads };
         var workerLog = logs.CreateLogger("worker");
         for (var i = 0; i < devices.Count; i++)
         {
-            var worker = new EmbeddingWorker(store, $"{name}/w{i}", name, devices[i], workerOptions, inputs, OutputStores.Open, metrics.Progress, workerLog);
+            var worker = new EmbeddingWorker(store, $"{name}/w{i}", name, devices[i], workerOptions, inputs, output => OutputStores.Open(output), metrics.Progress, workerLog);
             _workers.Add(worker);
             _running.Add(Task.Run(() => RunWorkerAsync(worker, _stopping.Token), CancellationToken.None));
         }
         if (options.Coordinator)
         {
-            var coordinator = new CoordinatorService(store, name, inputs, OutputStores.Open, logs.CreateLogger("coordinator"));
+            var coordinator = new CoordinatorService(store, name, inputs, output => OutputStores.Open(output), logs.CreateLogger("coordinator"));
             _running.Add(Task.Run(() => coordinator.RunAsync(_stopping.Token), CancellationToken.None));
         }
         _running.Add(Task.Run(() => HeartbeatAsync(_stopping.Token), CancellationToken.None));
