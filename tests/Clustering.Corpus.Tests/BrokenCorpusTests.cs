@@ -87,13 +87,16 @@ public sealed class BrokenCorpusTests
     public async Task ACorruptGzipIsAnErrorAtTheLineWhereItBreaks()
     {
         using var folder = new TempFolder();
-        var data = CorpusTestKit.Gzip(System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 5000).Select(i => $"{{\"text\":\"{i} {Guid.NewGuid()}\"}}\n"))));
+        var data = CorpusTestKit.Gzip(System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 5000).Select(i => $"{{\"text\":\"{i} {(uint)(i * 2654435761u):x8}\"}}\n"))));
         for (var i = data.Length / 2; i < data.Length / 2 + 64; i++) data[i] ^= 0x5A;
         folder.Write("x.jsonl.gz", data);
         var (_, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options);
-        var error = Assert.Single(records.OfType<DocumentError>());
+        // Corrupt deflate data may first inflate to garbage lines (reported as bad lines) before zlib notices;
+        // the read must still end with one gzip error at the line after the last one it produced.
+        var error = Assert.IsType<DocumentError>(records[^1]);
         Assert.Contains("gzip", error.Reason);
-        Assert.Equal(records.OfType<Document>().Count() + 1, error.Line);
+        Assert.Single(records.OfType<DocumentError>(), e => e.Reason.Contains("gzip"));
+        Assert.Equal(records.Count, error.Line);
     }
 
     [Fact]
