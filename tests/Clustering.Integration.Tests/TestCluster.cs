@@ -32,14 +32,18 @@ public sealed class TestCluster : IAsyncDisposable
         return new TestCluster(postgres, database, Directory.CreateTempSubdirectory("clustering-it-").FullName);
     }
 
-    /// <summary>Starts a silo on a free loopback port with the token and waits until it serves.</summary>
-    public async Task<(ChildProcess Silo, Uri Url)> StartSiloAsync(string name, int leaseSeconds = 6, string? netns = null, string? store = null, params string[] extra)
+    /// <summary>
+    /// Starts a silo on a free loopback port with the token (and <paramref name="environment"/>, e.g. storage
+    /// credentials) and waits until it serves.
+    /// </summary>
+    public async Task<(ChildProcess Silo, Uri Url)> StartSiloAsync(string name, int leaseSeconds = 6, string? netns = null, string? store = null,
+        IReadOnlyDictionary<string, string>? environment = null, params string[] extra)
     {
         var port = TemporaryPostgres.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
         string[] args = ["--store", store ?? Store, "--name", name, "--listen", url.ToString().TrimEnd('/'), "--lease-seconds", leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--workers", "1", "--threads", "1", "--retry-base-seconds", "1", .. extra];
-        var env = new Dictionary<string, string> { ["CLUSTERING_TOKEN"] = Token };
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["CLUSTERING_TOKEN"] = Token };
         var silo = netns is null
             ? ChildProcess.Start(RepoPaths.Silo, args, env)
             : ChildProcess.Start("ip", ["netns", "exec", netns, RepoPaths.Silo, .. args], env);
