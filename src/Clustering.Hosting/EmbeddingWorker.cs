@@ -22,6 +22,9 @@ public sealed class EmbeddingWorker : IAsyncDisposable
     private readonly JobProgress _progress;
     private readonly ILogger _log;
     private readonly ModelCache _models;
+    // Specs of the jobs this worker has served, so a shard of a known job needs no store call before it runs
+    // (a worker cut off from the store keeps working until its fenced commit). Owned by the worker's loop.
+    private readonly Dictionary<string, JobSpec> _specs = new(StringComparer.Ordinal);
     private long _documents;
     private long _tokens;
 
@@ -93,11 +96,9 @@ public sealed class EmbeddingWorker : IAsyncDisposable
         var key = shard.Key;
         try
         {
-            var job = await _store.GetJobAsync(shard.JobId, work.Token).ConfigureAwait(false)
-                ?? throw new ClusteringException($"job {shard.JobId} vanished from the store");
-            var spec = JobSpec.FromJson(job.SpecJson);
+            var spec = await SpecOfAsync(shard.JobId, work.Token).ConfigureAwait(false);
             var model = _models.Get(spec);
-            var context = new JobContext(job.Id, spec, _outputs(spec.Output));
+            var context = new JobContext(shard.JobId, spec, _outputs(spec.Output));
             var processor = new ShardProcessor(model, _inputs, _progress, tempFolder: _options.TempFolder);
             _log.LogInformation("worker {Worker}: shard {Shard} attempt {Attempt}", Id, key, shard.Attempt);
             var outcome = await processor.ProcessAsync(context, shard.Index, shard.Attempt, JobPlanner.ReadShardSpec(shard.SpecJson), work.Token).ConfigureAwait(false);
@@ -146,6 +147,15 @@ public sealed class EmbeddingWorker : IAsyncDisposable
             await renewing.CancelAsync().ConfigureAwait(false);
             await renewal.ConfigureAwait(false);
         }
+    }
+
+    private async Task<JobSpec> SpecOfAsync(string jobId, CancellationToken cancellationToken)
+    {
+        if (_specs.TryGetValue(jobId, out var known)) return known;
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ClusteringException($"job {jobId} vanished from the store");
+        if (_specs.Count >= 64) _specs.Clear(); // a long-lived silo serves many jobs; specs are cheap to fetch again
+        return _specs[jobId] = JobSpec.FromJson(job.SpecJson);
     }
 
     /// <summary>

@@ -43,6 +43,9 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output) : IDisposabl
             Embed = new EmbedOptions { MaxLength = 64, BatchTokens = 4096 },
         })).Id;
 
+        // First a shard done by p1, so it knows the job and can work on without the store; then a shard it holds.
+        await cluster.WaitUntilAsync(async () => (await client.ListShardsAsync(jobId)).Any(s => s.State == "done" && s.Owner == "p1/w0"),
+            TimeSpan.FromSeconds(60), "the isolated silo to finish a shard");
         ShardView? held = null;
         await cluster.WaitUntilAsync(async () => (held = (await client.ListShardsAsync(jobId)).FirstOrDefault(s => s.State == "leased" && s.Owner == "p1/w0")) is not null,
             TimeSpan.FromSeconds(60), "the isolated silo to lease a shard");
