@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using System.Threading.Channels;
 using Clustering.Corpus;
 using Clustering.Inference;
 using Clustering.Parquet;
+using Clustering.Tokenizers;
 
 namespace Clustering.Pipeline;
 
@@ -46,28 +48,51 @@ public sealed class ShardProcessor
         var documents = Channel.CreateBounded<Document>(new BoundedChannelOptions(DocumentQueue) { SingleWriter = true });
         var tokenized = Channel.CreateBounded<TokenizedDocument>(new BoundedChannelOptions(DocumentQueue) { SingleReader = true });
         var windows = Channel.CreateBounded<EmbeddedWindow>(new BoundedChannelOptions(WindowQueue) { SingleReader = true, SingleWriter = true });
-        var errors = new List<DocumentError>();
+        // Bad lines from the reader and documents the tokenizers refuse; sorted by position when written.
+        var errors = new ConcurrentQueue<DocumentError>();
         var tempPath = Path.Combine(_tempFolder, $"clustering-{job.JobId}-{shardIndex}-{attempt}-{Guid.NewGuid():N}.parquet");
 
         try
         {
             var reader = Stage(() => ReadAsync(job, shardPlan, documents.Writer, errors, token), documents.Writer, linked);
             var tokenizers = Enumerable.Range(0, _tokenizerThreads)
-                .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, token), token)).ToArray();
+                .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, errors, token), token)).ToArray();
             var tokenizersDone = Stage(() => Task.WhenAll(tokenizers), tokenized.Writer, linked);
             var device = Stage(() => Task.Factory.StartNew(() => EmbedLoop(tokenized.Reader, windows.Writer, token),
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap(), windows.Writer, linked);
-            var writer = Task.Run(() => WriteAsync(job, windows.Reader, tempPath, token), token);
-            await Task.WhenAll(reader, tokenizersDone, device, writer).ConfigureAwait(false);
+            var writer = Task.Run(async () =>
+            {
+                try
+                {
+                    return await WriteAsync(job, windows.Reader, tempPath, token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The device loop would otherwise wait forever on the full window channel.
+                    await linked.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }, token);
+            var stages = new Task[] { reader, tokenizersDone, device, writer };
+            try
+            {
+                await Task.WhenAll(stages).ConfigureAwait(false);
+            }
+            catch when (!cancellationToken.IsCancellationRequested && RootCause(stages) is { } root)
+            {
+                // One stage failed and cancelled the rest: report its error, not a sibling's cancellation.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
+            }
             var (rows, tokens) = await writer.ConfigureAwait(false);
 
             var outputKey = OutputLayout.PartKey(shardIndex, attempt);
             var (bytes, sha) = await UploadAsync(job, outputKey, tempPath, token).ConfigureAwait(false);
             string? errorsKey = null;
-            if (errors.Count > 0)
+            if (!errors.IsEmpty)
             {
                 errorsKey = OutputLayout.ErrorsKey(shardIndex, attempt);
-                await job.Output.WriteAsync(errorsKey, new MemoryStream(ErrorLines(errors)), cancellationToken: token).ConfigureAwait(false);
+                var ordered = errors.OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Line).ToList();
+                await job.Output.WriteAsync(errorsKey, new MemoryStream(ErrorLines(ordered)), cancellationToken: token).ConfigureAwait(false);
             }
             return new ShardOutcome(outputKey, rows, bytes, sha, errors.Count, tokens, errorsKey);
         }
@@ -76,6 +101,9 @@ public sealed class ShardProcessor
             File.Delete(tempPath);
         }
     }
+
+    private static Exception? RootCause(Task[] stages) =>
+        stages.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
 
     /// <summary>Runs a stage; completes its output channel either way and cancels the others when it fails.</summary>
     private static async Task Stage<T>(Func<Task> body, ChannelWriter<T> output, CancellationTokenSource all)
@@ -94,7 +122,7 @@ public sealed class ShardProcessor
     }
 
     /// <summary>Reads the shard (index 0 of its one-shard plan, see <see cref="JobPlanner.ShardsOf"/>).</summary>
-    private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, List<DocumentError> errors, CancellationToken token)
+    private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors, CancellationToken token)
     {
         var reader = new ShardReader(shardPlan, _inputs, job.CorpusOptions);
         await foreach (var record in reader.ReadShardAsync(0, token).ConfigureAwait(false))
@@ -105,18 +133,30 @@ public sealed class ShardProcessor
                     await output.WriteAsync(document, token).ConfigureAwait(false);
                     break;
                 case DocumentError error:
-                    errors.Add(error);
+                    errors.Enqueue(error);
                     _progress.AddErrors(1);
                     break;
             }
         }
     }
 
-    private async Task TokenizeAsync(ChannelReader<Document> input, ChannelWriter<TokenizedDocument> output, CancellationToken token)
+    private async Task TokenizeAsync(ChannelReader<Document> input, ChannelWriter<TokenizedDocument> output, ConcurrentQueue<DocumentError> errors,
+        CancellationToken token)
     {
         await foreach (var document in input.ReadAllAsync(token).ConfigureAwait(false))
         {
-            var encoded = _model.Tokenize(document.Text);
+            EncodedText encoded;
+            try
+            {
+                encoded = _model.Tokenize(document.Text);
+            }
+            catch (ClusteringException e)
+            {
+                // A document the model cannot take (e.g. no tokens at all) is a bad line, not a failed shard.
+                errors.Enqueue(new DocumentError(document.Source, document.Line, e.Message));
+                _progress.AddErrors(1);
+                continue;
+            }
             await output.WriteAsync(new TokenizedDocument(document, encoded.Ids, encoded.Truncated), token).ConfigureAwait(false);
         }
     }
@@ -198,7 +238,7 @@ public sealed class ShardProcessor
     }
 
     /// <summary>The errors file: one JSON object per bad line, naming the input, the line and the reason.</summary>
-    private static byte[] ErrorLines(List<DocumentError> errors)
+    private static byte[] ErrorLines(IReadOnlyList<DocumentError> errors)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))

@@ -121,6 +121,31 @@ public sealed class EmbeddedRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_document_the_model_cannot_take_is_a_bad_line_not_a_failed_shard()
+    {
+        // The demo model with its tokenizer's post-processor removed: "" then encodes to no tokens at all.
+        var model = Path.Combine(_dir, "model");
+        Directory.CreateDirectory(Path.Combine(model, "1_Pooling"));
+        foreach (var file in Directory.GetFiles(TestCorpus.DemoModel, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(model, Path.GetRelativePath(TestCorpus.DemoModel, file)));
+        var tokenizer = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(model, "tokenizer.json")))!;
+        tokenizer["post_processor"] = null;
+        File.WriteAllText(Path.Combine(model, "tokenizer.json"), tokenizer.ToJsonString());
+        var input = Path.Combine(_dir, "empty.jsonl");
+        File.WriteAllText(input, "{\"id\":\"a\",\"text\":\"hello\"}\n{\"id\":\"b\",\"text\":\"\"}\n{\"id\":\"c\",\"text\":\"world\"}\n");
+        var output = Path.Combine(_dir, "out-empty");
+
+        var result = await Run(Spec(input, output) with { Model = model });
+
+        Assert.Equal(JobState.Succeeded, result.State);
+        Assert.Equal(2, result.Manifest.Documents);
+        Assert.Equal(1, result.Manifest.Errors);
+        var error = JsonDocument.Parse(File.ReadAllLines(Path.Combine(output, "_errors", "part-00000-a1.jsonl")).Single()).RootElement;
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Contains("no tokens", error.GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task A_missing_input_is_refused_naming_it()
     {
         var e = await Assert.ThrowsAsync<ClusteringException>(() => Run(Spec(Path.Combine(_dir, "nope.jsonl"), Path.Combine(_dir, "o"))));
