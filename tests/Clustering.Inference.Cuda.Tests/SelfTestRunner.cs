@@ -9,11 +9,15 @@ namespace Clustering.Inference.Cuda.Tests;
 /// [Fact], [GpuFact] or [NvrtcFact] whose Skip is unset, on a fresh instance of its class (disposed after).
 /// The checks stay in one place — the xunit tests — and this is only their runner. Exit code: failures.
 /// Usage: Clustering.Inference.Cuda.Tests [--filter text] [--list] [--bench]
+///    or: Clustering.Inference.Cuda.Tests --engine MODEL_DIR --corpus IDS.jsonl [--batch-tokens 16384,65536] [--label name]
+/// (the second form only times the model over a corpus of token ids, for tests/gpu/bench.sh; no tests run).
 /// </summary>
 public static class SelfTestRunner
 {
     public static int Main(string[] args)
     {
+        var engine = Array.IndexOf(args, "--engine");
+        if (engine >= 0) return CorpusBenchmark.Run(args);
         string? filter = null;
         var list = false;
         var bench = false;
