@@ -379,6 +379,9 @@ public sealed unsafe class CudaOps : IOps
         return created;
     }
 
+    /// <summary>Out of device memory (the driver's or cuBLASLt's allocation failed): the model retries the batch smaller.</summary>
+    public bool IsOutOfMemory(Exception error) => error is CudaException { IsOutOfMemory: true };
+
     /// <summary>Waits for everything enqueued (benchmarks; Download already waits).</summary>
     public void Synchronize() => _stream.Synchronize();
 

@@ -93,6 +93,12 @@ public interface IOps : IDisposable
     /// <summary>output (sequences, columns): each sequence's last token, first token, or mean over its tokens.</summary>
     void Pool(DeviceTensor hidden, PoolingMode mode, DeviceTensor output);
 
+    /// <summary>
+    /// Whether <paramref name="error"/>, thrown by one of this backend's ops, says the device ran out of memory: the
+    /// model then retries the batch in halves instead of failing. By default nothing is.
+    /// </summary>
+    bool IsOutOfMemory(Exception error) => false;
+
     /// <summary>Copies rows [0, rows) of <paramref name="source"/> to host memory, row-major.</summary>
     void Download(DeviceTensor source, int rows, Span<float> destination);
 }
