@@ -17,6 +17,8 @@ public static class CorpusBenchmark
         var budgets = new[] { 16384, 65536 };
         var ordinal = 0;
         var fuse = !args.Contains("--unfused");
+        // What differs from the default engine, in the setting's name: the main branch's engine is "unfused tile64".
+        var variant = (fuse ? "" : " unfused") + (AttentionLauncher.DefaultQueryTile == 64 ? " tile64" : "");
         for (var i = 0; i + 1 < args.Length; i++)
         {
             switch (args[i])
@@ -56,10 +58,10 @@ public static class CorpusBenchmark
             embedding.Embed(corpus, output);
             var seconds = clock.Elapsed.TotalSeconds;
             var finite = output.All(float.IsFinite);
-            Console.WriteLine($"ours {label ?? model} budget {budget}{(fuse ? "" : " unfused")}: {tokens / seconds:F0} tokens/s ({seconds:F2} s, load {load:F1} s, finite {finite})");
+            Console.WriteLine($"ours {label ?? model} budget {budget}{variant}: {tokens / seconds:F0} tokens/s ({seconds:F2} s, load {load:F1} s, finite {finite})");
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                side = "ours", model = label ?? model, setting = $"budget {budget}{(fuse ? "" : " unfused")}", gpu = device.Name, docs = corpus.Count, tokens, seconds,
+                side = "ours", model = label ?? model, setting = $"budget {budget}{variant}", gpu = device.Name, docs = corpus.Count, tokens, seconds,
                 tokens_per_s = tokens / seconds, load_s = load, finite,
             }));
         }

@@ -18,6 +18,7 @@ public static class SelfTestRunner
     {
         var engine = Array.IndexOf(args, "--engine");
         if (engine >= 0) return CorpusBenchmark.Run(args);
+        var kernelsOnly = args.Contains("--kernels"); // the kernel timings of --bench, without the model
         string? filter = null;
         var list = false;
         var bench = false;
@@ -25,7 +26,7 @@ public static class SelfTestRunner
         {
             if (args[i] == "--filter" && i + 1 < args.Length) filter = args[++i];
             else if (args[i] == "--list") list = true;
-            else if (args[i] == "--bench") bench = true;
+            else if (args[i] is "--bench" or "--kernels") bench = true;
         }
 
         Console.WriteLine($"devices: {(CudaDevices.Discover().Count == 0 ? "none (" + CudaDevices.UnavailableReason + ")" : string.Join("; ", CudaDevices.Discover()))}");
@@ -79,7 +80,11 @@ public static class SelfTestRunner
         Console.WriteLine($"passed {passed}, failed {failed}, skipped {skipped}");
         if (bench && CudaDevices.Discover().Count > 0)
         {
-            try { GpuBenchmarks.Run(); GpuBenchmarks.RunModel(20000, [16384, 65536]); }
+            try
+            {
+                GpuBenchmarks.Run();
+                if (!kernelsOnly) GpuBenchmarks.RunModel(20000, [16384, 65536]);
+            }
             catch (Exception e) { Console.WriteLine($"benchmarks failed: {e}"); failed++; }
         }
         return failed;

@@ -31,19 +31,23 @@ step() { # label, command...: runs it, keeps its log, appends its JSON lines to 
 }
 
 case "$sizes" in *,tests,*)
-  "$build/Clustering.Inference.Cuda.Tests" > "$out/tests.txt" 2>&1; echo "GPU tests: exit $?; $(grep -E '^passed' "$out/tests.txt")"
-  grep '^FAIL' "$out/tests.txt" ;;
+  "$build/Clustering.Inference.Cuda.Tests" --kernels > "$out/tests.txt" 2>&1; echo "GPU tests: exit $?; $(grep -E '^passed' "$out/tests.txt")"
+  grep -E '^FAIL|^attention|^gemm' "$out/tests.txt" ;;
 esac
 
 model_size() { # size: ours (and unfused for 0.6B), then transformers with a 64k budget and in batches of 32
   local size=$1 model=$work/qwen3-embedding-$1 budgets=65536
-  # Batches of 32 on 4B/8B: every 2nd document (same length mix) keeps one call under the device's 10-minute limit.
+  # transformers on 4B/8B: every 2nd document (same length mix) keeps a call under the device's 10-minute limit.
   local stride=1; [ $size = 0.6b ] || stride=2
   [ -f "$model/config.json" ] || step "make $size" python3 "$carry/make_random_model.py" --size $size --out "$model" --device cuda
   [ $size = 0.6b ] && budgets=16384,65536
   step "ours $size" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
-  [ $size = 0.6b ] && step "ours $size unfused" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
-  step "transformers $size budget" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode budget --budget 65536
+  # 0.6B also as main's engine (q/k/v and gate/up apart, 64-query attention tiles) and with only the fusion: before/after.
+  if [ $size = 0.6b ]; then
+    CLUSTERING_ATTENTION_TILE=64 step "ours $size tile64" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
+    CLUSTERING_ATTENTION_TILE=64 step "ours $size unfused tile64" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
+  fi
+  step "transformers $size budget" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode budget --budget 65536 --stride $stride
   step "transformers $size batch32" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode batch32 --stride $stride
   [ $size = 0.6b ] || rm -rf "$model"   # 8 and 16 GB: the disk is 64 GB
 }
@@ -87,7 +91,7 @@ for size in ["0.6b", "4b", "8b"]:
     ours = {r["setting"]: r["tokens_per_s"] for r in rows if r["side"] == "ours" and r["model"] == size}
     peer = {r["setting"]: r["tokens_per_s"] for r in rows if r["side"] == "transformers" and r["model"] == size}
     if not ours and not peer: continue
-    best_ours = max((v for k, v in ours.items() if "unfused" not in k), default=0)
+    best_ours = max((v for k, v in ours.items() if "unfused" not in k and "tile64" not in k), default=0)
     for setting, value in peer.items():
         print(f"{size:6} {'tf ' + setting:22} {best_ours:11.0f} {value:13.0f} {best_ours / value if value else 0:6.2f}x")
     for setting, value in ours.items():
