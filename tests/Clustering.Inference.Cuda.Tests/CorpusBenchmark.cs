@@ -17,8 +17,8 @@ public static class CorpusBenchmark
         var budgets = new[] { 16384, 65536 };
         var ordinal = 0;
         var fuse = !args.Contains("--unfused");
-        // What differs from the default engine, in the setting's name: the main branch's engine is "unfused tile64".
-        var variant = (fuse ? "" : " unfused") + (AttentionLauncher.DefaultQueryTile == 64 ? " tile64" : "");
+        // What differs from the default engine, in the setting's name ("unfused" is the engine before fused linears).
+        var variant = (fuse ? "" : " unfused") + (AttentionLauncher.DefaultQueryTile == 128 ? " tile128" : "");
         for (var i = 0; i + 1 < args.Length; i++)
         {
             switch (args[i])

@@ -3,7 +3,8 @@
 # random weights of the real Qwen3-Embedding architectures, and end to end `embedctl run --device cuda` with
 # tokenization against the engine-only figure. Prints a table with the GPU's name; JSON lines and logs go to $OUT.
 #   bash bench.sh SIZES [ARCHIVE_DIR]      SIZES: e.g. tests,0.6b,e2e,4b or 8b (tests: the GPU tests first;
-#                                          e2e: the embedctl run, 0.6B; 0.6b also times the unfused q/k/v, gate/up)
+#                                          e2e: the embedctl run, 0.6B; 0.6b also times unfused q/k/v, gate/up
+#                                          and 128-query attention tiles)
 # ARCHIVE_DIR (default: this script's folder) holds build.txz (tests/gpu/publish.sh with --with-cli: the test runner
 # and embedctl, self-contained), cuda_peer.py, make_random_model.py and tokenizer.json.xz.
 set -uo pipefail
@@ -42,10 +43,10 @@ model_size() { # size: ours (and unfused for 0.6B), then transformers with a 64k
   [ -f "$model/config.json" ] || step "make $size" python3 "$carry/make_random_model.py" --size $size --out "$model" --device cuda
   [ $size = 0.6b ] && budgets=16384,65536
   step "ours $size" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
-  # 0.6B also as main's engine (q/k/v and gate/up apart, 64-query attention tiles) and with only the fusion: before/after.
+  # 0.6B also with q/k/v and gate/up apart (the engine before fused linears) and with 128-query attention tiles.
   if [ $size = 0.6b ]; then
-    CLUSTERING_ATTENTION_TILE=64 step "ours $size tile64" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
-    CLUSTERING_ATTENTION_TILE=64 step "ours $size unfused tile64" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
+    step "ours $size unfused" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
+    CLUSTERING_ATTENTION_TILE=128 step "ours $size tile128" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
   fi
   step "transformers $size budget" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode budget --budget 65536 --stride $stride
   step "transformers $size batch32" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode batch32 --stride $stride
@@ -91,7 +92,7 @@ for size in ["0.6b", "4b", "8b"]:
     ours = {r["setting"]: r["tokens_per_s"] for r in rows if r["side"] == "ours" and r["model"] == size}
     peer = {r["setting"]: r["tokens_per_s"] for r in rows if r["side"] == "transformers" and r["model"] == size}
     if not ours and not peer: continue
-    best_ours = max((v for k, v in ours.items() if "unfused" not in k and "tile64" not in k), default=0)
+    best_ours = max((v for k, v in ours.items() if "unfused" not in k and "tile" not in k), default=0)
     for setting, value in peer.items():
         print(f"{size:6} {'tf ' + setting:22} {best_ours:11.0f} {value:13.0f} {best_ours / value if value else 0:6.2f}x")
     for setting, value in ours.items():
