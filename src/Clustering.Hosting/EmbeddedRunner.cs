@@ -116,13 +116,28 @@ public sealed class EmbeddedRunner
                         devices[w], new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads },
                     inputs, _ => output, progress, _logs.CreateLogger("worker"));
                 pool.Add(worker);
-                running.Add(Task.Run(() => worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)), stop.Token));
+                running.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (!stop.IsCancellationRequested)
+                    {
+                        _log.LogError("worker {Worker} ({Device}) crashed; the other workers go on: {Error}", worker.Id, worker.Device, e.Message);
+                        throw;
+                    }
+                }, stop.Token));
             }
             try
             {
                 while (!await JobEndedAsync(store, jobId, cancellationToken).ConfigureAwait(false))
                 {
-                    if (running.Any(t => t.IsFaulted)) await Task.WhenAll(running).ConfigureAwait(false);
+                    // A worker that stopped (its device kept failing) or crashed is one device less; the others go on.
+                    // Only when none is left is the run over.
+                    if (running.All(t => t.IsCompleted))
+                        throw new ClusteringException("every worker stopped before the job ended: " + string.Join("; ",
+                            pool.Select((w, i) => running[i].Exception?.GetBaseException().Message ?? w.StoppedBecause ?? "stopped")));
                     await Task.Delay(200, cancellationToken).ConfigureAwait(false);
                 }
             }

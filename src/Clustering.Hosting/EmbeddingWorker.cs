@@ -27,6 +27,8 @@ public sealed class EmbeddingWorker : IAsyncDisposable
     private readonly Dictionary<string, JobSpec> _specs = new(StringComparer.Ordinal);
     private long _documents;
     private long _tokens;
+    private int _consecutiveFailures;
+    private string? _lastFailure;
 
     public EmbeddingWorker(IClusterStore store, string workerId, string siloName, WorkerDevice device, WorkerOptions options, InputStores inputs,
         Func<string, IBlobStore> outputs, JobProgress progress, ILogger log)
@@ -40,9 +42,16 @@ public sealed class EmbeddingWorker : IAsyncDisposable
         _progress = progress;
         _log = log;
         _models = new ModelCache(device.Device, options.Threads);
+        Device = device.Device;
     }
 
     public string Id => _registration.Id;
+
+    /// <summary>The device this worker runs on (cpu, cuda:N).</summary>
+    public string Device { get; }
+
+    /// <summary>Why this worker stopped on its own (its shards kept failing), or null while it works or after a normal stop.</summary>
+    public string? StoppedBecause { get; private set; }
 
     /// <summary>Works until <paramref name="stopping"/> fires, or, when <paramref name="untilIdle"/> says so, until there is nothing left.</summary>
     public async Task RunAsync(CancellationToken stopping, Func<CancellationToken, Task<bool>>? untilIdle = null)
@@ -73,6 +82,12 @@ public sealed class EmbeddingWorker : IAsyncDisposable
                 continue;
             }
             await RunShardAsync(shard, stopping).ConfigureAwait(false);
+            if (_consecutiveFailures >= _options.MaxConsecutiveFailures)
+            {
+                StoppedBecause = $"{_consecutiveFailures} shards in a row failed on {Device} (worker {Id}); the last: {_lastFailure}";
+                _log.LogError("worker {Worker}: stopping: {Reason}", Id, StoppedBecause);
+                break;
+            }
         }
     }
 
@@ -105,6 +120,7 @@ public sealed class EmbeddingWorker : IAsyncDisposable
             await renewing.CancelAsync().ConfigureAwait(false);
             var completion = new ShardCompletion(key, shard.Attempt, Id, outcome.OutputKey, outcome.Rows, outcome.Bytes, outcome.Sha256, outcome.Errors, outcome.Tokens);
             var committed = await UntilStoreAnswers(() => _store.CompleteShardAsync(completion, CancellationToken.None), stopping).ConfigureAwait(false);
+            _consecutiveFailures = 0;
             if (committed)
             {
                 _progress.ShardDone();
@@ -130,6 +146,8 @@ public sealed class EmbeddingWorker : IAsyncDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var reason = e is ClusteringException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            _consecutiveFailures++;
+            _lastFailure = reason;
             _log.LogError("worker {Worker}: shard {Shard} attempt {Attempt} failed: {Reason}", Id, key, shard.Attempt, reason);
             try
             {

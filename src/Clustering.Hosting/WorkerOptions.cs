@@ -13,6 +13,12 @@ public sealed record WorkerOptions
     /// <summary>Engine threads (0: the cores divided among this host's workers).</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// Shards in a row that may fail on this worker before it stops: a device that keeps throwing (a GPU gone bad)
+    /// takes down its worker, whose shards go back to the others, not the process. A success resets the count.
+    /// </summary>
+    public int MaxConsecutiveFailures { get; init; } = 3;
+
     /// <summary>Local folder for parts being written before upload.</summary>
     public string? TempFolder { get; init; }
 }

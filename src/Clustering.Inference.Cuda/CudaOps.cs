@@ -31,8 +31,12 @@ public sealed unsafe class CudaOps : IOps
     public string Device { get; }
     public CudaDeviceInfo DeviceInfo => _context.Device;
 
-    public CudaOps(int ordinal = 0, KernelCache? cache = null)
+    private readonly bool _fuseLinears;
+
+    /// <param name="fuseLinears">Run q/k/v and gate/up as one GEMM each (the default); false keeps them apart, for comparison.</param>
+    public CudaOps(int ordinal = 0, KernelCache? cache = null, bool fuseLinears = true)
     {
+        _fuseLinears = fuseLinears;
         var devices = CudaDevices.Discover();
         if (devices.Count == 0) throw new ClusteringException("no CUDA device: " + CudaDevices.UnavailableReason);
         if (ordinal < 0 || ordinal >= devices.Count)
@@ -74,36 +78,45 @@ public sealed unsafe class CudaOps : IOps
         return Upload(weight, rows, columns);
     }
 
-    /// <summary>Any stored dtype → bf16 on the device, in chunks (bf16 bytes go as they are; f32/f16 are rounded to nearest even).</summary>
-    private CudaTensor Upload(TensorView weight, int rows, int columns)
+    public DeviceTensor LoadLinears(IReadOnlyList<TensorView> weights)
     {
+        if (weights.Count == 0) throw new ArgumentException("no weights to load", nameof(weights));
+        if (!_fuseLinears)
+        {
+            var parts = new List<DeviceTensor>();
+            try
+            {
+                foreach (var weight in weights) parts.Add(LoadLinear(weight));
+            }
+            catch
+            {
+                foreach (var part in parts) part.Dispose();
+                throw;
+            }
+            return new LinearGroup(parts);
+        }
+        var columns = 0;
+        var rows = 0;
+        foreach (var weight in weights)
+        {
+            if (weight.Rank != 2) throw new InputFormatException(weight.File, weight.Name, $"a linear weight must have 2 dimensions, found {weight.Rank}");
+            var inFeatures = checked((int)weight.Dimension(1));
+            if (rows > 0 && inFeatures != columns)
+                throw new InputFormatException(weight.File, weight.Name, $"has {inFeatures} input features; {weights[0].Name} has {columns} (fused linears share their input)");
+            columns = inFeatures;
+            rows = checked(rows + (int)weight.Dimension(0));
+        }
+        // One (Σ out, in) weight: the parts' rows one after another, so one GEMM computes every output side by side.
         _context.MakeCurrent();
-        var elements = (long)rows * columns;
-        var memory = _context.Allocate(elements * 2);
+        var memory = _context.Allocate((long)rows * columns * 2);
         try
         {
-            if (weight.DType == TensorDType.BF16)
+            long offset = 0;
+            foreach (var weight in weights)
             {
-                for (long offset = 0; offset < elements * 2; offset += UploadChunkBytes)
-                {
-                    var bytes = (int)Math.Min(UploadChunkBytes, elements * 2 - offset);
-                    _stream.CopyToDevice(memory.Pointer.Offset(offset), weight.Slice(offset, bytes));
-                }
+                UploadInto(memory.Pointer.Offset(offset), weight, weight.Dimension(0) * columns);
+                offset += weight.Dimension(0) * columns * 2;
             }
-            else
-            {
-                var chunkElements = (int)(UploadChunkBytes / 4);
-                var widened = new float[Math.Min(chunkElements, elements)];
-                var narrowed = new ushort[widened.Length];
-                for (long first = 0; first < elements; first += chunkElements)
-                {
-                    var count = (int)Math.Min(chunkElements, elements - first);
-                    weight.ToFloat32(first, widened.AsSpan(0, count));
-                    for (var i = 0; i < count; i++) narrowed[i] = BFloat16.FromFloat(widened[i]);
-                    _stream.CopyToDevice(memory.Pointer.Offset(first * 2), new ReadOnlySpan<ushort>(narrowed, 0, count));
-                }
-            }
-            _stream.Synchronize();
         }
         catch
         {
@@ -113,10 +126,86 @@ public sealed unsafe class CudaOps : IOps
         return new CudaTensor(memory, rows, columns, CudaElement.BFloat16);
     }
 
+    /// <summary>Any stored dtype → bf16 on the device.</summary>
+    private CudaTensor Upload(TensorView weight, int rows, int columns)
+    {
+        _context.MakeCurrent();
+        var memory = _context.Allocate((long)rows * columns * 2);
+        try
+        {
+            UploadInto(memory.Pointer, weight, (long)rows * columns);
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+        return new CudaTensor(memory, rows, columns, CudaElement.BFloat16);
+    }
+
+    /// <summary>Copies a tensor's <paramref name="elements"/> to <paramref name="destination"/> as bf16, in chunks (bf16 bytes go as they are; f32/f16 are rounded to nearest even).</summary>
+    private void UploadInto(DevicePtr destination, TensorView weight, long elements)
+    {
+        if (weight.DType == TensorDType.BF16)
+        {
+            for (long offset = 0; offset < elements * 2; offset += UploadChunkBytes)
+            {
+                var bytes = (int)Math.Min(UploadChunkBytes, elements * 2 - offset);
+                _stream.CopyToDevice(destination.Offset(offset), weight.Slice(offset, bytes));
+            }
+        }
+        else
+        {
+            var chunkElements = (int)(UploadChunkBytes / 4);
+            var widened = new float[Math.Min(chunkElements, elements)];
+            var narrowed = new ushort[widened.Length];
+            for (long first = 0; first < elements; first += chunkElements)
+            {
+                var count = (int)Math.Min(chunkElements, elements - first);
+                weight.ToFloat32(first, widened.AsSpan(0, count));
+                for (var i = 0; i < count; i++) narrowed[i] = BFloat16.FromFloat(widened[i]);
+                _stream.CopyToDevice(destination.Offset(first * 2), new ReadOnlySpan<ushort>(narrowed, 0, count));
+            }
+        }
+        _stream.Synchronize();
+    }
+
     public DeviceTensor Allocate(int rows, int columns)
     {
         _context.MakeCurrent();
         return new CudaTensor(_context.Allocate((long)rows * columns * 4), rows, columns, CudaElement.Float32);
+    }
+
+    /// <summary>Side by side: column slices of one (rows, Σ widths) buffer, which one fused GEMM fills.</summary>
+    public IReadOnlyList<DeviceTensor> AllocateColumns(int rows, IReadOnlyList<int> widths)
+    {
+        if (!_fuseLinears) return widths.Select(w => Allocate(rows, w)).ToArray();
+        _context.MakeCurrent();
+        var width = 0L;
+        foreach (var w in widths) width += w;
+        return CudaTensor.Slices(_context.Allocate(rows * width * 4), rows, widths, CudaElement.Float32);
+    }
+
+    public void MatMul(DeviceTensor input, DeviceTensor weights, IReadOnlyList<DeviceTensor> outputs, int rows)
+    {
+        if (weights is LinearGroup group)
+        {
+            Expect(group.Parts.Count == outputs.Count, $"{group.Parts.Count} linears but {outputs.Count} outputs");
+            for (var i = 0; i < outputs.Count; i++) MatMul(input, group.Parts[i], outputs[i], rows);
+            return;
+        }
+        var slices = new CudaTensor[outputs.Count];
+        for (var i = 0; i < slices.Length; i++) slices[i] = Tensor(outputs[i]);
+        var w = Tensor(weights);
+        var total = slices.Sum(o => o.Columns);
+        Expect(total == w.Rows, $"fused matmul: outputs have {total} columns together, the weight gives {w.Rows}");
+        Expect(CudaTensor.AreOneBuffer(slices), "fused matmul: the outputs must be the slices of one AllocateColumns buffer, in order");
+        var a = Tensor(input);
+        Expect(a.Columns == w.Columns, $"fused matmul: input has {a.Columns} columns, weight expects {w.Columns}");
+        Expect(rows <= a.Rows && rows <= slices[0].Rows, "matmul rows exceed the buffers");
+        Expect(a.Element == CudaElement.BFloat16, "matmul input must be bf16 (a norm, attention or silu·mul output)");
+        foreach (var slice in slices) slice.Element = CudaElement.BFloat16;
+        _blas.MatMul(_stream, a.Pointer, a.Stride, w.Pointer, slices[0].Pointer, slices[0].Stride, GemmOutput.BFloat16, rows, a.Columns, total, accumulate: false);
     }
 
     public void BeginBatch(TokenBatch batch)
@@ -157,8 +246,9 @@ public sealed unsafe class CudaOps : IOps
             var id = batch.Ids[i];
             if ((uint)id >= (uint)t.Rows) throw new ClusteringException($"token id {id} at batch position {i} is outside the vocabulary (0..{t.Rows - 1})");
         }
-        EmbeddingLauncher.Launch(_kernels, _stream, t.Pointer, t.Rows, t.Columns, _ids!.Pointer, batch.TokenCount, o.Pointer, outputFloat32: true);
+        Expect(o.IsContiguous, "embedding output must be a whole buffer");
         o.Element = CudaElement.Float32;
+        EmbeddingLauncher.Launch(_kernels, _stream, t.Pointer, t.Rows, t.Columns, _ids!.Pointer, batch.TokenCount, o.Pointer, outputFloat32: true);
     }
 
     public void RmsNorm(DeviceTensor input, DeviceTensor weight, float eps, DeviceTensor output, int rows)
@@ -172,8 +262,9 @@ public sealed unsafe class CudaOps : IOps
         RmsNormTypes types;
         if (x.Element == CudaElement.BFloat16) types = RmsNormTypes.BFloat16ToBFloat16;
         else types = ReferenceEquals(x, y) ? RmsNormTypes.Float32ToFloat32 : RmsNormTypes.Float32ToBFloat16;
-        RmsNormLauncher.Launch(_kernels, _stream, types, x.Pointer, x.Columns, DevicePtr.Null, 0, w.Pointer, y.Pointer, y.Columns, rows, x.Columns, eps);
+        var source = x.Pointer;
         y.Element = types == RmsNormTypes.Float32ToFloat32 ? CudaElement.Float32 : CudaElement.BFloat16;
+        RmsNormLauncher.Launch(_kernels, _stream, types, source, x.Stride, DevicePtr.Null, 0, w.Pointer, y.Pointer, y.Stride, rows, x.Columns, eps);
     }
 
     public void MatMul(DeviceTensor input, DeviceTensor weight, DeviceTensor output, int rows, bool accumulate = false)
@@ -187,8 +278,8 @@ public sealed unsafe class CudaOps : IOps
         Expect(a.Element == CudaElement.BFloat16, "matmul input must be bf16 (a norm, attention or silu·mul output)");
         if (accumulate) Expect(c.Element == CudaElement.Float32, "matmul accumulates into the fp32 residual stream only");
         var outputType = accumulate ? GemmOutput.Float32 : GemmOutput.BFloat16;
-        _blas.MatMul(_stream, a.Pointer, a.Columns, b.Pointer, c.Pointer, c.Columns, outputType, rows, a.Columns, c.Columns, accumulate);
         c.Element = accumulate ? CudaElement.Float32 : CudaElement.BFloat16;
+        _blas.MatMul(_stream, a.Pointer, a.Stride, b.Pointer, c.Pointer, c.Stride, outputType, rows, a.Columns, c.Columns, accumulate);
     }
 
     public void HeadNormRope(DeviceTensor x, DeviceTensor weight, int heads, int headDim, float eps, float ropeTheta)
@@ -199,7 +290,7 @@ public sealed unsafe class CudaOps : IOps
         Expect(t.Element == CudaElement.BFloat16, "head norm + rope works on bf16 projections");
         var batch = Batch;
         var rope = Rope(headDim, ropeTheta, batch.MaxSequenceLength);
-        HeadNormRopeLauncher.Launch(_kernels, _stream, t.Pointer, t.Columns, heads, headDim, w.Pointer, _positions!.Pointer, rope, batch.TokenCount, eps);
+        HeadNormRopeLauncher.Launch(_kernels, _stream, t.Pointer, t.Stride, heads, headDim, w.Pointer, _positions!.Pointer, rope, batch.TokenCount, eps);
     }
 
     public void Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int heads, int kvHeads, int headDim, DeviceTensor output)
@@ -212,9 +303,10 @@ public sealed unsafe class CudaOps : IOps
         Expect(tk.Columns == kvHeads * headDim && tv.Columns == tk.Columns, "attention k/v widths differ");
         Expect(tq.Element == CudaElement.BFloat16 && tk.Element == CudaElement.BFloat16 && tv.Element == CudaElement.BFloat16, "attention operands must be bf16");
         var batch = Batch;
-        AttentionLauncher.Launch(_kernels, _stream, tq.Pointer, tq.Columns, tk.Pointer, tv.Pointer, tk.Columns, to.Pointer, to.Columns,
-            _cuSeqLens!.Pointer, batch.SequenceCount, batch.MaxSequenceLength, heads, kvHeads, headDim);
+        Expect(tk.Stride == tv.Stride, "attention k and v must share a row stride");
         to.Element = CudaElement.BFloat16;
+        AttentionLauncher.Launch(_kernels, _stream, tq.Pointer, tq.Stride, tk.Pointer, tv.Pointer, tk.Stride, to.Pointer, to.Stride,
+            _cuSeqLens!.Pointer, batch.SequenceCount, batch.MaxSequenceLength, heads, kvHeads, headDim);
     }
 
     public void SiluMul(DeviceTensor gate, DeviceTensor up, DeviceTensor output, int rows)
@@ -224,9 +316,10 @@ public sealed unsafe class CudaOps : IOps
         var y = Tensor(output);
         Expect(g.Columns == u.Columns && y.Columns == g.Columns, "silu_mul widths differ");
         Expect(g.Element == CudaElement.BFloat16 && u.Element == CudaElement.BFloat16, "silu_mul operands must be bf16");
-        // gate and up are separate buffers of equal width: the kernel's shared input stride is their row width.
-        SiluMulLauncher.Launch(_kernels, _stream, g.Pointer, u.Pointer, g.Columns, y.Pointer, y.Columns, rows, g.Columns);
+        // gate and up are slices of one fused buffer, or separate buffers of equal width: one shared input stride.
+        Expect(g.Stride == u.Stride, "silu_mul: gate and up must share a row stride");
         y.Element = CudaElement.BFloat16;
+        SiluMulLauncher.Launch(_kernels, _stream, g.Pointer, u.Pointer, g.Stride, y.Pointer, y.Stride, rows, g.Columns);
     }
 
     public void Pool(DeviceTensor hidden, PoolingMode mode, DeviceTensor output)
@@ -238,7 +331,8 @@ public sealed unsafe class CudaOps : IOps
         Expect(batch.SequenceCount <= o.Rows, "pool output has fewer rows than sequences");
         // First-token pooling reads cu_seqlens[s], which is each sequence's first token.
         var indices = mode == PoolingMode.Cls ? _cuSeqLens!.Pointer : _lastTokens!.Pointer;
-        PoolLauncher.Launch(_kernels, _stream, h.Pointer, h.Columns, h.Element == CudaElement.Float32, indices, _cuSeqLens!.Pointer,
+        Expect(o.IsContiguous, "pool output must be a whole buffer");
+        PoolLauncher.Launch(_kernels, _stream, h.Pointer, h.Stride, h.Element == CudaElement.Float32, indices, _cuSeqLens!.Pointer,
             mean: mode == PoolingMode.Mean, batch.SequenceCount, o.Pointer, o.Columns, normalize: false);
         o.Element = CudaElement.Float32;
     }
@@ -247,6 +341,7 @@ public sealed unsafe class CudaOps : IOps
     {
         var s = Tensor(source);
         Expect(rows <= s.Rows, "download rows exceed the buffer");
+        Expect(s.IsContiguous, "download reads whole buffers, not column slices");
         var count = rows * s.Columns;
         Expect(destination.Length >= count, $"destination holds {destination.Length} floats; {count} needed");
         if (count == 0) return;
@@ -283,6 +378,9 @@ public sealed unsafe class CudaOps : IOps
         _ropeTables.Add(created);
         return created;
     }
+
+    /// <summary>Out of device memory (the driver's or cuBLASLt's allocation failed): the model retries the batch smaller.</summary>
+    public bool IsOutOfMemory(Exception error) => error is CudaException { IsOutOfMemory: true };
 
     /// <summary>Waits for everything enqueued (benchmarks; Download already waits).</summary>
     public void Synchronize() => _stream.Synchronize();

@@ -47,6 +47,7 @@ public sealed partial class EmbeddingModel : IDisposable
         MaxLength = options.MaxLength ?? Math.Min(EmbeddingOptions.DefaultMaxLength, config.MaxPositionEmbeddings);
         if (options.BatchTokens < 1) throw new ClusteringException($"--batch-tokens {options.BatchTokens} must be at least 1");
         BatchTokens = options.BatchTokens;
+        EffectiveBatchTokens = BatchTokens;
 
         Prompt = PromptTemplate.Resolve(options, st, directory.Path);
         if (st.Pooling == PoolingMode.Mean && !st.IncludePrompt && Prompt.Length > 0)
@@ -79,12 +80,22 @@ public sealed partial class EmbeddingModel : IDisposable
         }
     }
 
+    /// <summary>Tokens per batch now: <see cref="BatchTokens"/>, or less once the device has run out of memory.</summary>
+    public int EffectiveBatchTokens { get; private set; }
+
+    /// <summary>Batches that ran out of device memory and were retried in halves.</summary>
+    public int OutOfMemorySplits { get; private set; }
+
     /// <summary>Embeds token sequences: output (sequences.Count, <see cref="Dimensions"/>) row-major.</summary>
     public void Embed(IReadOnlyList<int[]> sequences, Span<float> output)
     {
         if (output.Length < (long)sequences.Count * Dimensions)
             throw new ArgumentException($"output holds {output.Length} floats; {sequences.Count} × {Dimensions} needed", nameof(output));
-        var hidden = Config.HiddenSize;
+        for (var i = 0; i < sequences.Count; i++)
+        {
+            if (sequences[i].Length == 0) throw new ArgumentException($"sequence {i} is empty", nameof(sequences));
+            if (sequences[i].Length > MaxLength) throw new ArgumentException($"sequence {i} has {sequences[i].Length} tokens; the max length is {MaxLength}", nameof(sequences));
+        }
         var next = 0;
         while (next < sequences.Count)
         {
@@ -92,20 +103,50 @@ public sealed partial class EmbeddingModel : IDisposable
             _batch.Clear();
             while (next < sequences.Count)
             {
-                var ids = sequences[next];
-                if (ids.Length == 0) throw new ArgumentException($"sequence {next} is empty", nameof(sequences));
-                if (ids.Length > MaxLength) throw new ArgumentException($"sequence {next} has {ids.Length} tokens; the max length is {MaxLength}", nameof(sequences));
-                if (_batch.SequenceCount > 0 && (_batch.TokenCount + ids.Length > BatchTokens || !_batch.CanAdd(ids.Length))) break;
-                _batch.Add(ids);
+                var length = sequences[next].Length;
+                if (_batch.SequenceCount > 0 && (_batch.TokenCount + length > EffectiveBatchTokens || !_batch.CanAdd(length))) break;
+                _batch.Add(sequences[next]);
                 next++;
             }
+            Run(sequences, first, next, output);
+        }
+    }
+
+    /// <summary>
+    /// Runs the batch built from sequences [first, end) and writes their vectors. When the device runs out of memory
+    /// the batch is retried as two halves (recursively), and later batches keep the smaller budget: a batch too big
+    /// for the device is never fatal; only one sequence that does not fit alone is.
+    /// </summary>
+    private void Run(IReadOnlyList<int[]> sequences, int first, int end, Span<float> output)
+    {
+        try
+        {
             _model.Forward(_batch);
             var pooled = _model.NormAndPool(_batch, Pooling);
             var count = _batch.SequenceCount;
+            var hidden = Config.HiddenSize;
             _ops.Download(pooled, count, _pooled.AsSpan(0, count * hidden));
             for (var s = 0; s < count; s++)
                 EmbeddingHead.Apply(_pooled.AsSpan(s * hidden, hidden), Normalize, output.Slice((first + s) * Dimensions, Dimensions));
         }
+        catch (Exception e) when (_ops.IsOutOfMemory(e))
+        {
+            if (end - first == 1)
+                throw new ClusteringException($"a sequence of {sequences[first].Length} tokens does not fit in the memory of {Device} even alone", e);
+            OutOfMemorySplits++;
+            EffectiveBatchTokens = Math.Max(1, Math.Min(EffectiveBatchTokens, _batch.TokenCount / 2));
+            var middle = first + (end - first) / 2;
+            Rebuild(sequences, first, middle);
+            Run(sequences, first, middle, output);
+            Rebuild(sequences, middle, end);
+            Run(sequences, middle, end, output);
+        }
+    }
+
+    private void Rebuild(IReadOnlyList<int[]> sequences, int first, int end)
+    {
+        _batch.Clear();
+        for (var i = first; i < end; i++) _batch.Add(sequences[i]);
     }
 
     /// <summary>The residual stream after the first <paramref name="layers"/> layers, (tokens, hidden): for parity tests with HF hidden_states.</summary>

@@ -16,6 +16,46 @@ public interface IOps : IDisposable
     /// <summary>A linear layer's weight (out_features, in_features) as <see cref="MatMul"/> consumes it; the backend picks the dtype and layout.</summary>
     DeviceTensor LoadLinear(TensorView weight);
 
+    /// <summary>
+    /// Linear layers that read one input (q, k, v; gate, up), loaded as one weight whose rows are theirs in order, so
+    /// that a backend may run them as one GEMM through <see cref="MatMul(DeviceTensor, DeviceTensor, IReadOnlyList{DeviceTensor}, int)"/>.
+    /// By default they stay apart (a <see cref="LinearGroup"/>).
+    /// </summary>
+    DeviceTensor LoadLinears(IReadOnlyList<TensorView> weights)
+    {
+        var parts = new List<DeviceTensor>(weights.Count);
+        try
+        {
+            foreach (var weight in weights) parts.Add(LoadLinear(weight));
+        }
+        catch
+        {
+            foreach (var part in parts) part.Dispose();
+            throw;
+        }
+        return new LinearGroup(parts);
+    }
+
+    /// <summary>
+    /// Activation buffers of (rows, widths[i]) for the outputs of one <see cref="LoadLinears"/> weight; a backend may
+    /// lay them side by side as column slices of one (rows, Σ widths) buffer. By default, separate buffers.
+    /// </summary>
+    IReadOnlyList<DeviceTensor> AllocateColumns(int rows, IReadOnlyList<int> widths)
+    {
+        var buffers = new DeviceTensor[widths.Count];
+        for (var i = 0; i < buffers.Length; i++) buffers[i] = Allocate(rows, widths[i]);
+        return buffers;
+    }
+
+    /// <summary>outputs[i] (rows, out_i) = input (rows, in) · weights_iᵀ for a <see cref="LoadLinears"/> weight; outputs from <see cref="AllocateColumns"/>.</summary>
+    void MatMul(DeviceTensor input, DeviceTensor weights, IReadOnlyList<DeviceTensor> outputs, int rows)
+    {
+        var group = weights as LinearGroup ?? throw new ArgumentException($"{weights} was not loaded by LoadLinears", nameof(weights));
+        if (group.Parts.Count != outputs.Count)
+            throw new ArgumentException($"{group.Parts.Count} linears but {outputs.Count} outputs", nameof(outputs));
+        for (var i = 0; i < outputs.Count; i++) MatMul(input, group.Parts[i], outputs[i], rows);
+    }
+
     /// <summary>A table read by rows: an embedding table (vocab, hidden) or a norm weight (hidden) as one row.</summary>
     DeviceTensor LoadRows(TensorView weight);
 
@@ -52,6 +92,12 @@ public interface IOps : IDisposable
 
     /// <summary>output (sequences, columns): each sequence's last token, first token, or mean over its tokens.</summary>
     void Pool(DeviceTensor hidden, PoolingMode mode, DeviceTensor output);
+
+    /// <summary>
+    /// Whether <paramref name="error"/>, thrown by one of this backend's ops, says the device ran out of memory: the
+    /// model then retries the batch in halves instead of failing. By default nothing is.
+    /// </summary>
+    bool IsOutOfMemory(Exception error) => false;
 
     /// <summary>Copies rows [0, rows) of <paramref name="source"/> to host memory, row-major.</summary>
     void Download(DeviceTensor source, int rows, Span<float> destination);

@@ -101,24 +101,27 @@ public sealed class Qwen3 : IDisposable
     {
         public readonly DeviceTensor Residual; // (tokens, hidden)
         public readonly DeviceTensor Normed;   // (tokens, hidden)
-        public readonly DeviceTensor Q;        // (tokens, heads · head_dim)
-        public readonly DeviceTensor K;        // (tokens, kv_heads · head_dim)
-        public readonly DeviceTensor V;        // (tokens, kv_heads · head_dim)
+        public readonly DeviceTensor Q;        // (tokens, heads · head_dim)    ┐ q, k, v: one fused projection's outputs,
+        public readonly DeviceTensor K;        // (tokens, kv_heads · head_dim) │ column slices of one buffer where the
+        public readonly DeviceTensor V;        // (tokens, kv_heads · head_dim) ┘ backend lays them side by side
+        public readonly IReadOnlyList<DeviceTensor> Qkv;
         public readonly DeviceTensor Attn;     // (tokens, heads · head_dim)
-        public readonly DeviceTensor Gate;     // (tokens, intermediate)
-        public readonly DeviceTensor Up;       // (tokens, intermediate)
+        public readonly DeviceTensor Gate;     // (tokens, intermediate) ┐ gate, up: likewise
+        public readonly DeviceTensor Up;       // (tokens, intermediate) ┘
+        public readonly IReadOnlyList<DeviceTensor> GateUp;
         public readonly DeviceTensor Pooled;   // (sequences, hidden)
 
         public Activations(Qwen3Config c, IOps ops, int tokens, int sequences, List<IDisposable> owned)
         {
             Residual = Track(ops.Allocate(tokens, c.HiddenSize), owned);
             Normed = Track(ops.Allocate(tokens, c.HiddenSize), owned);
-            Q = Track(ops.Allocate(tokens, c.NumAttentionHeads * c.HeadDim), owned);
-            K = Track(ops.Allocate(tokens, c.NumKeyValueHeads * c.HeadDim), owned);
-            V = Track(ops.Allocate(tokens, c.NumKeyValueHeads * c.HeadDim), owned);
+            Qkv = ops.AllocateColumns(tokens, [c.NumAttentionHeads * c.HeadDim, c.NumKeyValueHeads * c.HeadDim, c.NumKeyValueHeads * c.HeadDim]);
+            foreach (var t in Qkv) Track(t, owned);
+            (Q, K, V) = (Qkv[0], Qkv[1], Qkv[2]);
             Attn = Track(ops.Allocate(tokens, c.NumAttentionHeads * c.HeadDim), owned);
-            Gate = Track(ops.Allocate(tokens, c.IntermediateSize), owned);
-            Up = Track(ops.Allocate(tokens, c.IntermediateSize), owned);
+            GateUp = ops.AllocateColumns(tokens, [c.IntermediateSize, c.IntermediateSize]);
+            foreach (var t in GateUp) Track(t, owned);
+            (Gate, Up) = (GateUp[0], GateUp[1]);
             Pooled = Track(ops.Allocate(sequences, c.HiddenSize), owned);
         }
     }
@@ -126,9 +129,8 @@ public sealed class Qwen3 : IDisposable
     /// <summary>Qwen3Attention: q/k/v projections, q_norm/k_norm per head, RoPE, causal GQA attention, o_proj.</summary>
     private sealed class SelfAttention(Qwen3Config c, TensorStore w, string p, IOps ops, List<IDisposable> owned)
     {
-        private readonly DeviceTensor _qProj = Track(ops.LoadLinear(w.Get(p + "q_proj.weight")), owned);
-        private readonly DeviceTensor _kProj = Track(ops.LoadLinear(w.Get(p + "k_proj.weight")), owned);
-        private readonly DeviceTensor _vProj = Track(ops.LoadLinear(w.Get(p + "v_proj.weight")), owned);
+        // q_proj, k_proj, v_proj read the same input: one weight, one GEMM where the backend fuses them.
+        private readonly DeviceTensor _qkvProj = Track(ops.LoadLinears([w.Get(p + "q_proj.weight"), w.Get(p + "k_proj.weight"), w.Get(p + "v_proj.weight")]), owned);
         private readonly DeviceTensor _oProj = Track(ops.LoadLinear(w.Get(p + "o_proj.weight")), owned);
         private readonly DeviceTensor _qNorm = Track(ops.LoadRows(w.Get(p + "q_norm.weight")), owned);
         private readonly DeviceTensor _kNorm = Track(ops.LoadRows(w.Get(p + "k_norm.weight")), owned);
@@ -138,9 +140,7 @@ public sealed class Qwen3 : IDisposable
         /// <summary>residual += o_proj(attention(x)).</summary>
         public void Forward(DeviceTensor x, DeviceTensor residual, Activations a, int tokens)
         {
-            ops.MatMul(x, _qProj, a.Q, tokens);
-            ops.MatMul(x, _kProj, a.K, tokens);
-            ops.MatMul(x, _vProj, a.V, tokens);
+            ops.MatMul(x, _qkvProj, a.Qkv, tokens);
             ops.HeadNormRope(a.Q, _qNorm, c.NumAttentionHeads, c.HeadDim, _eps, _theta);
             ops.HeadNormRope(a.K, _kNorm, c.NumKeyValueHeads, c.HeadDim, _eps, _theta);
             ops.Attention(a.Q, a.K, a.V, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, a.Attn);
@@ -151,15 +151,13 @@ public sealed class Qwen3 : IDisposable
     /// <summary>Qwen3MLP: down_proj(silu(gate_proj(x)) · up_proj(x)).</summary>
     private sealed class Mlp(TensorStore w, string p, IOps ops, List<IDisposable> owned)
     {
-        private readonly DeviceTensor _gateProj = Track(ops.LoadLinear(w.Get(p + "gate_proj.weight")), owned);
-        private readonly DeviceTensor _upProj = Track(ops.LoadLinear(w.Get(p + "up_proj.weight")), owned);
+        private readonly DeviceTensor _gateUpProj = Track(ops.LoadLinears([w.Get(p + "gate_proj.weight"), w.Get(p + "up_proj.weight")]), owned);
         private readonly DeviceTensor _downProj = Track(ops.LoadLinear(w.Get(p + "down_proj.weight")), owned);
 
         /// <summary>residual += mlp(x).</summary>
         public void Forward(DeviceTensor x, DeviceTensor residual, Activations a, int tokens)
         {
-            ops.MatMul(x, _gateProj, a.Gate, tokens);
-            ops.MatMul(x, _upProj, a.Up, tokens);
+            ops.MatMul(x, _gateUpProj, a.GateUp, tokens);
             ops.SiluMul(a.Gate, a.Up, a.Gate, tokens);
             ops.MatMul(a.Gate, _downProj, residual, tokens, accumulate: true);
         }

@@ -35,10 +35,13 @@ public static class GpuBenchmarks
         using var attention = gpu.Context.Allocate((long)total * heads * headDim * 2);
         double attentionFlops = 0;
         foreach (var l in lengths) attentionFlops += 2.0 * l * (l + 1) * headDim * heads; // QKᵀ and PV over the causal half
-        var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
-            qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-            attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim));
-        Console.WriteLine($"attention  {total} tokens, {lengths.Count} seqs: {ms:F3} ms, {attentionFlops / ms / 1e9:F1} TFLOP/s");
+        foreach (var tile in new[] { 64, 128 })
+        {
+            var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
+                qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
+                attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim, tile));
+            Console.WriteLine($"attention tile {tile} {total} tokens, {lengths.Count} seqs: {ms:F3} ms, {attentionFlops / ms / 1e9:F1} TFLOP/s");
+        }
 
         // The layer's GEMMs at this token count.
         using var x = gpu.Upload(Bf16.Random(random, total * intermediate));

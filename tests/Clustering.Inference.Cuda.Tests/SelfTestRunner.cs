@@ -9,11 +9,16 @@ namespace Clustering.Inference.Cuda.Tests;
 /// [Fact], [GpuFact] or [NvrtcFact] whose Skip is unset, on a fresh instance of its class (disposed after).
 /// The checks stay in one place — the xunit tests — and this is only their runner. Exit code: failures.
 /// Usage: Clustering.Inference.Cuda.Tests [--filter text] [--list] [--bench]
+///    or: Clustering.Inference.Cuda.Tests --engine MODEL_DIR --corpus IDS.jsonl [--batch-tokens 16384,65536] [--label name]
+/// (the second form only times the model over a corpus of token ids, for tests/gpu/bench.sh; no tests run).
 /// </summary>
 public static class SelfTestRunner
 {
     public static int Main(string[] args)
     {
+        var engine = Array.IndexOf(args, "--engine");
+        if (engine >= 0) return CorpusBenchmark.Run(args);
+        var kernelsOnly = args.Contains("--kernels"); // the kernel timings of --bench, without the model
         string? filter = null;
         var list = false;
         var bench = false;
@@ -21,7 +26,7 @@ public static class SelfTestRunner
         {
             if (args[i] == "--filter" && i + 1 < args.Length) filter = args[++i];
             else if (args[i] == "--list") list = true;
-            else if (args[i] == "--bench") bench = true;
+            else if (args[i] is "--bench" or "--kernels") bench = true;
         }
 
         Console.WriteLine($"devices: {(CudaDevices.Discover().Count == 0 ? "none (" + CudaDevices.UnavailableReason + ")" : string.Join("; ", CudaDevices.Discover()))}");
@@ -75,7 +80,11 @@ public static class SelfTestRunner
         Console.WriteLine($"passed {passed}, failed {failed}, skipped {skipped}");
         if (bench && CudaDevices.Discover().Count > 0)
         {
-            try { GpuBenchmarks.Run(); GpuBenchmarks.RunModel(20000, [16384, 65536]); }
+            try
+            {
+                GpuBenchmarks.Run();
+                if (!kernelsOnly) GpuBenchmarks.RunModel(20000, [16384, 65536]);
+            }
             catch (Exception e) { Console.WriteLine($"benchmarks failed: {e}"); failed++; }
         }
         return failed;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Random weights of the real Qwen3-Embedding architectures, written with transformers (bf16 safetensors).
 
-    python3 make_random_model.py --size 0.6b|4b|8b --out DIR
+    python3 make_random_model.py --size 0.6b|4b|8b --out DIR [--device cuda]
 
 The config follows Qwen3-Embedding's config.json (../shared/models/qwen3-embedding-0.6b-config for 0.6B);
 sentence-transformers files (modules.json, 1_Pooling, config_sentence_transformers.json) make it an embedding
@@ -26,6 +26,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--size", choices=sorted(SIZES), required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--device", default="cpu", help="where to draw the weights (cuda: seconds instead of minutes for 8B)")
     a = p.parse_args()
 
     config = Qwen3Config(vocab_size=151669, rms_norm_eps=1e-6, rope_theta=1000000.0, hidden_act="silu",
@@ -33,7 +34,8 @@ def main():
                          bos_token_id=151643, eos_token_id=151643, **SIZES[a.size])
     torch.manual_seed(0)
     torch.set_default_dtype(torch.bfloat16)
-    model = Qwen3Model(config).eval()
+    with torch.device(a.device):
+        model = Qwen3Model(config).eval()
     model.save_pretrained(a.out, safe_serialization=True)
 
     os.makedirs(os.path.join(a.out, "1_Pooling"), exist_ok=True)

@@ -6,8 +6,10 @@
 // Shapes: q (tokens, q_stride) bf16, head h at columns [h·D, (h+1)·D); k, v (tokens, kv_stride) bf16, kv head g at
 //         [g·D, (g+1)·D) — column slices of the fused QKV output, so no copy; out (tokens, out_stride) bf16;
 //         cu_seqlens (sequences + 1) int32. D ∈ {16, 32, 64, 128} (one kernel each: flash_attention_d<D>).
-// Launch: grid (ceil(max_len / 64), sequences, heads), block 128 (4 warps); a block owns 64 query rows of one
-//         (sequence, head), each warp 16 of them; blocks past their sequence's end return at once.
+// Launch: grid (ceil(max_len / BQ), sequences, heads), block BQ·2 threads (BQ / 16 warps); a block owns BQ query rows
+//         of one (sequence, head), each warp 16 of them; blocks past their sequence's end return at once.
+//         BQ = 64 (flash_attention_d<D>) or 128 (flash_attention_q128_d<D>: every K/V tile loaded to shared memory
+//         serves twice the queries). Tiles run last-first along x, so a sequence's costliest (causal) tile starts first.
 // Why:    FlashAttention-2's scheme: the score tile S = Q·Kᵀ (16×64 per warp) lives in mma.sync m16n8k16
 //         accumulators, the online softmax (running max m, running sum l, in fp32, base-2 exponent with the
 //         1/sqrt(D)·log2(e) scale folded in) rescales the output accumulator O, and P is repacked from S's
@@ -44,19 +46,19 @@ __device__ __forceinline__ void ldmatrix_x2_trans(unsigned int& b0, unsigned int
 
 __device__ __forceinline__ unsigned int load_u32(const bf16* p) { return *(const unsigned int*)p; }
 
-template <int D>
+template <int D, int BQ>
 __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int q_stride,
                                                 const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
                                                 bf16* __restrict__ out, int out_stride, const int* __restrict__ cu_seqlens,
                                                 int heads, int kv_heads, float scale_log2)
 {
-    constexpr int BQ = 64, BK = 64, LDS = D + 8;   // row stride in shared memory: +16 bytes against bank conflicts
+    constexpr int BK = 64, LDS = D + 8;   // row stride in shared memory: +16 bytes against bank conflicts
     __shared__ __align__(16) bf16 ks[BK * LDS];
     __shared__ __align__(16) bf16 vs[BK * LDS];
 
     const int start = cu_seqlens[blockIdx.y];
     const int len = cu_seqlens[blockIdx.y + 1] - start;
-    const int q0 = blockIdx.x * BQ;
+    const int q0 = (gridDim.x - 1 - blockIdx.x) * BQ;
     if (q0 >= len) return;
     const int h = blockIdx.z;
     const int g_head = h / (heads / kv_heads);
@@ -201,7 +203,13 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
         const bf16* q, int q_stride, const bf16* k, const bf16* v, int kv_stride, bf16* out, int out_stride,        \
         const int* cu_seqlens, int heads, int kv_heads, float scale_log2)                                           \
     {                                                                                                               \
-        flash_attention<D>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
+        flash_attention<D, 64>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
+    }                                                                                                               \
+    extern "C" __global__ void __launch_bounds__(256) flash_attention_q128_d##D(                                     \
+        const bf16* q, int q_stride, const bf16* k, const bf16* v, int kv_stride, bf16* out, int out_stride,        \
+        const int* cu_seqlens, int heads, int kv_heads, float scale_log2)                                           \
+    {                                                                                                               \
+        flash_attention<D, 128>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
     }
 
 FLASH_ATTENTION(16)

@@ -1,0 +1,67 @@
+using Clustering.Models;
+
+namespace Clustering.Inference.Cpu.Tests;
+
+/// <summary>
+/// A batch that runs out of device memory is split and retried, never fatal (issue 5). No GPU in CI: the CPU backend
+/// stands in for a device with room for <c>limit</c> tokens per batch, refusing bigger batches the way a GPU's
+/// allocation fails; the vectors must equal those of an unlimited run.
+/// </summary>
+public sealed class OutOfMemorySplitTests
+{
+    [Fact]
+    public void A_batch_too_big_for_the_device_is_split_and_the_vectors_are_unchanged()
+    {
+        var rng = new Random(5);
+        var sequences = Enumerable.Range(0, 23).Select(_ => Enumerable.Range(0, rng.Next(3, 40)).Select(_ => rng.Next(1, 250)).ToArray()).ToList();
+        var options = new EmbeddingOptions { BatchTokens = 4096, MaxLength = 64 };
+        using var reference = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), options, new CpuOps(new CpuOptions { Threads = 1 }));
+        var expected = new float[sequences.Count * reference.Dimensions];
+        reference.Embed(sequences, expected);
+
+        using var limited = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), options, new MemoryLimitedOps(new CpuOps(new CpuOptions { Threads = 1 }), 100));
+        var actual = new float[expected.Length];
+        limited.Embed(sequences, actual);
+
+        Assert.True(limited.OutOfMemorySplits > 0);
+        Assert.InRange(limited.EffectiveBatchTokens, 1, 100);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+    }
+
+    [Fact]
+    public void One_sequence_that_does_not_fit_alone_is_an_error_naming_its_length()
+    {
+        using var limited = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), new EmbeddingOptions { BatchTokens = 4096, MaxLength = 64 },
+            new MemoryLimitedOps(new CpuOps(new CpuOptions { Threads = 1 }), 10));
+        var e = Assert.Throws<ClusteringException>(() => limited.Embed([[1, 2, 3], Enumerable.Range(1, 12).ToArray()], new float[2 * limited.Dimensions]));
+        Assert.Equal("a sequence of 12 tokens does not fit in the memory of cpu even alone", e.Message);
+    }
+
+    private sealed class DeviceOutOfMemory(int tokens) : Exception($"out of memory at a batch of {tokens} tokens");
+
+    /// <summary>The CPU backend, refusing batches of more than <paramref name="limit"/> tokens as a full GPU would.</summary>
+    private sealed class MemoryLimitedOps(IOps inner, int limit) : IOps
+    {
+        public string Device => inner.Device;
+        public DeviceTensor LoadLinear(TensorView weight) => inner.LoadLinear(weight);
+        public DeviceTensor LoadRows(TensorView weight) => inner.LoadRows(weight);
+        public DeviceTensor Allocate(int rows, int columns) => inner.Allocate(rows, columns);
+
+        public void BeginBatch(TokenBatch batch)
+        {
+            if (batch.TokenCount > limit) throw new DeviceOutOfMemory(batch.TokenCount);
+            inner.BeginBatch(batch);
+        }
+
+        public void Embedding(DeviceTensor table, DeviceTensor output) => inner.Embedding(table, output);
+        public void RmsNorm(DeviceTensor input, DeviceTensor weight, float eps, DeviceTensor output, int rows) => inner.RmsNorm(input, weight, eps, output, rows);
+        public void MatMul(DeviceTensor input, DeviceTensor weight, DeviceTensor output, int rows, bool accumulate = false) => inner.MatMul(input, weight, output, rows, accumulate);
+        public void HeadNormRope(DeviceTensor x, DeviceTensor weight, int heads, int headDim, float eps, float ropeTheta) => inner.HeadNormRope(x, weight, heads, headDim, eps, ropeTheta);
+        public void Attention(DeviceTensor q, DeviceTensor k, DeviceTensor v, int heads, int kvHeads, int headDim, DeviceTensor output) => inner.Attention(q, k, v, heads, kvHeads, headDim, output);
+        public void SiluMul(DeviceTensor gate, DeviceTensor up, DeviceTensor output, int rows) => inner.SiluMul(gate, up, output, rows);
+        public void Pool(DeviceTensor hidden, PoolingMode mode, DeviceTensor output) => inner.Pool(hidden, mode, output);
+        public void Download(DeviceTensor source, int rows, Span<float> destination) => inner.Download(source, rows, destination);
+        public bool IsOutOfMemory(Exception error) => error is DeviceOutOfMemory;
+        public void Dispose() => inner.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Issue 5's benchmark, one run on one GPU: our CUDA engine against transformers (SDPA, bf16) on the same token ids,
+# random weights of the real Qwen3-Embedding architectures, and end to end `embedctl run --device cuda` with
+# tokenization against the engine-only figure. Prints a table with the GPU's name; JSON lines and logs go to $OUT.
+#   bash bench.sh SIZES [ARCHIVE_DIR]      SIZES: e.g. tests,0.6b,e2e,4b or 8b (tests: the GPU tests first;
+#                                          e2e: the embedctl run, 0.6B; 0.6b also times unfused q/k/v, gate/up
+#                                          and 128-query attention tiles)
+# ARCHIVE_DIR (default: this script's folder) holds build.txz (tests/gpu/publish.sh with --with-cli: the test runner
+# and embedctl, self-contained), cuda_peer.py, make_random_model.py and tokenizer.json.xz.
+set -uo pipefail
+sizes=",$1,"
+here=$(cd "$(dirname "$0")" && pwd)
+carry="${2:-$here}"
+out="${OUT:-$PWD/bench-out}"; mkdir -p "$out"
+work=/tmp/cuda-bench; mkdir -p "$work"
+build=$work/build
+if [ ! -x "$build/Clustering.Inference.Cuda.Tests" ]; then mkdir -p "$build" && tar xf "$carry/build.txz" -C "$build" || exit 2; fi
+export CLUSTERING_KERNEL_CACHE=$work/kernels DOTNET_gcServer=0 PYTHONUNBUFFERED=1
+results=$out/results.jsonl
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
+echo "== $(date -u +%FT%TZ) $gpu; sizes $1" | tee -a "$out/log.txt"
+[ -f "$work/ids.jsonl" ] || python3 "$carry/cuda_peer.py" corpus --out "$work/ids.jsonl" --docs 20000 | tee -a "$out/log.txt"
+
+step() { # label, command...: runs it, keeps its log, appends its JSON lines to the results
+  local label=$1; shift
+  local start=$SECONDS
+  "$@" > "$work/step.txt" 2>&1; local rc=$?
+  cat "$work/step.txt" >> "$out/log.txt"
+  grep '^{' "$work/step.txt" >> "$results"
+  grep -v '^{' "$work/step.txt" | tail -3
+  echo "   [$label: exit $rc, $((SECONDS - start)) s]"
+}
+
+case "$sizes" in *,tests,*)
+  "$build/Clustering.Inference.Cuda.Tests" --kernels > "$out/tests.txt" 2>&1; echo "GPU tests: exit $?; $(grep -E '^passed' "$out/tests.txt")"
+  grep -E '^FAIL|^attention|^gemm' "$out/tests.txt" ;;
+esac
+
+model_size() { # size: ours (and unfused for 0.6B), then transformers with a 64k budget and in batches of 32
+  local size=$1 model=$work/qwen3-embedding-$1 budgets=65536
+  # transformers on 4B/8B: every 2nd document (same length mix) keeps a call under the device's 10-minute limit.
+  local stride=1; [ $size = 0.6b ] || stride=2
+  [ -f "$model/config.json" ] || step "make $size" python3 "$carry/make_random_model.py" --size $size --out "$model" --device cuda
+  [ $size = 0.6b ] && budgets=16384,65536
+  step "ours $size" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
+  # 0.6B also with q/k/v and gate/up apart (the engine before fused linears) and with 128-query attention tiles.
+  if [ $size = 0.6b ]; then
+    step "ours $size unfused" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
+    CLUSTERING_ATTENTION_TILE=128 step "ours $size tile128" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
+  fi
+  step "transformers $size budget" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode budget --budget 65536 --stride $stride
+  step "transformers $size batch32" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode batch32 --stride $stride
+  [ $size = 0.6b ] || rm -rf "$model"   # 8 and 16 GB: the disk is 64 GB
+}
+
+end_to_end() {
+  model=$work/qwen3-embedding-0.6b
+  [ -f "$model/config.json" ] || step "make 0.6b" python3 "$carry/make_random_model.py" --size 0.6b --out "$model" --device cuda
+  xz -dc "$carry/tokenizer.json.xz" > "$model/tokenizer.json"
+  # 80,000 documents (the corpus's 20,000 as text, four times): long enough that start-up and load are a small share.
+  python3 "$carry/cuda_peer.py" text --corpus "$work/ids.jsonl" --tokenizer "$model/tokenizer.json" --out "$work/text.jsonl" --repeat 4
+  rm -rf "$work/e2e-out"
+  start=$(date +%s.%N)
+  "$build/embedctl" run --input "$work/text.jsonl" --model "$model" --output "$work/e2e-out" --device cuda --batch-tokens 65536 \
+    --max-length 512 --shard-docs 20000 --quiet > "$work/e2e.txt" 2>&1; rc=$?
+  end=$(date +%s.%N)
+  cat "$work/e2e.txt" | tee -a "$out/log.txt" | tail -5
+  python3 - "$start" "$end" "$rc" "$work/e2e.txt" "$gpu" >> "$results" <<'PY'
+import json, re, sys
+start, end, rc, log, gpu = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), open(sys.argv[4]).read(), sys.argv[5]
+m = re.search(r"(\d+) documents, (\d+) bad lines, (\d+) tokens, .*\(([\d.]+) s\)", log)
+docs, tokens, job_s = (int(m.group(1)), int(m.group(3)), float(m.group(4))) if m else (0, 0, 0.0)
+print(json.dumps({"side": "embedctl", "model": "0.6b", "setting": "e2e budget 65536", "gpu": gpu, "exit": rc, "docs": docs,
+                  "tokens": tokens, "seconds": end - start, "job_seconds": job_s,
+                  "tokens_per_s": tokens / (end - start) if tokens else 0.0, "job_tokens_per_s": tokens / job_s if job_s else 0.0}))
+PY
+  }
+
+for token in ${1//,/ }; do
+  case $token in
+    0.6b|4b|8b) model_size $token ;;
+    e2e) end_to_end ;;
+  esac
+done
+
+python3 - "$results" "$gpu" <<'PY' | tee "$out/table.txt"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(f"GPU: {sys.argv[2]}")
+print(f"{'model':6} {'setting':22} {'ours tok/s':>11} {'transformers':>13} {'ratio':>6}")
+for size in ["0.6b", "4b", "8b"]:
+    ours = {r["setting"]: r["tokens_per_s"] for r in rows if r["side"] == "ours" and r["model"] == size}
+    peer = {r["setting"]: r["tokens_per_s"] for r in rows if r["side"] == "transformers" and r["model"] == size}
+    if not ours and not peer: continue
+    best_ours = max((v for k, v in ours.items() if "unfused" not in k and "tile" not in k), default=0)
+    for setting, value in peer.items():
+        print(f"{size:6} {'tf ' + setting:22} {best_ours:11.0f} {value:13.0f} {best_ours / value if value else 0:6.2f}x")
+    for setting, value in ours.items():
+        print(f"{size:6} {'ours ' + setting:22} {value:11.0f}")
+for r in rows:
+    if r["side"] == "embedctl":
+        engine = max((o["tokens_per_s"] for o in rows if o["side"] == "ours" and o["model"] == "0.6b" and o["setting"] == "budget 65536"), default=0)
+        print(f"e2e embedctl run 0.6b: {r['tokens_per_s']:.0f} tok/s wall ({r['job_tokens_per_s']:.0f} job), exit {r['exit']}; "
+              f"engine-only {engine:.0f}: {r['tokens_per_s'] / engine * 100 if engine else 0:.0f}% ({r['job_tokens_per_s'] / engine * 100 if engine else 0:.0f}% job)")
+PY
