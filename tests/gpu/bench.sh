@@ -3,7 +3,8 @@
 # random weights of the real Qwen3-Embedding architectures, and end to end `embedctl run --device cuda` with
 # tokenization against the engine-only figure. Prints a table with the GPU's name; JSON lines and logs go to $OUT.
 #   bash bench.sh SIZES [ARCHIVE_DIR]      SIZES: e.g. tests,0.6b,e2e,4b or 8b (tests: the GPU tests first;
-#                                          e2e: the embedctl run, 0.6B; 0.6b also times unfused q/k/v, gate/up
+#                                          e2e: the embedctl run, 0.6B; multi: that run on GPU 0 and on every GPU;
+#                                          0.6b also times unfused q/k/v, gate/up
 #                                          and 128-query attention tiles)
 # ARCHIVE_DIR (default: this script's folder) holds build.txz (tests/gpu/publish.sh with --with-cli: the test runner
 # and embedctl, self-contained), cuda_peer.py, make_random_model.py and tokenizer.json.xz.
@@ -76,10 +77,34 @@ print(json.dumps({"side": "embedctl", "model": "0.6b", "setting": "e2e budget 65
 PY
   }
 
+multi_gpu() { # the same end-to-end job on GPU 0 alone and on every GPU (one worker each), and the ratio
+  model=$work/qwen3-embedding-0.6b
+  [ -f "$model/config.json" ] || step "make 0.6b" python3 "$carry/make_random_model.py" --size 0.6b --out "$model" --device cuda
+  xz -dc "$carry/tokenizer.json.xz" > "$model/tokenizer.json"
+  [ -f "$work/text.jsonl" ] || python3 "$carry/cuda_peer.py" text --corpus "$work/ids.jsonl" --tokenizer "$model/tokenizer.json" --out "$work/text.jsonl" --repeat 4
+  local one=0 all=0 count
+  count=$(nvidia-smi --query-gpu=name --format=csv,noheader | wc -l)
+  for device in cuda:0 cuda; do
+    rm -rf "$work/multi-out"
+    local start end
+    start=$(date +%s.%N)
+    "$build/embedctl" run --input "$work/text.jsonl" --model "$model" --output "$work/multi-out" --device $device --batch-tokens 65536 \
+      --max-length 512 --shard-docs 5000 --quiet > "$work/multi.txt" 2>&1
+    end=$(date +%s.%N)
+    tail -2 "$work/multi.txt" | tee -a "$out/log.txt"
+    local rate
+    rate=$(python3 -c "import re,sys; m=re.search(r'(\d+) tokens, ', open('$work/multi.txt').read()); print(int(m.group(1))/($end-$start) if m else 0)")
+    echo "{\"side\": \"embedctl\", \"model\": \"0.6b\", \"setting\": \"e2e --device $device\", \"gpu\": \"$gpu\", \"gpus\": $count, \"tokens_per_s\": $rate}" | tee -a "$results"
+    [ $device = cuda:0 ] && one=$rate || all=$rate
+  done
+  python3 -c "print(f'$count GPUs vs 1: {$all/$one:.2f}x ($all tok/s vs $one tok/s, $gpu)')" | tee -a "$out/log.txt" "$out/multi.txt"
+}
+
 for token in ${1//,/ }; do
   case $token in
     0.6b|4b|8b) model_size $token ;;
     e2e) end_to_end ;;
+    multi) multi_gpu ;;
   esac
 done
 
