@@ -123,7 +123,7 @@ for size in ["0.6b", "4b", "8b"]:
     for setting, value in ours.items():
         print(f"{size:6} {'ours ' + setting:22} {value:11.0f}")
 for r in rows:
-    if r["side"] == "embedctl":
+    if r["side"] == "embedctl" and "job_tokens_per_s" in r:  # the multi-GPU rows are summarized by multi_gpu itself
         engine = max((o["tokens_per_s"] for o in rows if o["side"] == "ours" and o["model"] == "0.6b" and o["setting"] == "budget 65536"), default=0)
         print(f"e2e embedctl run 0.6b: {r['tokens_per_s']:.0f} tok/s wall ({r['job_tokens_per_s']:.0f} job), exit {r['exit']}; "
               f"engine-only {engine:.0f}: {r['tokens_per_s'] / engine * 100 if engine else 0:.0f}% ({r['job_tokens_per_s'] / engine * 100 if engine else 0:.0f}% job)")
