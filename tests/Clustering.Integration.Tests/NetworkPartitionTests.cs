@@ -34,7 +34,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output) : IDisposabl
         var outputFolder = Path.Combine(cluster.Work, "out");
 
         var host = await cluster.StartSiloAsync("h0", leaseSeconds: 4);
-        var isolated = await cluster.StartSiloAsync("p1", leaseSeconds: 4, netns: ns.Name, store: _postgres.Address(cluster.Database, ns.HostAddress),
+        var isolated = await cluster.StartSiloAsync("p1", leaseSeconds: 4, netns: ns.Name, store: _postgres.Address(cluster.Database, host: ns.HostAddress),
             extra: ["--coordinator", "false"]);
         using var client = cluster.Client(host.Url);
         var jobId = (await client.SubmitAsync(new JobSpec
