@@ -73,8 +73,16 @@ public sealed record InputOptions
     public int MaxDocumentBytes { get; init; } = 8 << 20;
 }
 
-/// <summary>Plain-text inputs: one document per file, or per non-empty line.</summary>
-public enum TextMode { File, Line }
+/// <summary>How a plain-text input becomes documents (<c>--text-mode</c>); the corpus reader and the job spec share it.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TextMode>))]
+public enum TextMode
+{
+    /// <summary>The whole file is one document; its id is the file's name.</summary>
+    File,
+
+    /// <summary>Each non-blank line is one document; its id is <c>&lt;file&gt;:&lt;line&gt;</c>.</summary>
+    Line,
+}
 
 /// <summary>How text becomes a vector.</summary>
 public sealed record EmbedOptions

@@ -29,7 +29,7 @@ public sealed class JobContext
         IdField = spec.Input.IdField,
         TextField = spec.Input.TextField,
         KeepFields = spec.Input.KeepFields,
-        TextMode = spec.Input.TextMode == Clustering.TextMode.File ? Corpus.TextMode.File : Corpus.TextMode.Line,
+        TextMode = spec.Input.TextMode,
         MaxDocumentBytes = spec.Input.MaxDocumentBytes,
         ShardDocuments = spec.ShardDocs,
     };
