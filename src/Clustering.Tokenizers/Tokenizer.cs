@@ -12,7 +12,7 @@ namespace Clustering.Tokenizers;
 /// A Hugging Face tokenizer (tokenizer.json, or vocab.json + merges.txt + tokenizer_config.json) whose ids equal
 /// Hugging Face tokenizers'. Pipeline per text: added tokens split out of the raw text → normalizer → normalized added
 /// tokens → pre-tokenizer → BPE (word cache) → truncation → post-processor. Thread-safe: every thread encodes with its
-/// own scratch buffers and word cache.
+/// own scratch buffers and word cache, behind one shared read-mostly word cache.
 /// </summary>
 public sealed class Tokenizer
 {
@@ -29,10 +29,14 @@ public sealed class Tokenizer
     /// <see cref="Encode"/> uses it when called with maxLength 0.
     /// </summary>
     public int DefaultMaxLength { get; init; }
-    /// <summary>Words cached per thread.</summary>
+    /// <summary>Words cached per thread (0 turns both word caches off).</summary>
     public int WordCacheCapacity { get; init; } = 50_000;
+    /// <summary>Words cached for all threads together, behind the per-thread caches.</summary>
+    public int SharedWordCacheCapacity { get; init; } = 200_000;
 
     private readonly ThreadLocal<EncodeScratch> _scratch;
+    private readonly Lazy<SharedWordCache> _sharedCacheLazy;
+    private SharedWordCache _sharedCache => _sharedCacheLazy.Value;
 
     internal Tokenizer(string source, Normalizer? normalizer, PreTokenizer? preTokenizer, BpeModel model, AddedVocabulary added,
         PostProcessor? postProcessor, Decoder? decoder)
@@ -45,6 +49,8 @@ public sealed class Tokenizer
         PostProcessor = postProcessor;
         Decoder = decoder;
         _scratch = new ThreadLocal<EncodeScratch>(() => new EncodeScratch(WordCacheCapacity));
+        // Lazy: the capacity is an init property, set after this constructor runs.
+        _sharedCacheLazy = new Lazy<SharedWordCache>(() => new SharedWordCache(SharedWordCacheCapacity));
         int size = model.VocabSize;
         foreach (var t in added.Tokens) size = Math.Max(size, t.Id + 1);
         VocabSize = size;
@@ -164,9 +170,20 @@ public sealed class Tokenizer
     {
         if (word.Length == 0) return;
         if (s.Cache.TryGet(word, out var cached)) { ids.AddRange(cached); return; }
+        bool cacheable = word.Length <= WordCache.MaxWordLength && WordCacheCapacity > 0;
+        if (cacheable && _sharedCache.TryGet(word, out string key, out cached))
+        {
+            s.Cache.Add(key, cached);
+            ids.AddRange(cached);
+            return;
+        }
         int mark = ids.Count;
         Model.Tokenize(word, ids, s.Bpe);
-        if (word.Length <= WordCache.MaxWordLength) s.Cache.Add(word, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids)[mark..].ToArray());
+        if (!cacheable) return;
+        var result = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids)[mark..].ToArray();
+        var wordKey = new string(word); // one key string for both caches
+        s.Cache.Add(wordKey, result);
+        _sharedCache.Add(wordKey, result);
     }
 
     /// <summary>One thread's reusable buffers.</summary>

@@ -33,5 +33,13 @@ internal sealed class WordCache
         _bySpan[word] = ids;
     }
 
+    /// <summary>As <see cref="Add(ReadOnlySpan{char}, int[])"/> with a key string the caller already has (no copy).</summary>
+    public void Add(string word, int[] ids)
+    {
+        if (_capacity <= 0 || word.Length > MaxWordLength) return;
+        if (_entries.Count >= _capacity) _entries.Clear();
+        _entries[word] = ids;
+    }
+
     public int Count => _entries.Count;
 }

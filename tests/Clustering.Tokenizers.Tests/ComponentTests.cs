@@ -65,6 +65,64 @@ public class ComponentTests
         Assert.Same(text, UnicodeNormalizer.Normalize(text, UnicodeForm.C));
     }
 
+    /// <summary>The text as NFC by the full algorithm (decompose, reorder, recompose), whatever the quick check says.</summary>
+    private static string FullNfc(string text)
+    {
+        int lead = 0;
+        return UnicodeNormalizer.NormalizeConservative(text, UnicodeForm.C, ref lead);
+    }
+
+    [Fact]
+    public void NfcQuickCheck_NeverPassesTextTheFullAlgorithmChanges_SingleCodePoints()
+    {
+        // Every code point alone, after a starter and before a combining mark: a "yes" must mean NFC leaves it as is.
+        var tables = UnicodeTables.Instance;
+        int yes = 0;
+        for (int c = 0; c <= 0x10FFFF; c++)
+        {
+            if (c is >= 0xD800 and <= 0xDFFF) continue;
+            string cp = char.ConvertFromUtf32(c);
+            foreach (var text in new[] { cp, "a" + cp, cp + "\u0301", "\u00ea" + cp })
+            {
+                if (!UnicodeNormalizer.IsNfcQuickCheckYes(text, tables)) continue;
+                yes++;
+                Assert.True(text == FullNfc(text), $"quick check passed U+{c:X4} in \"{text}\" but NFC changes it");
+            }
+        }
+        Assert.True(yes > 1_000_000, $"the quick check passed only {yes} texts"); // it must pass most text, or it is pointless
+    }
+
+    [Fact]
+    public void NfcQuickCheck_NeverPassesTextTheFullAlgorithmChanges_PairsOfMarks()
+    {
+        // Every ordered pair of combining marks (and composition seconds) after a base letter: reordering and composition.
+        var tables = UnicodeTables.Instance;
+        var marks = tables.CombiningClass.Keys.Concat(tables.Composition.Keys.Select(k => (int)(k & 0x1FFFFF))).Distinct().Order().ToArray();
+        foreach (var start in new[] { "a", "\u0915", "\u1100" })
+            foreach (int x in marks)
+                foreach (int y in marks)
+                {
+                    string text = start + char.ConvertFromUtf32(x) + char.ConvertFromUtf32(y);
+                    if (UnicodeNormalizer.IsNfcQuickCheckYes(text, tables))
+                        Assert.True(text == FullNfc(text), $"quick check passed U+{x:X4} U+{y:X4} after \"{start}\" but NFC changes it");
+                }
+    }
+
+    [Theory]
+    [InlineData("สวัสดีชาวโลก", true)]           // Thai: vowel signs and tone marks with nonzero combining classes
+    [InlineData("नमस्ते दुनिया", true)]             // Devanagari virama
+    [InlineData("Tiếng Việt có dấu", true)]         // precomposed Vietnamese letters are primary composites
+    [InlineData("e\u0301", false)]                  // a composition second: NFC composes it
+    [InlineData("\u0e01\u0e38\u0e48", true)]        // Thai marks in ascending class order (103, 107), composing with nothing
+    [InlineData("\u0e01\u0e48\u0e38", false)]       // the same marks in descending order: NFC reorders them
+    [InlineData("\u2126", false)]                   // a singleton decomposition (Ohm → Omega)
+    public void NfcQuickCheck_PassesCommonScripts(string text, bool expected)
+    {
+        Assert.Equal(expected, UnicodeNormalizer.IsNfcQuickCheckYes(text, UnicodeTables.Instance));
+        if (expected) Assert.Equal(text, FullNfc(text));
+        else Assert.NotEqual(text, FullNfc(text));
+    }
+
     [Fact]
     public void Lowercase_IsRustsFullMapping()
     {
@@ -103,6 +161,48 @@ public class ComponentTests
         var texts = Enumerable.Range(0, 2000).Select(i => $"doc {i}: the quick brown fox 日本語 {i * 7919} ünïcödé 𝒜 <|endoftext|> {new string('x', i % 50)}").ToList();
         var batch = TestPaths.Qwen3.EncodeBatch(texts, threads: 8);
         for (int i = 0; i < texts.Count; i++) Assert.Equal(TestPaths.Qwen3.Encode(texts[i]).Ids, batch[i].Ids);
+    }
+
+    [Fact]
+    public void SharedWordCache_AColdThreadReadsTheWordsAnotherThreadMerged()
+    {
+        // A fresh tokenizer: thread A fills the shared cache; thread B starts with an empty cache of its own, so its
+        // words come from the shared one. Both must equal an encode on the test tokenizer (its own caches).
+        var tokenizer = Tokenizer.Load(TestPaths.Qwen3Json);
+        var texts = Enumerable.Range(0, 300).Select(i => $"doc {i}: pneumonoultramicroscopic {i * 7919} ünïcödé สวัสดี 𝒜 {new string('x', i % 40)}").ToList();
+        int[][] OnNewThread()
+        {
+            int[][] result = [];
+            var thread = new Thread(() => result = texts.Select(t => tokenizer.Encode(t).Ids).ToArray());
+            thread.Start();
+            thread.Join();
+            return result;
+        }
+        var first = OnNewThread();
+        var second = OnNewThread();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var expected = TestPaths.Qwen3.Encode(texts[i]).Ids;
+            Assert.Equal(expected, first[i]);
+            Assert.Equal(expected, second[i]);
+        }
+    }
+
+    [Fact]
+    public void SharedWordCache_StopsAddingAtItsCapacity()
+    {
+        var cache = new SharedWordCache(2);
+        cache.Add("a", [1]);
+        cache.Add("b", [2]);
+        cache.Add("c", [3]);
+        cache.Add("a", [9]); // already there: neither replaced nor counted
+        Assert.Equal(2, cache.Count);
+        Assert.True(cache.TryGet("a", out var key, out var ids));
+        Assert.Equal("a", key);
+        Assert.Equal(new[] { 1 }, ids);
+        Assert.False(cache.TryGet("c", out _, out _));
+        cache.Add(new string('w', WordCache.MaxWordLength + 1), [4]);
+        Assert.Equal(2, cache.Count);
     }
 
     [Fact]

@@ -59,9 +59,14 @@ internal sealed class SequencePostProcessor(IReadOnlyList<PostProcessor> steps) 
 {
     public override int AddedTokens { get; } = steps.Sum(s => s.AddedTokens);
 
+    // One list per thread and per instance (a nested sequence has its own), reused across texts.
+    private readonly ThreadLocal<List<int>> _current = new(() => new List<int>(1024));
+
     public override void Process(List<int> content, bool addSpecialTokens, List<int> output)
     {
-        var current = new List<int>(content);
+        var current = _current.Value!;
+        current.Clear();
+        current.AddRange(content);
         foreach (var step in steps)
         {
             step.Process(current, addSpecialTokens, output);

@@ -15,6 +15,8 @@ internal sealed class PreTokenizeScratch
     public readonly List<(int Start, int End)> Matches = new();
     public readonly List<(int Start, int End, bool IsMatch)> Splits = new();
     public readonly List<Piece> Swap = new();
+    /// <summary>The two ping-pong lists of <see cref="SequencePreTokenizer"/> (pieces between its steps).</summary>
+    public readonly List<Piece> SequenceCurrent = new(256), SequenceNext = new(256);
 }
 
 /// <summary>Split delimiter behaviours, as tokenizers/src/tokenizer/normalizer.rs defines them.</summary>
@@ -130,15 +132,21 @@ internal sealed class SequencePreTokenizer(IReadOnlyList<PreTokenizer> steps) : 
 
     public override void Split(Piece piece, List<Piece> output, PreTokenizeScratch scratch)
     {
-        // Nested sequences are flattened at load, so one swap list per thread is enough.
-        var current = new List<Piece>(4) { piece };
-        foreach (var step in steps)
+        // Nested sequences are flattened at load, so one pair of ping-pong lists per thread is enough. The last step
+        // writes straight into the output, so a two-step sequence (Qwen's Split + ByteLevel) copies nothing.
+        if (steps.Count == 0) { output.Add(piece); return; }
+        var current = scratch.SequenceCurrent;
+        var next = scratch.SequenceNext;
+        current.Clear();
+        current.Add(piece);
+        for (int k = 0; k < steps.Count; k++)
         {
-            var next = new List<Piece>(current.Count * 2);
-            foreach (var p in current) step.Split(p, next, scratch);
-            current = next;
+            bool last = k == steps.Count - 1;
+            var target = last ? output : next;
+            if (!last) next.Clear();
+            foreach (var p in current) steps[k].Split(p, target, scratch);
+            (current, next) = (next, current);
         }
-        output.AddRange(current);
     }
 }
 

@@ -23,6 +23,16 @@ internal static class UnicodeNormalizer
     /// <summary>As <see cref="Normalize(string, UnicodeForm)"/>; <paramref name="lead"/> (leading UTF-16 units tied to original offset 0) is carried through.</summary>
     public static string Normalize(string text, UnicodeForm form, ref int lead)
     {
+        if (form == UnicodeForm.C && IsNfcQuickCheckYes(text, UnicodeTables.Instance)) return text;
+        return NormalizeConservative(text, form, ref lead);
+    }
+
+    /// <summary>
+    /// The reference path: a scan with the conservative "may change" tables, then decompose, reorder, recompose. Also
+    /// the oracle of the NFC quick check's parity test.
+    /// </summary>
+    internal static string NormalizeConservative(string text, UnicodeForm form, ref int lead)
+    {
         var tables = UnicodeTables.Instance;
         var unstable = form switch
         {
@@ -90,6 +100,27 @@ internal static class UnicodeNormalizer
         }
         lead = newLead;
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// UAX #15's NFC quick check, answering only "certainly NFC already": every code point has NFC_Quick_Check=Yes and the
+    /// combining classes of each run of non-starters do not decrease. The conservative <c>UnstableNfc</c> scan sends
+    /// any combining mark (Thai, Devanagari, Arabic vowel signs...) down the allocating path; this one does not.
+    /// </summary>
+    internal static bool IsNfcQuickCheckYes(string text, UnicodeTables tables)
+    {
+        int lastClass = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            int c = text[i];
+            if (c < 0xA0) { lastClass = 0; continue; } // ASCII and C1: starters with NFC_QC=Yes
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) c = char.ConvertToUtf32(text[i], text[++i]);
+            if (UnicodeTables.IsSet(tables.NfcQuickCheckNotYes, c)) return false;
+            int cc = UnicodeTables.IsSet(tables.NonStarter, c) ? tables.CombiningClass[c] : 0;
+            if (cc != 0 && lastClass > cc) return false;
+            lastClass = cc;
+        }
+        return true;
     }
 
     private static int Ccc(UnicodeTables tables, int c) => tables.CombiningClass.TryGetValue(c, out var k) ? k : 0;

@@ -25,6 +25,13 @@ internal sealed class UnicodeTables
     public ulong[] UnstableNfd { get; } = new ulong[0x110000 / 64];
     public ulong[] UnstableNfkc { get; } = new ulong[0x110000 / 64];
     public ulong[] UnstableNfkd { get; } = new ulong[0x110000 / 64];
+    /// <summary>
+    /// Code points whose NFC_Quick_Check is not Yes (UAX #15): decomposable ones that are not primary composites (No) and
+    /// those that can be the second of a composition (Maybe). With <see cref="NonStarter"/> this is the standard quick check.
+    /// </summary>
+    public ulong[] NfcQuickCheckNotYes { get; } = new ulong[0x110000 / 64];
+    /// <summary>Code points with a nonzero canonical combining class.</summary>
+    public ulong[] NonStarter { get; } = new ulong[0x110000 / 64];
 
     private static UnicodeTables Load()
     {
@@ -49,6 +56,13 @@ internal sealed class UnicodeTables
         // Hangul jamo compose into syllables: V and T jamo are "second" characters.
         for (int c = 0x1161; c <= 0x1175; c++) { Set(t.UnstableNfc, c); Set(t.UnstableNfkc, c); }
         for (int c = 0x11A8; c <= 0x11C2; c++) { Set(t.UnstableNfc, c); Set(t.UnstableNfkc, c); }
+
+        var primaryComposites = new HashSet<int>(t.Composition.Values);
+        foreach (var c in t.CanonicalDecomposition.Keys) if (!primaryComposites.Contains(c)) Set(t.NfcQuickCheckNotYes, c);
+        foreach (var key in t.Composition.Keys) Set(t.NfcQuickCheckNotYes, (int)(key & 0x1FFFFF));
+        for (int c = 0x1161; c <= 0x1175; c++) Set(t.NfcQuickCheckNotYes, c);
+        for (int c = 0x11A8; c <= 0x11C2; c++) Set(t.NfcQuickCheckNotYes, c);
+        foreach (var (c, ccc) in t.CombiningClass) if (ccc != 0) Set(t.NonStarter, c);
         return t;
 
         void ReadMappings(Dictionary<int, int[]> into)
