@@ -12,6 +12,9 @@ internal static class CliLogging
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         })
-        .AddFilter("worker", quiet ? LogLevel.Warning : LogLevel.Warning)
+        // Everything to stderr: stdout belongs to the command's results.
+        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+        // Per-shard chatter only when something goes wrong; the progress display shows the rest.
+        .AddFilter("worker", LogLevel.Warning)
         .AddFilter("coordinator", LogLevel.Warning));
 }
