@@ -23,7 +23,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output) : IDisposabl
         using var ns = NetworkNamespace.Create();
         _postgres!.AlsoListenOn(ns.HostAddress, ns.Cidr);
         await using var cluster = await TestCluster.CreateAsync(_postgres);
-        const int documents = 3_000;
+        const int documents = 6_000; // enough shards that p1 is still leasing when the polls look
         var inputs = new List<string>();
         for (var f = 0; f < 2; f++)
         {
