@@ -67,93 +67,127 @@ public sealed class EmbeddedRunner
         // Reading the output first refuses a wrong key or a missing container before any work, once, by name.
         var published = await JobPublisher.ReadManifestAsync(output, cancellationToken).ConfigureAwait(false);
         var job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
-        if (job is null)
+        List<EmbeddingWorker>? pool = null;
+        Task[] preloading = [];
+        try
         {
-            foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
-                throw new ClusteringException($"--output {shownOutput}: holds job {other.Id}, made with other options " +
-                    $"(state in {stateFolder}); use another --output (or delete this one and its state) to start a new job");
-            if (published is not null)
+            if (job is null)
             {
-                // Finished by a run whose state is not here (another machine, a cleared cache): nothing to redo.
-                if (published.JobId != jobId)
-                    throw new ClusteringException($"--output {shownOutput}: holds job {published.JobId}, made with other options; " +
-                        "use another --output to start a new job");
-                _log.LogInformation("job {Job} was already published in {Output}", jobId, shownOutput);
-                await JobPublisher.FinishAsync(output, published, cancellationToken).ConfigureAwait(false);
-                return new EmbeddedResult(jobId, StateNames.ParseJobState(published.Status), published, []);
-            }
-            _log.LogInformation("planning {Inputs}", SecretRedactor.Redact(string.Join(' ', spec.Inputs)));
-            var plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
-            await store.CreateJobAsync(new NewJob(jobId, spec.ToJson(), ModelCache.ModelKeyOf(spec), spec.Output, spec.MaxAttempts, spec.AllowedFailedShards),
-                JobPlanner.ShardsOf(plan), cancellationToken).ConfigureAwait(false);
-            job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new ClusteringException($"job {jobId} was not created");
-        }
-        else
-        {
-            await ReleaseOrphanedLeasesAsync(store, jobId, cancellationToken).ConfigureAwait(false);
-        }
-
-        var shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
-        var plannedDocuments = shards.Sum(s => PlannedDocuments(s.SpecJson));
-        var doneShards = shards.Where(s => s.State == ShardState.Done).ToArray();
-        progress.SetPlan(plannedDocuments, shards.Count, doneShards.Sum(s => PlannedDocuments(s.SpecJson)), doneShards.Length);
-
-        if (!job.State.IsFinal())
-        {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var coordinator = new CoordinatorService(store, $"embedded-{Environment.ProcessId}", inputs, _ => output,
-                _logs.CreateLogger("coordinator"), TimeSpan.FromMilliseconds(250));
-            var coordinating = coordinator.RunAsync(stop.Token);
-            var devices = EngineFactory.WorkerDevices(spec.Embed.Device, workers);
-            // CPU workers share the cores; a GPU worker's host thread needs none of them.
-            var cpuWorkers = devices.Count(d => d.Kind == "cpu");
-            var threads = spec.Embed.Threads > 0 ? spec.Embed.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
-            var running = new List<Task>();
-            var pool = new List<EmbeddingWorker>();
-            for (var w = 0; w < devices.Count; w++)
-            {
-                var worker = new EmbeddingWorker(store, $"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
-                        devices[w], new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads },
-                    inputs, _ => output, progress, _logs.CreateLogger("worker"));
-                pool.Add(worker);
-                running.Add(Task.Run(async () =>
+                foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+                    throw new ClusteringException($"--output {shownOutput}: holds job {other.Id}, made with other options " +
+                        $"(state in {stateFolder}); use another --output (or delete this one and its state) to start a new job");
+                if (published is not null)
                 {
-                    try
-                    {
-                        await worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (!stop.IsCancellationRequested)
-                    {
-                        _log.LogError("worker {Worker} ({Device}) crashed; the other workers go on: {Error}", worker.Id, worker.Device, e.Message);
-                        throw;
-                    }
-                }, stop.Token));
-            }
-            try
-            {
-                while (!await JobEndedAsync(store, jobId, cancellationToken).ConfigureAwait(false))
-                {
-                    // A worker that stopped (its device kept failing) or crashed is one device less; the others go on.
-                    // Only when none is left is the run over.
-                    if (running.All(t => t.IsCompleted))
-                        throw new ClusteringException("every worker stopped before the job ended: " + string.Join("; ",
-                            pool.Select((w, i) => running[i].Exception?.GetBaseException().Message ?? w.StoppedBecause ?? "stopped")));
-                    await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                    // Finished by a run whose state is not here (another machine, a cleared cache): nothing to redo.
+                    if (published.JobId != jobId)
+                        throw new ClusteringException($"--output {shownOutput}: holds job {published.JobId}, made with other options; " +
+                            "use another --output to start a new job");
+                    _log.LogInformation("job {Job} was already published in {Output}", jobId, shownOutput);
+                    await JobPublisher.FinishAsync(output, published, cancellationToken).ConfigureAwait(false);
+                    return new EmbeddedResult(jobId, StateNames.ParseJobState(published.Status), published, []);
                 }
+                _log.LogInformation("planning {Inputs}", SecretRedactor.Redact(string.Join(' ', spec.Inputs)));
+                // The workers load the model while the corpus is read for the plan: on a GPU both take seconds.
+                pool = CreateWorkers(spec, workers, store, inputs, output, progress);
+                preloading = pool.Select(w => Task.Run(() => Preload(w, spec), CancellationToken.None)).ToArray();
+                var plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
+                await store.CreateJobAsync(new NewJob(jobId, spec.ToJson(), ModelCache.ModelKeyOf(spec), spec.Output, spec.MaxAttempts, spec.AllowedFailedShards),
+                    JobPlanner.ShardsOf(plan), cancellationToken).ConfigureAwait(false);
+                job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new ClusteringException($"job {jobId} was not created");
             }
-            finally
+            else
             {
-                await stop.CancelAsync().ConfigureAwait(false);
-                await Task.WhenAll(running.Append(coordinating)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-                foreach (var worker in pool) await worker.DisposeAsync().ConfigureAwait(false);
+                await ReleaseOrphanedLeasesAsync(store, jobId, cancellationToken).ConfigureAwait(false);
             }
-            job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? job;
-        }
 
-        // The coordinator publishes; doing it again here is a no-op that also covers a run killed between the two.
-        shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
-        var manifest = await JobPublisher.PublishAsync(job, spec, shards, output, description, cancellationToken).ConfigureAwait(false);
-        return new EmbeddedResult(job.Id, job.State, manifest, shards.Where(s => s.State == ShardState.Failed).ToArray());
+            var shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
+            var plannedDocuments = shards.Sum(s => PlannedDocuments(s.SpecJson));
+            var doneShards = shards.Where(s => s.State == ShardState.Done).ToArray();
+            progress.SetPlan(plannedDocuments, shards.Count, doneShards.Sum(s => PlannedDocuments(s.SpecJson)), doneShards.Length);
+
+            if (!job.State.IsFinal())
+            {
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var coordinator = new CoordinatorService(store, $"embedded-{Environment.ProcessId}", inputs, _ => output,
+                    _logs.CreateLogger("coordinator"), TimeSpan.FromMilliseconds(250));
+                var coordinating = coordinator.RunAsync(stop.Token);
+                pool ??= CreateWorkers(spec, workers, store, inputs, output, progress);
+                await Task.WhenAll(preloading).ConfigureAwait(false);
+                var running = new List<Task>();
+                foreach (var worker in pool)
+                {
+                    running.Add(Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (!stop.IsCancellationRequested)
+                        {
+                            _log.LogError("worker {Worker} ({Device}) crashed; the other workers go on: {Error}", worker.Id, worker.Device, e.Message);
+                            throw;
+                        }
+                    }, stop.Token));
+                }
+                try
+                {
+                    while (!await JobEndedAsync(store, jobId, cancellationToken).ConfigureAwait(false))
+                    {
+                        // A worker that stopped (its device kept failing) or crashed is one device less; the others go on.
+                        // Only when none is left is the run over.
+                        if (running.All(t => t.IsCompleted))
+                            throw new ClusteringException("every worker stopped before the job ended: " + string.Join("; ",
+                                pool.Select((w, i) => running[i].Exception?.GetBaseException().Message ?? w.StoppedBecause ?? "stopped")));
+                        await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    await Task.WhenAll(running.Append(coordinating)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                }
+                job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? job;
+            }
+
+            // The coordinator publishes; doing it again here is a no-op that also covers a run killed between the two.
+            shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
+            var manifest = await JobPublisher.PublishAsync(job, spec, shards, output, description, cancellationToken).ConfigureAwait(false);
+            return new EmbeddedResult(job.Id, job.State, manifest, shards.Where(s => s.State == ShardState.Failed).ToArray());
+        }
+        finally
+        {
+            // Workers are disposed (models unloaded) only once their preloads are over.
+            await Task.WhenAll(preloading).ConfigureAwait(false);
+            if (pool is not null) foreach (var worker in pool) await worker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One worker per device of the spec (every visible GPU for `cuda`, `workers` for the CPU).</summary>
+    private List<EmbeddingWorker> CreateWorkers(JobSpec spec, int workers, IClusterStore store, InputStores inputs, IBlobStore output, JobProgress progress)
+    {
+        var devices = EngineFactory.WorkerDevices(spec.Embed.Device, workers);
+        // CPU workers share the cores; a GPU worker's host thread needs none of them.
+        var cpuWorkers = devices.Count(d => d.Kind == "cpu");
+        var threads = spec.Embed.Threads > 0 ? spec.Embed.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
+        var options = new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads };
+        return devices.Select((device, w) => new EmbeddingWorker(store, $"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
+            device, options, inputs, _ => output, progress, _logs.CreateLogger("worker"))).ToList();
+    }
+
+    /// <summary>
+    /// A model that fails to load here fails the same way when the worker's first shard loads it, and is reported
+    /// there, with the shard; here it is only noted.
+    /// </summary>
+    private void Preload(EmbeddingWorker worker, JobSpec spec)
+    {
+        try
+        {
+            worker.Preload(spec);
+        }
+        catch (Exception e)
+        {
+            _log.LogDebug("worker {Worker}: the model did not load ahead of the plan: {Error}", worker.Id, e.Message);
+        }
     }
 
     /// <summary>The job is final, or nothing is left that a worker could lease.</summary>

@@ -53,6 +53,12 @@ public sealed class EmbeddingWorker : IAsyncDisposable
     /// <summary>Why this worker stopped on its own (its shards kept failing), or null while it works or after a normal stop.</summary>
     public string? StoppedBecause { get; private set; }
 
+    /// <summary>
+    /// Loads the model <paramref name="spec"/> needs before any shard is leased: an embedded run does it while the
+    /// corpus is planned, so neither waits for the other. Call it before <see cref="RunAsync"/>, not during.
+    /// </summary>
+    public void Preload(JobSpec spec) => _models.Get(spec);
+
     /// <summary>Works until <paramref name="stopping"/> fires, or, when <paramref name="untilIdle"/> says so, until there is nothing left.</summary>
     public async Task RunAsync(CancellationToken stopping, Func<CancellationToken, Task<bool>>? untilIdle = null)
     {

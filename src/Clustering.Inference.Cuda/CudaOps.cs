@@ -26,6 +26,8 @@ public sealed unsafe class CudaOps : IOps
     private DeviceMemory? _cuSeqLens;   // (sequence capacity + 1) int32
     private DeviceMemory? _lastTokens;  // (sequence capacity) int32
     private PinnedHostMemory? _staging; // downloads land here, then widen into the caller's floats
+    private PinnedHostMemory? _upload;  // the batch's index arrays on their way up: ids | positions | cu_seqlens | pooled rows
+    private CudaEvent? _uploaded;       // passed when the last batch's index arrays have left _upload
     private readonly List<RopeTable> _ropeTables = [];
 
     public string Device { get; }
@@ -208,15 +210,29 @@ public sealed unsafe class CudaOps : IOps
         _blas.MatMul(_stream, a.Pointer, a.Stride, w.Pointer, slices[0].Pointer, slices[0].Stride, GemmOutput.BFloat16, rows, a.Columns, total, accumulate: false);
     }
 
+    /// <summary>
+    /// Stages the batch's index arrays in pinned memory and enqueues their copies: the call returns at once and the
+    /// copies run on the stream ahead of the batch's kernels (a pageable copy would make the driver stage it first,
+    /// on this thread). The pinned buffer is reused only after the previous batch's copies have passed.
+    /// </summary>
     public void BeginBatch(TokenBatch batch)
     {
         _context.MakeCurrent();
         EnsureBatchBuffers(batch);
         _batch = batch;
-        _stream.CopyToDevice(_ids!.Pointer, batch.Ids.AsSpan(0, batch.TokenCount));
-        _stream.CopyToDevice(_positions!.Pointer, batch.Positions.AsSpan(0, batch.TokenCount));
-        _stream.CopyToDevice(_cuSeqLens!.Pointer, batch.CuSeqLens.AsSpan(0, batch.SequenceCount + 1));
-        _stream.CopyToDevice(_lastTokens!.Pointer, batch.PooledIndices.AsSpan(0, batch.SequenceCount));
+        _uploaded!.Synchronize(); // normally long passed: the previous batch ended with a download
+        var tokens = batch.TokenCount;
+        var sequences = batch.SequenceCount;
+        var staged = _upload!.AsSpan<int>();
+        batch.Ids.AsSpan(0, tokens).CopyTo(staged);
+        batch.Positions.AsSpan(0, tokens).CopyTo(staged[tokens..]);
+        batch.CuSeqLens.AsSpan(0, sequences + 1).CopyTo(staged[(2 * tokens)..]);
+        batch.PooledIndices.AsSpan(0, sequences).CopyTo(staged[(2 * tokens + sequences + 1)..]);
+        _stream.CopyToDevice(_ids!.Pointer, _upload, 0, tokens * 4L);
+        _stream.CopyToDevice(_positions!.Pointer, _upload, tokens * 4L, tokens * 4L);
+        _stream.CopyToDevice(_cuSeqLens!.Pointer, _upload, 2L * tokens * 4, (sequences + 1) * 4L);
+        _stream.CopyToDevice(_lastTokens!.Pointer, _upload, (2L * tokens + sequences + 1) * 4, sequences * 4L);
+        _uploaded.Record(_stream);
     }
 
     private void EnsureBatchBuffers(TokenBatch batch)
@@ -230,6 +246,11 @@ public sealed unsafe class CudaOps : IOps
         _positions = _context.Allocate(batch.TokenCapacity * 4L);
         _cuSeqLens = _context.Allocate((batch.SequenceCapacity + 1) * 4L);
         _lastTokens = _context.Allocate(batch.SequenceCapacity * 4L);
+        _uploaded?.Synchronize();
+        _upload?.Dispose();
+        _upload = new PinnedHostMemory(_context, (2L * batch.TokenCapacity + 2L * batch.SequenceCapacity + 1) * 4);
+        _uploaded ??= new CudaEvent(_context);
+        _uploaded.Record(_stream);
     }
 
     private TokenBatch Batch => _batch ?? throw new InvalidOperationException("BeginBatch was not called");
@@ -401,6 +422,9 @@ public sealed unsafe class CudaOps : IOps
         _cuSeqLens?.Dispose();
         _lastTokens?.Dispose();
         _staging?.Dispose();
+        _uploaded?.Synchronize();
+        _upload?.Dispose();
+        _uploaded?.Dispose();
         foreach (var table in _ropeTables) table.Dispose();
         _blas.Dispose();
         _kernels.Dispose();

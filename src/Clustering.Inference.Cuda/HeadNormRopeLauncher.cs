@@ -17,7 +17,7 @@ public static unsafe class HeadNormRopeLauncher
         LaunchChecks.Stride(rowStride, heads * headDim, nameof(rowStride));
         if (rope.HeadDim != headDim) throw new ArgumentException($"the rope table is for head_dim {rope.HeadDim}, not {headDim}", nameof(rope));
         var table = rope.Memory.Pointer;
-        var function = kernels.Function(KernelSources.HeadNormRope, "head_norm_rope");
+        var function = kernels.Function(KernelSources.HeadNormRope, UsesPairs(x, rowStride, headDim) ? "head_norm_rope_pairs" : "head_norm_rope");
         void** args = stackalloc void*[8];
         args[0] = &x;
         args[1] = &rowStride;
@@ -29,4 +29,7 @@ public static unsafe class HeadNormRopeLauncher
         args[7] = &eps;
         function.Launch(((uint)tokens, (uint)((heads + 3) / 4), 1), 128, 0, stream, args);
     }
+
+    /// <summary>Two neighbouring elements per lane (4-byte accesses) when pairs stay inside a half and rows are 4-byte aligned.</summary>
+    public static bool UsesPairs(DevicePtr x, int rowStride, int headDim) => headDim % 4 == 0 && rowStride % 2 == 0 && x.Address % 4 == 0;
 }

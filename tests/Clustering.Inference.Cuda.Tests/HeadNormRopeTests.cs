@@ -7,7 +7,8 @@ public class HeadNormRopeTests
     {
         var gpu = GpuSession.Get();
         var random = GpuSession.NewRandom(out var seed);
-        foreach (var (heads, headDim) in new[] { (1, 16), (3, 32), (16, 128), (5, 64), (2, 6), (8, 256) })
+        // (2, 6) and (1, 10) take the one-element-per-lane kernel (pairs would straddle the halves); the rest the pairs kernel.
+        foreach (var (heads, headDim) in new[] { (1, 16), (3, 32), (16, 128), (5, 64), (2, 6), (1, 10), (8, 256) })
         foreach (var tokens in new[] { 1, 7, 40 })
         {
             // The heads sit at a column offset inside wider rows, as q and k do inside the fused QKV output.
@@ -52,5 +53,16 @@ public class HeadNormRopeTests
             Assert.Equal((float)Math.Cos(angle), table[(position * 64 + j) * 2]);
             Assert.Equal((float)Math.Sin(angle), table[(position * 64 + j) * 2 + 1]);
         }
+    }
+
+    [Fact]
+    public void Pairs_are_used_where_they_stay_inside_a_half_and_rows_are_aligned()
+    {
+        var aligned = new Clustering.Inference.Cuda.Native.DevicePtr(0x7f0000000000);
+        Assert.True(HeadNormRopeLauncher.UsesPairs(aligned, 4096, 128));
+        Assert.True(HeadNormRopeLauncher.UsesPairs(aligned, 48, 16));
+        Assert.False(HeadNormRopeLauncher.UsesPairs(aligned, 30, 6));            // half = 3: a pair would straddle
+        Assert.False(HeadNormRopeLauncher.UsesPairs(aligned, 4097, 128));        // odd stride: rows 2-byte aligned only
+        Assert.False(HeadNormRopeLauncher.UsesPairs(aligned.Offset(2), 4096, 128));
     }
 }

@@ -10,7 +10,8 @@ public class RmsNormTests
         var gpu = GpuSession.Get();
         var random = GpuSession.NewRandom(out var seed);
         const float eps = 1e-6f;
-        foreach (var n in new[] { 1, 7, 64, 1000, 1024, 2560 })
+        // 128, 1024, 2560 and 4096 take the warp-per-row kernel where fp32 and without delta; the rest the block kernel.
+        foreach (var n in new[] { 1, 7, 64, 128, 1000, 1024, 2560, 4096 })
         foreach (var rows in new[] { 1, 3, 17 })
         foreach (var types in new[] { RmsNormTypes.Float32ToBFloat16, RmsNormTypes.Float32ToFloat32, RmsNormTypes.BFloat16ToBFloat16 })
         foreach (var withDelta in new[] { false, true })
@@ -54,9 +55,14 @@ public class RmsNormTests
     [GpuFact]
     public void Runs_in_place_on_an_fp32_stream()
     {
+        foreach (var n in new[] { 96, 1024 }) RunsInPlace(n); // the block kernel, then the warp-per-row one
+    }
+
+    private static void RunsInPlace(int n)
+    {
         var gpu = GpuSession.Get();
         var random = GpuSession.NewRandom(out var seed);
-        const int rows = 5, n = 96;
+        const int rows = 5;
         var x = new float[rows * n];
         for (var i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
         var weight = Bf16.Random(random, n);
@@ -65,6 +71,17 @@ public class RmsNormTests
         using var weightOnGpu = gpu.Upload(weight);
         RmsNormLauncher.Launch(gpu.Kernels, gpu.Stream, RmsNormTypes.Float32ToFloat32, xOnGpu.Pointer, n, DevicePtr.Null, 0,
             weightOnGpu.Pointer, xOnGpu.Pointer, n, rows, n, 1e-6f);
-        Compare.Close($"seed {seed}", expected, gpu.Download<float>(xOnGpu, rows * n), 1e-5, 1e-5, 1e-6);
+        Compare.Close($"seed {seed} n {n}", expected, gpu.Download<float>(xOnGpu, rows * n), 1e-5, 1e-5, 1e-6);
+    }
+
+    [Fact]
+    public void The_row_kernel_takes_the_model_shapes_and_leaves_the_rest_to_the_block_kernel()
+    {
+        var aligned = new DevicePtr(0x7f0000000000);
+        foreach (var n in new[] { 128, 1024, 2560, 4096 }) Assert.True(RmsNormLauncher.CanUseRowKernel(aligned, n, aligned, n, n), $"n {n}");
+        foreach (var n in new[] { 64, 96, 1000, 4224, 8192 }) Assert.False(RmsNormLauncher.CanUseRowKernel(aligned, n, aligned, n, n), $"n {n}");
+        Assert.False(RmsNormLauncher.CanUseRowKernel(aligned.Offset(8), 1024, aligned, 1024, 1024));   // x not 16-byte aligned
+        Assert.False(RmsNormLauncher.CanUseRowKernel(aligned, 1026, aligned, 1024, 1024));             // a stride that breaks float4 rows
+        Assert.False(RmsNormLauncher.CanUseRowKernel(aligned, 1024, aligned.Offset(4), 1024, 1024));   // output not aligned
     }
 }

@@ -4,8 +4,8 @@
 # tokenization against the engine-only figure. Prints a table with the GPU's name; JSON lines and logs go to $OUT.
 #   bash bench.sh SIZES [ARCHIVE_DIR]      SIZES: e.g. tests,0.6b,e2e,4b or 8b (tests: the GPU tests first;
 #                                          e2e: the embedctl run, 0.6B; multi: that run on GPU 0 and on every GPU;
-#                                          0.6b also times unfused q/k/v, gate/up
-#                                          and 128-query attention tiles)
+#                                          0.6b also times 128-query attention tiles,
+#                                          and with UNFUSED=1 unfused q/k/v, gate/up)
 # ARCHIVE_DIR (default: this script's folder) holds build.txz (tests/gpu/publish.sh with --with-cli: the test runner
 # and embedctl, self-contained), cuda_peer.py, make_random_model.py and tokenizer.json.xz.
 set -uo pipefail
@@ -34,7 +34,7 @@ step() { # label, command...: runs it, keeps its log, appends its JSON lines to 
 
 case "$sizes" in *,tests,*)
   "$build/Clustering.Inference.Cuda.Tests" --kernels > "$out/tests.txt" 2>&1; echo "GPU tests: exit $?; $(grep -E '^passed' "$out/tests.txt")"
-  grep -E '^FAIL|^attention|^gemm' "$out/tests.txt" ;;
+  grep -E '^FAIL|^attention|^gemm|^rmsnorm|^norm\+rope|^silu' "$out/tests.txt" ;;
 esac
 
 model_size() { # size: ours (and unfused for 0.6B), then transformers with a 64k budget and in batches of 32
@@ -44,9 +44,9 @@ model_size() { # size: ours (and unfused for 0.6B), then transformers with a 64k
   [ -f "$model/config.json" ] || step "make $size" python3 "$carry/make_random_model.py" --size $size --out "$model" --device cuda
   [ $size = 0.6b ] && budgets=16384,65536
   step "ours $size" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
-  # 0.6B also with q/k/v and gate/up apart (the engine before fused linears) and with 128-query attention tiles.
+  # 0.6B also with 128-query attention tiles (and, with UNFUSED=1, q/k/v and gate/up as separate GEMMs).
   if [ $size = 0.6b ]; then
-    step "ours $size unfused" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
+    [ "${UNFUSED:-0}" = 1 ] && step "ours $size unfused" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
     CLUSTERING_ATTENTION_TILE=128 step "ours $size tile128" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
   fi
   step "transformers $size budget" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode budget --budget 65536 --stride $stride

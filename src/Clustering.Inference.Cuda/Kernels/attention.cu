@@ -15,8 +15,11 @@
 //         1/sqrt(D)·log2(e) scale folded in) rescales the output accumulator O, and P is repacked from S's
 //         accumulator layout straight into the A operand of P·V — no score matrix ever reaches memory. K and V
 //         tiles (64 keys) go through shared memory with rows padded by 16 bytes (no bank conflicts on the
-//         B-fragment reads); V's B operand is read transposed with ldmatrix.trans. Causality bounds the key loop
-//         at the tile's last query; keys past the sequence end are zero-filled and masked. mma.sync (sm_80+)
+//         B-fragment reads), loaded with cp.async so that V's load hides behind Q·Kᵀ and the next K's behind P·V
+//         (the first version loaded through registers between barriers: 58 TFLOP/s on an H100, memory latency
+//         exposed every tile). Both B operands come from ldmatrix.x4 (V's transposed), four fragments per
+//         instruction. Causality bounds the key loop at the tile's last query; keys past the sequence end are
+//         zero-filled; only the tiles that reach the diagonal or the end are masked. mma.sync (sm_80+)
 //         rather than Hopper's wgmma: portable to every GPU we may meet, and attention is a minority of the FLOPs.
 #include "common.cuh"
 
@@ -37,14 +40,64 @@ __device__ __forceinline__ unsigned int shared_address(const void* p)
     return r;
 }
 
-// Two transposed 8×8 bf16 matrices: lanes 0-7 give the row addresses of the first (keys k..k+7), lanes 8-15 of the
-// second (keys k+8..k+15); each thread receives the B fragment (keys 2t, 2t+1 | 2t+8, 2t+9; dim g) of mma m16n8k16.
-__device__ __forceinline__ void ldmatrix_x2_trans(unsigned int& b0, unsigned int& b1, unsigned int address)
+// Four 8×8 bf16 matrices, not transposed: lanes 8m..8m+7 give the row addresses of matrix m. For K (rows = keys,
+// 8 dims each) that is the B fragment of Q·Kᵀ: matrices (dims d..d+7 | d+8..d+15) of keys k..k+7 give b0, b1 of one
+// 16-dim step, and the next two matrices those of the following step.
+__device__ __forceinline__ void ldmatrix_x4(unsigned int& r0, unsigned int& r1, unsigned int& r2, unsigned int& r3, unsigned int address)
 {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0,%1}, [%2];\n" : "=r"(b0), "=r"(b1) : "r"(address));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(address));
+}
+
+__device__ __forceinline__ void ldmatrix_x2(unsigned int& r0, unsigned int& r1, unsigned int address)
+{
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];\n" : "=r"(r0), "=r"(r1) : "r"(address));
+}
+
+// Four transposed 8×8 matrices: V's B fragments of P·V for two 8-dim column tiles at once (see the call site).
+__device__ __forceinline__ void ldmatrix_x4_trans(unsigned int& r0, unsigned int& r1, unsigned int& r2, unsigned int& r3, unsigned int address)
+{
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(address));
+}
+
+// 16 bytes global → shared without passing through registers (sm_80+); a source size of 0 writes zeros instead,
+// which is how rows past the sequence end become zero keys and values.
+__device__ __forceinline__ void cp_async_16(unsigned int shared, const void* global, bool valid)
+{
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(shared), "l"(global), "r"(valid ? 16 : 0));
+}
+
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+
+// 2^x on the SFU (one instruction; relative error ~2^-22, far inside bf16's 2^-8). exp2f without fast-math adds
+// range handling we do not need: the arguments are ≤ 0 or −inf.
+__device__ __forceinline__ float fast_exp2(float x)
+{
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
 }
 
 __device__ __forceinline__ unsigned int load_u32(const bf16* p) { return *(const unsigned int*)p; }
+
+// One 64-row K or V tile (rows from first, zeros past len) into shared memory, asynchronously; every thread takes part.
+template <int D, int LDS>
+__device__ __forceinline__ void load_tile_async(bf16* tile, const bf16* __restrict__ base, int stride, int first, int len)
+{
+    constexpr int BK = 64, CHUNKS = D / 8;
+    const unsigned int tile_address = shared_address(tile);
+    for (int i = threadIdx.x; i < BK * CHUNKS; i += blockDim.x)
+    {
+        const int r = i / CHUNKS, c = (i % CHUNKS) * 8;
+        const bool valid = first + r < len;
+        const bf16* source = base + (size_t)(valid ? first + r : 0) * stride + c;
+        cp_async_16(tile_address + (unsigned int)((r * LDS + c) * 2), source, valid);
+    }
+    cp_async_commit();
+}
 
 template <int D, int BQ>
 __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int q_stride,
@@ -63,7 +116,14 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
     const int h = blockIdx.z;
     const int g_head = h / (heads / kv_heads);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-    const int row0 = q0 + warp * 16 + g, row1 = row0 + 8;   // query positions (inside the sequence) of this thread
+    const int warp_row = q0 + warp * 16;                    // this warp's first query position
+    const int row0 = warp_row + g, row1 = row0 + 8;         // query positions (inside the sequence) of this thread
+
+    const bf16* kb = k + (size_t)start * kv_stride + (size_t)g_head * D;
+    const bf16* vb = v + (size_t)start * kv_stride + (size_t)g_head * D;
+    const int key_end = min(len, q0 + BQ);   // causal: no query of this tile sees a key at or past q0 + BQ
+    const int tiles = (key_end + BK - 1) / BK;
+    load_tile_async<D, LDS>(ks, kb, kv_stride, 0, len);   // K of the first tile streams in while Q is read
 
     // Q as A fragments, for the whole head dimension, kept in registers for the block's life.
     unsigned int qa[D / 16][4];
@@ -83,101 +143,124 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
     for (int dt = 0; dt < D / 8; dt++) o[dt][0] = o[dt][1] = o[dt][2] = o[dt][3] = 0.0f;
     float m0 = NEG_INF, m1 = NEG_INF, l0 = 0.0f, l1 = 0.0f;
 
-    const bf16* kb = k + (size_t)start * kv_stride + (size_t)g_head * D;
-    const bf16* vb = v + (size_t)start * kv_stride + (size_t)g_head * D;
-    const int key_end = min(len, q0 + BQ);   // causal: no query of this tile sees a key at or past q0 + BQ
+    const unsigned int ks_address = shared_address(ks), vs_address = shared_address(vs);
+    // ldmatrix row addresses of this lane: K rows are keys (lane & 7) with dims 8·(lane >> 3); V rows are keys
+    // (lane & 15) with dims 8·(lane >> 4) (see the two call sites).
+    const unsigned int k_lane = ks_address + (unsigned int)(((lane & 7) * LDS + (lane >> 3) * 8) * 2);
+    const unsigned int v_lane = vs_address + (unsigned int)(((lane & 15) * LDS + (lane >> 4) * 8) * 2);
 
-    for (int k0 = 0; k0 < key_end; k0 += BK)
+    // FlashAttention-2's pipeline over two buffers: V of tile i loads while S = Q·Kᵢᵀ and the softmax run, K of
+    // tile i+1 loads while O += P·Vᵢ runs; each wait is followed by a barrier, which also tells every warp that the
+    // buffer about to be refilled has been read by all.
+    for (int tile = 0; tile < tiles; tile++)
     {
-        __syncthreads();   // everyone is done reading the previous tile
-        constexpr int CHUNKS = D / 8;
-        for (int i = threadIdx.x; i < BK * CHUNKS; i += blockDim.x)
-        {
-            const int r = i / CHUNKS, c = (i % CHUNKS) * 8;
-            vec16 kv = {0u, 0u, 0u, 0u}, vv = {0u, 0u, 0u, 0u};
-            if (k0 + r < len)
-            {
-                kv = *(const vec16*)(kb + (size_t)(k0 + r) * kv_stride + c);
-                vv = *(const vec16*)(vb + (size_t)(k0 + r) * kv_stride + c);
-            }
-            *(vec16*)(ks + r * LDS + c) = kv;
-            *(vec16*)(vs + r * LDS + c) = vv;
-        }
-        __syncthreads();
+        const int k0 = tile * BK;
+        cp_async_wait_all();
+        __syncthreads();   // Kᵢ has landed; every warp is done with Vᵢ₋₁
+        load_tile_async<D, LDS>(vs, vb, kv_stride, k0, len);
 
-        // S = Q · Kᵀ for this warp's 16 rows and the tile's 64 keys: 8 accumulator tiles of 16×8.
+        // A warp whose 16 queries all precede the tile has nothing to add from it (only with BQ > BK).
+        const bool active = k0 <= warp_row + 15;
         float s[BK / 8][4];
-#pragma unroll
-        for (int nt = 0; nt < BK / 8; nt++)
+        if (active)
         {
-            s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+            // S = Q · Kᵀ for this warp's 16 rows and the tile's 64 keys: 8 accumulator tiles of 16×8.
 #pragma unroll
-            for (int kc = 0; kc < D / 16; kc++)
+            for (int nt = 0; nt < BK / 8; nt++)
             {
-                const bf16* kr = ks + (nt * 8 + g) * LDS + kc * 16 + t * 2;
-                mma_bf16_16816(s[nt], qa[kc], load_u32(kr), load_u32(kr + 8));
+                s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+                const unsigned int key_rows = k_lane + (unsigned int)(nt * 8 * LDS * 2);
+#pragma unroll
+                for (int kc = 0; kc + 1 < D / 16; kc += 2)
+                {
+                    unsigned int b0, b1, b2, b3;
+                    ldmatrix_x4(b0, b1, b2, b3, key_rows + kc * 16 * 2);
+                    mma_bf16_16816(s[nt], qa[kc], b0, b1);
+                    mma_bf16_16816(s[nt], qa[kc + 1], b2, b3);
+                }
+                if constexpr ((D / 16) % 2 == 1)
+                {
+                    unsigned int b0, b1;   // lanes 0-15 address the two matrices (the rest are ignored)
+                    ldmatrix_x2(b0, b1, key_rows + (D - 16) * 2);
+                    mma_bf16_16816(s[nt], qa[D / 16 - 1], b0, b1);
+                }
             }
-        }
 
-        // Mask (causal, sequence end), scale to base 2, and the tile's row maxima (a row's 4 threads share it).
-        float mx0 = NEG_INF, mx1 = NEG_INF;
+            // Scale to base 2; mask only where the tile reaches past this warp's first query or the sequence end.
+            const bool needs_mask = k0 + BK - 1 > warp_row || k0 + BK > len;
+            float mx0 = NEG_INF, mx1 = NEG_INF;
 #pragma unroll
-        for (int nt = 0; nt < BK / 8; nt++)
-        {
-#pragma unroll
-            for (int j = 0; j < 4; j++)
+            for (int nt = 0; nt < BK / 8; nt++)
             {
-                const int key = k0 + nt * 8 + t * 2 + (j & 1);
-                const int row = j < 2 ? row0 : row1;
-                const float value = (key <= row && key < len) ? s[nt][j] * scale_log2 : NEG_INF;
-                s[nt][j] = value;
-                if (j < 2) mx0 = fmaxf(mx0, value); else mx1 = fmaxf(mx1, value);
+#pragma unroll
+                for (int j = 0; j < 4; j++)
+                {
+                    float value = s[nt][j] * scale_log2;
+                    if (needs_mask)
+                    {
+                        const int key = k0 + nt * 8 + t * 2 + (j & 1);
+                        const int row = j < 2 ? row0 : row1;
+                        if (key > row || key >= len) value = NEG_INF;
+                    }
+                    s[nt][j] = value;
+                    if (j < 2) mx0 = fmaxf(mx0, value); else mx1 = fmaxf(mx1, value);
+                }
             }
-        }
-        mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
-        mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-        // The first tile always holds key 0 ≤ every row, so the running max is finite from then on.
-        const float new_m0 = fmaxf(m0, mx0), new_m1 = fmaxf(m1, mx1);
-        const float alpha0 = exp2f(m0 - new_m0), alpha1 = exp2f(m1 - new_m1);
-        m0 = new_m0;
-        m1 = new_m1;
-        l0 *= alpha0;
-        l1 *= alpha1;
-#pragma unroll
-        for (int dt = 0; dt < D / 8; dt++)
-        {
-            o[dt][0] *= alpha0; o[dt][1] *= alpha0;
-            o[dt][2] *= alpha1; o[dt][3] *= alpha1;
-        }
-#pragma unroll
-        for (int nt = 0; nt < BK / 8; nt++)
-        {
-            s[nt][0] = exp2f(s[nt][0] - m0);
-            s[nt][1] = exp2f(s[nt][1] - m0);
-            s[nt][2] = exp2f(s[nt][2] - m1);
-            s[nt][3] = exp2f(s[nt][3] - m1);
-            l0 += s[nt][0] + s[nt][1];
-            l1 += s[nt][2] + s[nt][3];
-        }
-
-        // O += P · V: P's accumulator layout is exactly the A-operand layout, two 8-key tiles per 16-key step.
-#pragma unroll
-        for (int kc = 0; kc < BK / 16; kc++)
-        {
-            unsigned int pa[4];
-            pa[0] = pack_bf16x2(s[2 * kc][0], s[2 * kc][1]);
-            pa[1] = pack_bf16x2(s[2 * kc][2], s[2 * kc][3]);
-            pa[2] = pack_bf16x2(s[2 * kc + 1][0], s[2 * kc + 1][1]);
-            pa[3] = pack_bf16x2(s[2 * kc + 1][2], s[2 * kc + 1][3]);
-            const int key_row = kc * 16 + (lane & 15);   // lanes 0-15 address the 16 key rows
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+            // The first tile always holds key 0 ≤ every row, so the running max is finite from then on.
+            const float new_m0 = fmaxf(m0, mx0), new_m1 = fmaxf(m1, mx1);
+            const float alpha0 = fast_exp2(m0 - new_m0), alpha1 = fast_exp2(m1 - new_m1);
+            m0 = new_m0;
+            m1 = new_m1;
+            l0 *= alpha0;
+            l1 *= alpha1;
 #pragma unroll
             for (int dt = 0; dt < D / 8; dt++)
             {
-                unsigned int b0, b1;
-                ldmatrix_x2_trans(b0, b1, shared_address(vs + key_row * LDS + dt * 8));
-                mma_bf16_16816(o[dt], pa, b0, b1);
+                o[dt][0] *= alpha0; o[dt][1] *= alpha0;
+                o[dt][2] *= alpha1; o[dt][3] *= alpha1;
+            }
+#pragma unroll
+            for (int nt = 0; nt < BK / 8; nt++)
+            {
+                s[nt][0] = fast_exp2(s[nt][0] - m0);
+                s[nt][1] = fast_exp2(s[nt][1] - m0);
+                s[nt][2] = fast_exp2(s[nt][2] - m1);
+                s[nt][3] = fast_exp2(s[nt][3] - m1);
+                l0 += s[nt][0] + s[nt][1];
+                l1 += s[nt][2] + s[nt][3];
+            }
+        }
+
+        cp_async_wait_all();
+        __syncthreads();   // Vᵢ has landed; every warp is done with Kᵢ
+        if (tile + 1 < tiles) load_tile_async<D, LDS>(ks, kb, kv_stride, k0 + BK, len);
+
+        if (active)
+        {
+            // O += P · V: P's accumulator layout is exactly the A-operand layout, two 8-key tiles per 16-key step.
+            // One ldmatrix.x4.trans serves two 8-dim output tiles: lanes 0-15 address keys kc·16 + (lane & 15) at
+            // dims dt·8 (b0, b1 of tile dt), lanes 16-31 the same keys at dims (dt+1)·8 (b0, b1 of tile dt+1).
+#pragma unroll
+            for (int kc = 0; kc < BK / 16; kc++)
+            {
+                unsigned int pa[4];
+                pa[0] = pack_bf16x2(s[2 * kc][0], s[2 * kc][1]);
+                pa[1] = pack_bf16x2(s[2 * kc][2], s[2 * kc][3]);
+                pa[2] = pack_bf16x2(s[2 * kc + 1][0], s[2 * kc + 1][1]);
+                pa[3] = pack_bf16x2(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+                const unsigned int key_rows = v_lane + (unsigned int)(kc * 16 * LDS * 2);
+#pragma unroll
+                for (int dt = 0; dt < D / 8; dt += 2)
+                {
+                    unsigned int b0, b1, b2, b3;
+                    ldmatrix_x4_trans(b0, b1, b2, b3, key_rows + dt * 8 * 2);
+                    mma_bf16_16816(o[dt], pa, b0, b1);
+                    mma_bf16_16816(o[dt + 1], pa, b2, b3);
+                }
             }
         }
     }

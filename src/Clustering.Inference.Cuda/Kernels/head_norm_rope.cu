@@ -59,3 +59,51 @@ extern "C" __global__ void head_norm_rope(bf16* x, int row_stride, int heads, in
         }
     }
 }
+
+// The same per head with two neighbouring j per lane (bf16x2 loads and stores, one float4 of the table): each
+// access a warp makes is 128 contiguous bytes instead of 64 in 2-byte pieces. For head_dim a multiple of 4 (pairs
+// never straddle the halves) and 4-byte aligned rows: every Qwen3 model. Same arithmetic per element as above.
+// Launch: as head_norm_rope; lanes hold pairs (2p, 2p+1) for p = lane, lane + 32 (head_dim ≤ 256).
+extern "C" __global__ void head_norm_rope_pairs(bf16* x, int row_stride, int heads, int head_dim, const bf16* __restrict__ weight,
+                                                const int* __restrict__ positions, const float2* __restrict__ rope, float eps)
+{
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int head = blockIdx.y * 4 + warp;
+    if (head >= heads) return;
+    const int token = blockIdx.x;
+    bf16* v = x + (size_t)token * row_stride + (size_t)head * head_dim;
+    const int half = head_dim >> 1;
+
+    unsigned int a[2], b[2];   // bf16 pairs of the first half (j, j+1) and of the second (j + half, j + half + 1)
+    float sum = 0.0f;
+#pragma unroll
+    for (int i = 0; i < 2; i++)
+    {
+        const int j = 2 * (lane + 32 * i);
+        a[i] = b[i] = 0u;
+        if (j < half)
+        {
+            a[i] = *(const unsigned int*)(v + j);
+            b[i] = *(const unsigned int*)(v + j + half);
+            const float a0 = bf16x2_lo(a[i]), a1 = bf16x2_hi(a[i]), b0 = bf16x2_lo(b[i]), b1 = bf16x2_hi(b[i]);
+            sum += a0 * a0 + b0 * b0 + a1 * a1 + b1 * b1;
+        }
+    }
+    sum = warp_sum(sum);
+    const float inv = rsqrtf(sum / (float)head_dim + eps);
+    const float4* rope_row = (const float4*)(rope + (size_t)positions[token] * half);
+#pragma unroll
+    for (int i = 0; i < 2; i++)
+    {
+        const int j = 2 * (lane + 32 * i);
+        if (j < half)
+        {
+            const unsigned int wa = *(const unsigned int*)(weight + j), wb = *(const unsigned int*)(weight + j + half);
+            const float x1a = bf16x2_lo(a[i]) * inv * bf16x2_lo(wa), x1b = bf16x2_hi(a[i]) * inv * bf16x2_hi(wa);
+            const float x2a = bf16x2_lo(b[i]) * inv * bf16x2_lo(wb), x2b = bf16x2_hi(b[i]) * inv * bf16x2_hi(wb);
+            const float4 cs = rope_row[j >> 1];   // (cos, sin) of j, then of j + 1
+            *(unsigned int*)(v + j) = pack_bf16x2(x1a * cs.x - x2a * cs.y, x1b * cs.z - x2b * cs.w);
+            *(unsigned int*)(v + j + half) = pack_bf16x2(x2a * cs.x + x1a * cs.y, x2b * cs.z + x1b * cs.w);
+        }
+    }
+}

@@ -62,3 +62,58 @@ extern "C" __global__ void rmsnorm_bf16_bf16(bf16* x, int x_stride, const bf16* 
 {
     rmsnorm_impl(x, x_stride, delta, delta_stride, weight, out, out_stride, n, eps);
 }
+
+// The fast path for the model's norms (fp32 residual stream in, no delta, n a multiple of 128 up to 4096 — every
+// Qwen3 hidden size): one warp per row, the row held in registers as float4s (read once, not twice), a warp
+// reduction instead of a block one, and 16-byte loads / 8- or 16-byte stores. The block-per-row kernel above moved
+// 1.6 TB/s on an H100 (scalar 4-byte accesses, two barriers per row); this is the same arithmetic, in the same order
+// per lane, with less waiting.
+// Launch: grid ceil(rows / 4), block 128 (4 rows per block). x_stride and out_stride multiples of 4.
+template <typename TOut>
+__device__ __forceinline__ void rmsnorm_warp_impl(const float* __restrict__ x, int x_stride, const bf16* __restrict__ weight,
+                                                  TOut* out, int out_stride, int rows, int n, float eps)
+{
+    constexpr int MAX_CHUNKS = 8;   // float4s per lane: n ≤ 8 · 4 · 32 = 4096
+    const int row = blockIdx.x * 4 + (threadIdx.x >> 5), lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    const int chunks = n >> 7;
+    const float4* xr = (const float4*)(x + (size_t)row * x_stride);
+    float4 v[MAX_CHUNKS];
+    float sum = 0.0f;
+#pragma unroll
+    for (int c = 0; c < MAX_CHUNKS; c++)
+    {
+        if (c < chunks)
+        {
+            v[c] = xr[c * 32 + lane];
+            sum += v[c].x * v[c].x + v[c].y * v[c].y + v[c].z * v[c].z + v[c].w * v[c].w;
+        }
+    }
+    const float inv = rsqrtf(warp_sum(sum) / (float)n + eps);
+    TOut* orow = out + (size_t)row * out_stride;
+#pragma unroll
+    for (int c = 0; c < MAX_CHUNKS; c++)
+    {
+        if (c < chunks)
+        {
+            const int i = (c * 32 + lane) * 4;
+            const uint2 w = *(const uint2*)(weight + i);
+            const float a = v[c].x * inv * bf16x2_lo(w.x), b = v[c].y * inv * bf16x2_hi(w.x);
+            const float d = v[c].z * inv * bf16x2_lo(w.y), e = v[c].w * inv * bf16x2_hi(w.y);
+            if constexpr (sizeof(TOut) == 4) *(float4*)(orow + i) = make_float4(a, b, d, e);
+            else *(uint2*)(orow + i) = make_uint2(pack_bf16x2(a, b), pack_bf16x2(d, e));
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(128) rmsnorm_rows_f32_bf16(const float* x, int x_stride, const bf16* weight,
+                                                                       bf16* out, int out_stride, int rows, int n, float eps)
+{
+    rmsnorm_warp_impl(x, x_stride, weight, out, out_stride, rows, n, eps);
+}
+
+extern "C" __global__ void __launch_bounds__(128) rmsnorm_rows_f32_f32(const float* x, int x_stride, const bf16* weight,
+                                                                      float* out, int out_stride, int rows, int n, float eps)
+{
+    rmsnorm_warp_impl(x, x_stride, weight, out, out_stride, rows, n, eps);
+}
