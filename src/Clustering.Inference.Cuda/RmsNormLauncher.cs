@@ -60,7 +60,8 @@ public static unsafe class RmsNormLauncher
     private static void LaunchRows(KernelLibrary kernels, CudaStream stream, RmsNormTypes types,
         DevicePtr x, int xStride, DevicePtr weight, DevicePtr output, int outputStride, int rows, int n, float eps)
     {
-        var function = kernels.Function(KernelSources.RmsNorm, types == RmsNormTypes.Float32ToFloat32 ? "rmsnorm_rows_f32_f32" : "rmsnorm_rows_f32_bf16");
+        var name = (n <= 1024 ? "rmsnorm_rows_" : "rmsnorm_rows_wide_") + (types == RmsNormTypes.Float32ToFloat32 ? "f32_f32" : "f32_bf16");
+        var function = kernels.Function(KernelSources.RmsNorm, name);
         void** args = stackalloc void*[8];
         args[0] = &x;
         args[1] = &xStride;

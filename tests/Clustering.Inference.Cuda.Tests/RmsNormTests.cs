@@ -55,7 +55,7 @@ public class RmsNormTests
     [GpuFact]
     public void Runs_in_place_on_an_fp32_stream()
     {
-        foreach (var n in new[] { 96, 1024 }) RunsInPlace(n); // the block kernel, then the warp-per-row one
+        foreach (var n in new[] { 96, 1024, 2560 }) RunsInPlace(n); // the block kernel, then the two warp-per-row ones
     }
 
     private static void RunsInPlace(int n)
