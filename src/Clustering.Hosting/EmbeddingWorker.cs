@@ -11,6 +11,9 @@ namespace Clustering.Hosting;
 /// While a shard runs, a renewal loop extends its lease; when the store says the lease is lost, the shard is
 /// abandoned at once (its half-written object is garbage the publisher removes). On shutdown the shard in hand is
 /// released, not failed, so another worker picks it up without waiting for the lease to expire.
+/// The next shard is leased as soon as the current one has left the device: its reading and tokenizing overlap the
+/// current one's Parquet tail, upload and commit, so the device does not idle between shards. At most two shards
+/// are in hand, and only one of them on the device.
 /// </summary>
 public sealed class EmbeddingWorker : IAsyncDisposable
 {
@@ -25,6 +28,8 @@ public sealed class EmbeddingWorker : IAsyncDisposable
     // Specs of the jobs this worker has served, so a shard of a known job needs no store call before it runs
     // (a worker cut off from the store keeps working until its fenced commit). Owned by the worker's loop.
     private readonly Dictionary<string, JobSpec> _specs = new(StringComparer.Ordinal);
+    // The tally of finished shards: a shard's tail and the next shard's failure may update it at the same time.
+    private readonly Lock _tally = new();
     private long _documents;
     private long _tokens;
     private int _consecutiveFailures;
@@ -64,37 +69,57 @@ public sealed class EmbeddingWorker : IAsyncDisposable
     {
         await _store.RegisterWorkerAsync(_registration, stopping).ConfigureAwait(false);
         var capabilities = new WorkerCapabilities(_registration.DeviceKind, _registration.GpuMemoryBytes);
-        while (!stopping.IsCancellationRequested)
+        var finishing = Task.CompletedTask; // the previous shard: off the device, writing and committing
+        try
         {
-            ShardRecord? shard;
-            try
+            while (!stopping.IsCancellationRequested)
             {
-                shard = await _store.LeaseShardAsync(Id, capabilities, _models.Loaded, _options.LeaseDuration, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (ClusterStoreUnavailableException e)
-            {
-                _log.LogWarning("worker {Worker}: store unavailable ({Message}); retrying", Id, e.Message);
-                await Nap(stopping).ConfigureAwait(false);
-                continue;
-            }
-            if (shard is null)
-            {
-                if (untilIdle is not null && await untilIdle(stopping).ConfigureAwait(false)) break;
-                await Nap(stopping).ConfigureAwait(false);
-                continue;
-            }
-            await RunShardAsync(shard, stopping).ConfigureAwait(false);
-            if (_consecutiveFailures >= _options.MaxConsecutiveFailures)
-            {
-                StoppedBecause = $"{_consecutiveFailures} shards in a row failed on {Device} (worker {Id}); the last: {_lastFailure}";
-                _log.LogError("worker {Worker}: stopping: {Reason}", Id, StoppedBecause);
-                break;
+                ShardRecord? shard;
+                try
+                {
+                    shard = await _store.LeaseShardAsync(Id, capabilities, _models.Loaded, _options.LeaseDuration, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (ClusterStoreUnavailableException e)
+                {
+                    _log.LogWarning("worker {Worker}: store unavailable ({Message}); retrying", Id, e.Message);
+                    await Nap(stopping).ConfigureAwait(false);
+                    continue;
+                }
+                if (shard is null)
+                {
+                    if (untilIdle is not null && await untilIdle(stopping).ConfigureAwait(false)) break;
+                    await Nap(stopping).ConfigureAwait(false);
+                    continue;
+                }
+                var offDevice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var run = RunShardAsync(shard, stopping, offDevice);
+                await Task.WhenAny(offDevice.Task, run).ConfigureAwait(false);
+                // Two shards in hand at most: the one before has committed before the next is leased.
+                await finishing.ConfigureAwait(false);
+                finishing = run;
+                if (StopForFailures()) break;
             }
         }
+        finally
+        {
+            await finishing.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After too many failed shards in a row the device is presumed broken: the worker stops, the others go on.</summary>
+    private bool StopForFailures()
+    {
+        lock (_tally)
+        {
+            if (_consecutiveFailures < _options.MaxConsecutiveFailures) return false;
+            StoppedBecause = $"{_consecutiveFailures} shards in a row failed on {Device} (worker {Id}); the last: {_lastFailure}";
+        }
+        _log.LogError("worker {Worker}: stopping: {Reason}", Id, StoppedBecause);
+        return true;
     }
 
     private async Task Nap(CancellationToken stopping)
@@ -108,7 +133,8 @@ public sealed class EmbeddingWorker : IAsyncDisposable
         }
     }
 
-    private async Task RunShardAsync(ShardRecord shard, CancellationToken stopping)
+    /// <param name="offDevice">Set once the shard's last window is embedded (the model is free for the next shard).</param>
+    private async Task RunShardAsync(ShardRecord shard, CancellationToken stopping, TaskCompletionSource offDevice)
     {
         using var lost = new CancellationTokenSource();
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stopping, lost.Token);
@@ -122,17 +148,26 @@ public sealed class EmbeddingWorker : IAsyncDisposable
             var context = new JobContext(shard.JobId, spec, _outputs(spec.Output));
             var processor = new ShardProcessor(model, _inputs, _progress, tempFolder: _options.TempFolder);
             _log.LogInformation("worker {Worker}: shard {Shard} attempt {Attempt}", Id, key, shard.Attempt);
-            var outcome = await processor.ProcessAsync(context, shard.Index, shard.Attempt, JobPlanner.ReadShardSpec(shard.SpecJson), work.Token).ConfigureAwait(false);
+            var outcome = await processor.ProcessAsync(context, shard.Index, shard.Attempt, JobPlanner.ReadShardSpec(shard.SpecJson), work.Token,
+                deviceDone: () => offDevice.TrySetResult()).ConfigureAwait(false);
             await renewing.CancelAsync().ConfigureAwait(false);
             var completion = new ShardCompletion(key, shard.Attempt, Id, outcome.OutputKey, outcome.Rows, outcome.Bytes, outcome.Sha256, outcome.Errors, outcome.Tokens);
             var committed = await UntilStoreAnswers(() => _store.CompleteShardAsync(completion, CancellationToken.None), stopping).ConfigureAwait(false);
-            _consecutiveFailures = 0;
+            long documents, tokens;
+            lock (_tally)
+            {
+                _consecutiveFailures = 0;
+                if (committed)
+                {
+                    _documents += outcome.Rows;
+                    _tokens += outcome.Tokens;
+                }
+                (documents, tokens) = (_documents, _tokens);
+            }
             if (committed)
             {
                 _progress.ShardDone();
-                _documents += outcome.Rows;
-                _tokens += outcome.Tokens;
-                await _store.HeartbeatAsync(Id, _models.Loaded, _documents, _tokens, CancellationToken.None).ConfigureAwait(false);
+                await _store.HeartbeatAsync(Id, _models.Loaded, documents, tokens, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
@@ -152,8 +187,11 @@ public sealed class EmbeddingWorker : IAsyncDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var reason = e is ClusteringException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            _consecutiveFailures++;
-            _lastFailure = reason;
+            lock (_tally)
+            {
+                _consecutiveFailures++;
+                _lastFailure = reason;
+            }
             _log.LogError("worker {Worker}: shard {Shard} attempt {Attempt} failed: {Reason}", Id, key, shard.Attempt, reason);
             try
             {

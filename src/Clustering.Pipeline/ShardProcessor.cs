@@ -40,7 +40,10 @@ public sealed class ShardProcessor
         _tempFolder = tempFolder ?? Path.GetTempPath();
     }
 
-    public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardPlan shardPlan, CancellationToken cancellationToken)
+    /// <param name="deviceDone">Called once the device loop has embedded the shard's last window (not when it fails):
+    /// from then on the model is free for the next shard while this one's Parquet tail is written and uploaded.</param>
+    public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardPlan shardPlan, CancellationToken cancellationToken,
+        Action? deviceDone = null)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
@@ -59,6 +62,9 @@ public sealed class ShardProcessor
             var tokenizersDone = Stage(() => Task.WhenAll(tokenizers), tokenized.Writer, linked);
             var device = Stage(() => Task.Factory.StartNew(() => EmbedLoop(tokenized.Reader, windows.Writer, token),
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap(), windows.Writer, linked);
+            if (deviceDone is not null)
+                _ = device.ContinueWith(static (_, done) => ((Action)done!)(), deviceDone, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             var writer = Task.Run(async () =>
             {
                 try
