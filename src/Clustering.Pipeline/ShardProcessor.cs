@@ -167,7 +167,7 @@ public sealed class ShardProcessor
     }
 
     /// <summary>
-    /// The device loop: gathers a window of about four forward passes, sorts it by length so each pass holds
+    /// The device loop: gathers a window of one to four forward passes, sorts it by length so each pass holds
     /// sequences of similar length, embeds it and hands the vectors to the writer.
     /// </summary>
     private async Task EmbedLoop(ChannelReader<TokenizedDocument> input, ChannelWriter<EmbeddedWindow> output, CancellationToken token)
@@ -180,11 +180,18 @@ public sealed class ShardProcessor
         {
             long tokens = 0;
             window.Clear();
-            while (tokens < windowTokens && window.Count < 8192 && input.TryRead(out var document))
+            // Take what is queued, up to the window; but at least one full forward pass unless the shard's input has
+            // ended: at a shard's start the device would otherwise run a few documents at a time while the
+            // tokenizers catch up (they are far faster than the device; waiting for one batch costs milliseconds).
+            do
             {
-                window.Add(document);
-                tokens += document.Ids.Length;
+                while (tokens < windowTokens && window.Count < 8192 && input.TryRead(out var document))
+                {
+                    window.Add(document);
+                    tokens += document.Ids.Length;
+                }
             }
+            while (tokens < _model.BatchTokens && window.Count < 8192 && await input.WaitToReadAsync(token).ConfigureAwait(false));
             if (window.Count == 0) continue;
             window.Sort(static (a, b) => a.Ids.Length.CompareTo(b.Ids.Length));
             sequences.Clear();
