@@ -6,6 +6,8 @@
 #                                          e2e: the embedctl run, 0.6B; multi: that run on GPU 0 and on every GPU;
 #                                          0.6b also times 128-query attention tiles,
 #                                          and with UNFUSED=1 unfused q/k/v, gate/up)
+# Environment: PEER=0 skips transformers (ours only), TILES=0 skips the 128-query tiles, MULTI_REPEAT sets the
+# multi corpus (the 20,000 documents times N, default 8).
 # ARCHIVE_DIR (default: this script's folder) holds build.txz (tests/gpu/publish.sh with --with-cli: the test runner
 # and embedctl, self-contained), cuda_peer.py, make_random_model.py and tokenizer.json.xz.
 set -uo pipefail
@@ -47,8 +49,9 @@ model_size() { # size: ours (and unfused for 0.6B), then transformers with a 64k
   # 0.6B also with 128-query attention tiles (and, with UNFUSED=1, q/k/v and gate/up as separate GEMMs).
   if [ $size = 0.6b ]; then
     [ "${UNFUSED:-0}" = 1 ] && step "ours $size unfused" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size --unfused
-    CLUSTERING_ATTENTION_TILE=128 step "ours $size tile128" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
+    [ "${TILES:-1}" = 1 ] && CLUSTERING_ATTENTION_TILE=128 step "ours $size tile128" "$build/Clustering.Inference.Cuda.Tests" --engine "$model" --corpus "$work/ids.jsonl" --batch-tokens $budgets --label $size
   fi
+  [ "${PEER:-1}" = 0 ] && { [ $size = 0.6b ] || rm -rf "$model"; return; }   # PEER=0: ours only
   step "transformers $size budget" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode budget --budget 65536 --stride $stride
   step "transformers $size batch32" python3 "$carry/cuda_peer.py" peer --model "$model" --corpus "$work/ids.jsonl" --label $size --mode batch32 --stride $stride
   [ $size = 0.6b ] || rm -rf "$model"   # 8 and 16 GB: the disk is 64 GB
@@ -81,14 +84,16 @@ multi_gpu() { # the same end-to-end job on GPU 0 alone and on every GPU (one wor
   model=$work/qwen3-embedding-0.6b
   [ -f "$model/config.json" ] || step "make 0.6b" python3 "$carry/make_random_model.py" --size 0.6b --out "$model" --device cuda
   xz -dc "$carry/tokenizer.json.xz" > "$model/tokenizer.json"
-  [ -f "$work/text.jsonl" ] || python3 "$carry/cuda_peer.py" text --corpus "$work/ids.jsonl" --tokenizer "$model/tokenizer.json" --out "$work/text.jsonl" --repeat 4
+  # MULTI_REPEAT (default 8: 160,000 documents, ~30M tokens): a longer job than e2e's, so start-up, planning and
+  # publishing (serial, the same on one GPU or two) weigh as they would on a real corpus.
+  python3 "$carry/cuda_peer.py" text --corpus "$work/ids.jsonl" --tokenizer "$model/tokenizer.json" --out "$work/multi.jsonl" --repeat "${MULTI_REPEAT:-8}"
   local one=0 all=0 count
   count=$(nvidia-smi --query-gpu=name --format=csv,noheader | wc -l)
   for device in cuda:0 cuda; do
     rm -rf "$work/multi-out"
     local start end
     start=$(date +%s.%N)
-    "$build/embedctl" run --input "$work/text.jsonl" --model "$model" --output "$work/multi-out" --device $device --batch-tokens 65536 \
+    "$build/embedctl" run --input "$work/multi.jsonl" --model "$model" --output "$work/multi-out" --device $device --batch-tokens 65536 \
       --max-length 512 --shard-docs 5000 --quiet > "$work/multi.txt" 2>&1
     end=$(date +%s.%N)
     tail -2 "$work/multi.txt" | tee -a "$out/log.txt"
