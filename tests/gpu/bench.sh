@@ -18,7 +18,8 @@ out="${OUT:-$PWD/bench-out}"; mkdir -p "$out"
 work=/tmp/cuda-bench; mkdir -p "$work"
 build=$work/build
 if [ ! -x "$build/Clustering.Inference.Cuda.Tests" ]; then mkdir -p "$build" && tar xf "$carry/build.txz" -C "$build" || exit 2; fi
-export CLUSTERING_KERNEL_CACHE=$work/kernels DOTNET_gcServer=0 PYTHONUNBUFFERED=1
+# Each program runs with its own GC settings (embedctl: server GC, as shipped).
+export CLUSTERING_KERNEL_CACHE=$work/kernels PYTHONUNBUFFERED=1
 results=$out/results.jsonl
 gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 echo "== $(date -u +%FT%TZ) $gpu; sizes $1" | tee -a "$out/log.txt"
