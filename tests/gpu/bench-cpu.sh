@@ -15,7 +15,7 @@ export PYTHONUNBUFFERED=1
 
 python3 tests/benchmarks/tokenizer_corpus.py /tmp/tok.jsonl --mb 20
 python3 tests/benchmarks/tokenizer_peer.py --texts /tmp/tok.jsonl --tokenizer "$tokenizer" --threads 16 --out /tmp/tok-peer.json 2>&1 | tee "$out/tokenizer-peer.txt"
-"$bench" tokenizer --texts /tmp/tok.jsonl --tokenizer "$tokenizer" --threads 16 --peer /tmp/tok-peer.json 2>&1 | tee "$out/tokenizer.txt"
+"$bench" tokenizer --texts /tmp/tok.jsonl --tokenizer "$tokenizer" --threads 16 --passes 8 --peer /tmp/tok-peer.json 2>&1 | tee "$out/tokenizer.txt"
 
 if [ -n "$parquet" ]; then python3 tests/tools/pyarrow-readback.py "$parquet"/*.parquet 2>&1 | tee "$out/pyarrow.txt"; fi
 
