@@ -23,6 +23,10 @@ public sealed class EmbeddedRunner
     private readonly ILogger _log;
     private readonly StorageOptions _storage;
 
+    // One process on a local SQLite file: polling it is cheap, and every poll interval is time a finished job waits
+    // to be noticed (the coordinator completes it on a tick, this runner sees that on its own poll).
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
     /// <param name="storage">How blob URIs are opened; null: credentials from the environment, store warnings logged.</param>
     public EmbeddedRunner(ILoggerFactory logs, StorageOptions? storage = null)
     {
@@ -109,7 +113,7 @@ public sealed class EmbeddedRunner
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var coordinator = new CoordinatorService(store, $"embedded-{Environment.ProcessId}", inputs, _ => output,
-                    _logs.CreateLogger("coordinator"), TimeSpan.FromMilliseconds(250));
+                    _logs.CreateLogger("coordinator"), Poll);
                 var coordinating = coordinator.RunAsync(stop.Token);
                 pool ??= CreateWorkers(spec, workers, store, inputs, output, progress);
                 await Task.WhenAll(preloading).ConfigureAwait(false);
@@ -138,7 +142,7 @@ public sealed class EmbeddedRunner
                         if (running.All(t => t.IsCompleted))
                             throw new ClusteringException("every worker stopped before the job ended: " + string.Join("; ",
                                 pool.Select((w, i) => running[i].Exception?.GetBaseException().Message ?? w.StoppedBecause ?? "stopped")));
-                        await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 finally
@@ -169,7 +173,7 @@ public sealed class EmbeddedRunner
         // CPU workers share the cores; a GPU worker's host thread needs none of them.
         var cpuWorkers = devices.Count(d => d.Kind == "cpu");
         var threads = spec.Embed.Threads > 0 ? spec.Embed.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
-        var options = new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = TimeSpan.FromMilliseconds(200), Threads = threads };
+        var options = new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = Poll, Threads = threads };
         return devices.Select((device, w) => new EmbeddingWorker(store, $"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
             device, options, inputs, _ => output, progress, _logs.CreateLogger("worker"))).ToList();
     }
