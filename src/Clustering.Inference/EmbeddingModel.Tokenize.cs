@@ -10,11 +10,9 @@ public sealed partial class EmbeddingModel
     /// <summary>The model's tokenizer, or null when the directory has none and no tokenizer path was given.</summary>
     public Tokenizer? Tokenizer => _tokenizer;
 
-    private void LoadTokenizer(EmbeddingOptions options)
+    private void UseTokenizer(Tokenizer tokenizer)
     {
-        var path = options.TokenizerPath ?? _directory.TokenizerPath;
-        if (path is null) return;
-        _tokenizer = Tokenizer.Load(path);
+        _tokenizer = tokenizer;
         if (MaxLength <= _tokenizer.SpecialTokensAdded)
             throw new ClusteringException($"--max-length {MaxLength} leaves no room for text beside the {_tokenizer.SpecialTokensAdded} special tokens the tokenizer adds");
     }
