@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # Where `embedctl run --device cuda` loses against the engine alone: the same 80,000-document job as bench.sh e2e,
-# run three ways, each printing its job time and the progress lines (every 10 s, cumulative), so the steady-state
+# run four ways, each printing its job time and the progress lines (every 10 s, cumulative), so the steady-state
 # rate (between two progress lines) separates from fixed costs (start-up, planning, the last shard's tail, publish):
 #   default      as bench.sh e2e (4 shards of 20,000), with the workstation GC (the export below)
 #   one-shard    --shard-docs 80000: no shard boundaries at all
 #   gen0-256m    DOTNET_GCgen0size=0x10000000: a 256 MB gen0 budget, far fewer blocking collections
 #   server-gc    DOTNET_gcServer=1: a heap per core, collections in parallel
-# Usage (GPU machine, after bench.sh made the model and text corpus in /tmp/cuda-bench): bash e2e-breakdown.sh [ARCHIVE_DIR]
+# Usage (GPU machine, after bench.sh e2e made the build, model and text corpus in /tmp/cuda-bench): bash e2e-breakdown.sh
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-carry="${1:-$here}"
 out="${OUT:-$PWD/bench-out}"; mkdir -p "$out"
 work=/tmp/cuda-bench
 build=$work/build
