@@ -48,9 +48,10 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         using var client = cluster.Client(silos[2].Url);
         var jobId = (await client.SubmitAsync(Spec(inputs, outputFolder))).Id;
 
-        // Moment 1: k0 has just leased its first shard (nothing written yet).
+        // Moment 1: k0 has just leased a shard (nothing written yet). A worker may hold two, the one before being
+        // committed: the latest leased is the one in the works.
         ShardView? first = null;
-        await cluster.WaitUntilAsync(async () => (first = (await client.ListShardsAsync(jobId)).FirstOrDefault(s => s.State == "leased" && s.Owner == "k0/w0")) is not null,
+        await cluster.WaitUntilAsync(async () => (first = (await client.ListShardsAsync(jobId)).Where(s => s.State == "leased" && s.Owner == "k0/w0").MaxBy(s => s.Index)) is not null,
             TimeSpan.FromSeconds(60), "k0 to lease a shard");
         silos[0].Silo.KillHard();
 
@@ -60,7 +61,7 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         await cluster.WaitUntilAsync(async () =>
         {
             var shards = await client.ListShardsAsync(jobId);
-            second = shards.FirstOrDefault(s => s.State == "leased" && s.Owner == "k1/w0" && s.Index != first!.Index);
+            second = shards.Where(s => s.State == "leased" && s.Owner == "k1/w0" && s.Index != first!.Index).MaxBy(s => s.Index);
             return shards.Count(s => s.State == "done") >= 2 && second is not null;
         }, TimeSpan.FromSeconds(120), "k1 holding a shard while the job is under way");
         silos[1].Silo.KillHard();

@@ -46,8 +46,10 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output) : IDisposabl
         // First a shard done by p1, so it knows the job and can work on without the store; then a shard it holds.
         await cluster.WaitUntilAsync(async () => (await client.ListShardsAsync(jobId)).Any(s => s.State == "done" && s.Owner == "p1/w0"),
             TimeSpan.FromSeconds(60), "the isolated silo to finish a shard");
+        // A worker may hold two shards: one being embedded and the one before it, written and being committed. The
+        // latest leased is the one still in the works, the one whose commit must come after the cut.
         ShardView? held = null;
-        await cluster.WaitUntilAsync(async () => (held = (await client.ListShardsAsync(jobId)).FirstOrDefault(s => s.State == "leased" && s.Owner == "p1/w0")) is not null,
+        await cluster.WaitUntilAsync(async () => (held = (await client.ListShardsAsync(jobId)).Where(s => s.State == "leased" && s.Owner == "p1/w0").MaxBy(s => s.Index)) is not null,
             TimeSpan.FromSeconds(60), "the isolated silo to lease a shard");
         ns.Cut();
         output.WriteLine($"cut p1 off holding shard {held!.Index} attempt {held.Attempt}");
