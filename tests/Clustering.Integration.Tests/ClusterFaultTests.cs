@@ -48,12 +48,14 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         using var client = cluster.Client(silos[2].Url);
         var jobId = (await client.SubmitAsync(Spec(inputs, outputFolder))).Id;
 
-        // Moment 1: k0 has just leased a shard (nothing written yet). A worker may hold two, the one before being
-        // committed: the latest leased is the one in the works.
-        ShardView? first = null;
-        await cluster.WaitUntilAsync(async () => (first = (await client.ListShardsAsync(jobId)).Where(s => s.State == "leased" && s.Owner == "k0/w0").MaxBy(s => s.Index)) is not null,
+        // Moment 1: k0 dies soon after its first lease. Which shard it held is read after the kill: what k0 holds then
+        // it can never commit (a worker may hold two, one embedding and one committing).
+        await cluster.WaitUntilAsync(async () => (await client.ListShardsAsync(jobId)).Any(s => s.State == "leased" && s.Owner == "k0/w0"),
             TimeSpan.FromSeconds(60), "k0 to lease a shard");
         silos[0].Silo.KillHard();
+        await Task.Delay(500); // a commit already on its way when the process died lands or fails by now
+        var first = (await client.ListShardsAsync(jobId)).Where(s => s.State == "leased" && s.Owner == "k0/w0").MaxBy(s => s.Index)
+            ?? throw new Xunit.Sdk.XunitException("k0 committed its shard just before the kill and held none");
 
         // Moment 2: the job is under way (a few shards done) and k1 is in the middle of another shard. Shards take a few
         // hundred milliseconds here, so the moment is any poll that sees k1 holding one, not a fixed fraction of the job.
@@ -61,16 +63,16 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         await cluster.WaitUntilAsync(async () =>
         {
             var shards = await client.ListShardsAsync(jobId);
-            second = shards.Where(s => s.State == "leased" && s.Owner == "k1/w0" && s.Index != first!.Index).MaxBy(s => s.Index);
+            second = shards.Where(s => s.State == "leased" && s.Owner == "k1/w0" && s.Index != first.Index).MaxBy(s => s.Index);
             return shards.Count(s => s.State == "done") >= 2 && second is not null;
         }, TimeSpan.FromSeconds(120), "k1 holding a shard while the job is under way");
         silos[1].Silo.KillHard();
-        output.WriteLine($"killed k0 holding shard {first!.Index} (attempt {first.Attempt}) and k1 holding shard {second!.Index} (attempt {second.Attempt})");
+        output.WriteLine($"killed k0 holding shard {first.Index} (attempt {first.Attempt}) and k1 holding shard {second!.Index} (attempt {second.Attempt})");
 
         var job = await ClusterAssertions.WaitForEndAsync(cluster, silos[2].Url, jobId, TimeSpan.FromMinutes(4));
         Assert.Equal(JobStates.Succeeded, job.State);
         var shardsAfter = (await client.ListShardsAsync(jobId)).ToDictionary(s => s.Index);
-        // k0 died right after leasing: its shard was reclaimed after the lease expired and done under a later attempt.
+        // k0 died holding it: the shard was reclaimed after the lease expired and done under a later attempt.
         Assert.True(shardsAfter[first.Index].Attempt > first.Attempt, $"shard {first.Index}: attempt {shardsAfter[first.Index].Attempt}");
         // k1 died mid-shard; had its commit landed just before the kill, the shard is done under its attempt, never twice.
         var afterSecond = shardsAfter[second.Index];
