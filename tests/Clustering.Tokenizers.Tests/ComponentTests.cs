@@ -65,17 +65,24 @@ public class ComponentTests
         Assert.Same(text, UnicodeNormalizer.Normalize(text, UnicodeForm.C));
     }
 
-    /// <summary>The text as NFC by the full algorithm (decompose, reorder, recompose), whatever the quick check says.</summary>
-    private static string FullNfc(string text)
+    /// <summary>The text normalized by the full algorithm (decompose, reorder, recompose), whatever the quick check says.</summary>
+    private static string FullNormalize(string text, UnicodeForm form)
     {
         int lead = 0;
-        return UnicodeNormalizer.NormalizeConservative(text, UnicodeForm.C, ref lead);
+        return UnicodeNormalizer.NormalizeConservative(text, form, ref lead);
     }
 
-    [Fact]
-    public void NfcQuickCheck_NeverPassesTextTheFullAlgorithmChanges_SingleCodePoints()
+    private static string FullNfc(string text) => FullNormalize(text, UnicodeForm.C);
+
+    [Theory]
+    [InlineData("C")]
+    [InlineData("D")]
+    [InlineData("KC")]
+    [InlineData("KD")]
+    public void QuickCheck_NeverPassesTextTheFullAlgorithmChanges_SingleCodePoints(string formName)
     {
-        // Every code point alone, after a starter and before a combining mark: a "yes" must mean NFC leaves it as is.
+        var form = Enum.Parse<UnicodeForm>(formName);
+        // Every code point alone, after a starter and before a combining mark: a "yes" must mean the form leaves it as is.
         var tables = UnicodeTables.Instance;
         int yes = 0;
         for (int c = 0; c <= 0x10FFFF; c++)
@@ -84,17 +91,22 @@ public class ComponentTests
             string cp = char.ConvertFromUtf32(c);
             foreach (var text in new[] { cp, "a" + cp, cp + "\u0301", "\u00ea" + cp })
             {
-                if (!UnicodeNormalizer.IsNfcQuickCheckYes(text, tables)) continue;
+                if (!UnicodeNormalizer.IsQuickCheckYes(text, form, tables)) continue;
                 yes++;
-                Assert.True(text == FullNfc(text), $"quick check passed U+{c:X4} in \"{text}\" but NFC changes it");
+                Assert.True(text == FullNormalize(text, form), $"{form} quick check passed U+{c:X4} in \"{text}\" but the form changes it");
             }
         }
         Assert.True(yes > 1_000_000, $"the quick check passed only {yes} texts"); // it must pass most text, or it is pointless
     }
 
-    [Fact]
-    public void NfcQuickCheck_NeverPassesTextTheFullAlgorithmChanges_PairsOfMarks()
+    [Theory]
+    [InlineData("C")]
+    [InlineData("D")]
+    [InlineData("KC")]
+    [InlineData("KD")]
+    public void QuickCheck_NeverPassesTextTheFullAlgorithmChanges_PairsOfMarks(string formName)
     {
+        var form = Enum.Parse<UnicodeForm>(formName);
         // Every ordered pair of combining marks (and composition seconds) after a base letter: reordering and composition.
         var tables = UnicodeTables.Instance;
         var marks = tables.CombiningClass.Keys.Concat(tables.Composition.Keys.Select(k => (int)(k & 0x1FFFFF))).Distinct().Order().ToArray();
@@ -103,9 +115,27 @@ public class ComponentTests
                 foreach (int y in marks)
                 {
                     string text = start + char.ConvertFromUtf32(x) + char.ConvertFromUtf32(y);
-                    if (UnicodeNormalizer.IsNfcQuickCheckYes(text, tables))
-                        Assert.True(text == FullNfc(text), $"quick check passed U+{x:X4} U+{y:X4} after \"{start}\" but NFC changes it");
+                    if (UnicodeNormalizer.IsQuickCheckYes(text, form, tables))
+                        Assert.True(text == FullNormalize(text, form), $"{form} quick check passed U+{x:X4} U+{y:X4} after \"{start}\" but the form changes it");
                 }
+    }
+
+    [Theory]
+    [InlineData("สวัสดีชาวโลก", true, true)]           // Thai marks: no decomposition, classes in order
+    [InlineData("Tiếng Việt", false, false)]            // precomposed letters: NFD and NFKD take them apart
+    [InlineData("\u00a0", true, false)]                 // NO-BREAK SPACE: compatibility decomposition only
+    [InlineData("\ufb01", true, false)]                 // the fi ligature: likewise
+    [InlineData("한국어", false, false)]                  // Hangul syllables decompose into jamo
+    [InlineData("e\u0301", true, true)]                 // already decomposed
+    public void Decomposing_and_compatibility_quick_checks(string text, bool nfdYes, bool nfkdYes)
+    {
+        var tables = UnicodeTables.Instance;
+        Assert.Equal(nfdYes, UnicodeNormalizer.IsQuickCheckYes(text, UnicodeForm.D, tables));
+        Assert.Equal(nfkdYes, UnicodeNormalizer.IsQuickCheckYes(text, UnicodeForm.KD, tables));
+        Assert.Equal(nfdYes, text == FullNormalize(text, UnicodeForm.D));
+        Assert.Equal(nfkdYes, text == FullNormalize(text, UnicodeForm.KD));
+        if (UnicodeNormalizer.IsQuickCheckYes(text, UnicodeForm.KC, tables)) Assert.Equal(text, FullNormalize(text, UnicodeForm.KC));
+        Assert.False(UnicodeNormalizer.IsQuickCheckYes("\ufb01", UnicodeForm.KC, tables));
     }
 
     [Theory]

@@ -23,7 +23,7 @@ internal static class UnicodeNormalizer
     /// <summary>As <see cref="Normalize(string, UnicodeForm)"/>; <paramref name="lead"/> (leading UTF-16 units tied to original offset 0) is carried through.</summary>
     public static string Normalize(string text, UnicodeForm form, ref int lead)
     {
-        if (form == UnicodeForm.C && IsNfcQuickCheckYes(text, UnicodeTables.Instance)) return text;
+        if (IsQuickCheckYes(text, form, UnicodeTables.Instance)) return text;
         return NormalizeConservative(text, form, ref lead);
     }
 
@@ -103,11 +103,21 @@ internal static class UnicodeNormalizer
     }
 
     /// <summary>
-    /// UAX #15's NFC quick check, answering only "certainly NFC already": every code point has NFC_Quick_Check=Yes and the
-    /// combining classes of each run of non-starters do not decrease. The conservative <c>UnstableNfc</c> scan sends
-    /// any combining mark (Thai, Devanagari, Arabic vowel signs...) down the allocating path; this one does not.
+    /// UAX #15's quick check, answering only "certainly normalized already": no code point is in the form's "not yes"
+    /// set and the combining classes of each run of non-starters do not decrease. The conservative <c>Unstable*</c>
+    /// scan sends any combining mark (Thai, Devanagari, Arabic vowel signs...) down the allocating path; this does not.
     /// </summary>
-    internal static bool IsNfcQuickCheckYes(string text, UnicodeTables tables)
+    internal static bool IsQuickCheckYes(string text, UnicodeForm form, UnicodeTables tables) => IsQuickCheckYes(text, form switch
+    {
+        UnicodeForm.C => tables.NfcQuickCheckNotYes,
+        UnicodeForm.D => tables.NfdQuickCheckNotYes,
+        UnicodeForm.KC => tables.NfkcQuickCheckNotYes,
+        _ => tables.NfkdQuickCheckNotYes,
+    }, tables);
+
+    internal static bool IsNfcQuickCheckYes(string text, UnicodeTables tables) => IsQuickCheckYes(text, tables.NfcQuickCheckNotYes, tables);
+
+    private static bool IsQuickCheckYes(string text, ulong[] notYes, UnicodeTables tables)
     {
         int lastClass = 0;
         for (int i = 0; i < text.Length; i++)
@@ -115,7 +125,7 @@ internal static class UnicodeNormalizer
             int c = text[i];
             if (c < 0xA0) { lastClass = 0; continue; } // ASCII and C1: starters with NFC_QC=Yes
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) c = char.ConvertToUtf32(text[i], text[++i]);
-            if (UnicodeTables.IsSet(tables.NfcQuickCheckNotYes, c)) return false;
+            if (UnicodeTables.IsSet(notYes, c)) return false;
             int cc = UnicodeTables.IsSet(tables.NonStarter, c) ? tables.CombiningClass[c] : 0;
             if (cc != 0 && lastClass > cc) return false;
             lastClass = cc;

@@ -30,6 +30,16 @@ internal sealed class UnicodeTables
     /// those that can be the second of a composition (Maybe). With <see cref="NonStarter"/> this is the standard quick check.
     /// </summary>
     public ulong[] NfcQuickCheckNotYes { get; } = new ulong[0x110000 / 64];
+    /// <summary>NFD's quick check: code points with a canonical decomposition (Hangul syllables included).</summary>
+    public ulong[] NfdQuickCheckNotYes { get; } = new ulong[0x110000 / 64];
+    /// <summary>NFKD's: code points with any decomposition, canonical or compatibility.</summary>
+    public ulong[] NfkdQuickCheckNotYes { get; } = new ulong[0x110000 / 64];
+    /// <summary>
+    /// NFKC's, a superset of UAX #15's (it may answer "maybe" where the standard says yes, never the reverse): NFC's,
+    /// plus code points whose compatibility decomposition differs from their canonical one. Text passing it has
+    /// NFKD = NFD, so NFKC = NFC, which NFC's check already vouches for.
+    /// </summary>
+    public ulong[] NfkcQuickCheckNotYes { get; } = new ulong[0x110000 / 64];
     /// <summary>Code points with a nonzero canonical combining class.</summary>
     public ulong[] NonStarter { get; } = new ulong[0x110000 / 64];
 
@@ -63,6 +73,13 @@ internal sealed class UnicodeTables
         for (int c = 0x1161; c <= 0x1175; c++) Set(t.NfcQuickCheckNotYes, c);
         for (int c = 0x11A8; c <= 0x11C2; c++) Set(t.NfcQuickCheckNotYes, c);
         foreach (var (c, ccc) in t.CombiningClass) if (ccc != 0) Set(t.NonStarter, c);
+        for (int c = 0xAC00; c <= 0xD7A3; c++) { Set(t.NfdQuickCheckNotYes, c); Set(t.NfkdQuickCheckNotYes, c); }
+        foreach (var c in t.CanonicalDecomposition.Keys) { Set(t.NfdQuickCheckNotYes, c); Set(t.NfkdQuickCheckNotYes, c); }
+        foreach (var c in t.CompatibilityDecomposition.Keys) Set(t.NfkdQuickCheckNotYes, c);
+        Array.Copy(t.NfcQuickCheckNotYes, t.NfkcQuickCheckNotYes, t.NfcQuickCheckNotYes.Length);
+        foreach (var (c, compatibility) in t.CompatibilityDecomposition)
+            if (!t.CanonicalDecomposition.TryGetValue(c, out var canonical) || !canonical.AsSpan().SequenceEqual(compatibility))
+                Set(t.NfkcQuickCheckNotYes, c);
         return t;
 
         void ReadMappings(Dictionary<int, int[]> into)
