@@ -4,6 +4,7 @@
 # tokenization against the engine-only figure. Prints a table with the GPU's name; JSON lines and logs go to $OUT.
 #   bash bench.sh SIZES [ARCHIVE_DIR]      SIZES: e.g. tests,0.6b,e2e,4b or 8b (tests: the GPU tests first;
 #                                          e2e: the embedctl run, 0.6B; multi: that run on GPU 0 and on every GPU;
+#                                          tokenizer: issue 2's CPU tokenizer benchmark beside HF tokenizers (from the repo root);
 #                                          0.6b also times 128-query attention tiles,
 #                                          and with UNFUSED=1 unfused q/k/v, gate/up)
 # Environment: PEER=0 skips transformers (ours only), TILES=0 skips the 128-query tiles, MULTI_REPEAT sets the
@@ -20,7 +21,7 @@ build=$work/build
 if [ ! -x "$build/Clustering.Inference.Cuda.Tests" ]; then mkdir -p "$build" && tar xf "$carry/build.txz" -C "$build" || exit 2; fi
 # Each program runs with its own GC settings (embedctl: server GC, as shipped).
 export CLUSTERING_KERNEL_CACHE=$work/kernels PYTHONUNBUFFERED=1
-results=$out/results.jsonl
+results=$out/results.jsonl; touch "$results"
 gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 echo "== $(date -u +%FT%TZ) $gpu; sizes $1" | tee -a "$out/log.txt"
 [ -f "$work/ids.jsonl" ] || python3 "$carry/cuda_peer.py" corpus --out "$work/ids.jsonl" --docs 20000 | tee -a "$out/log.txt"
@@ -81,6 +82,17 @@ print(json.dumps({"side": "embedctl", "model": "0.6b", "setting": "e2e budget 65
 PY
   }
 
+tokenizer_cpu() { # issue 2's tokenizer figures on this machine's CPU: ours (one thread, all threads, a curve) vs HF
+  xz -dc "$carry/tokenizer.json.xz" > "$work/tokenizer.json"
+  local threads; threads=$(nproc)
+  { lscpu | grep -E 'Model name|^CPU\(s\)|Thread\(s\) per core|Core\(s\) per socket|Socket\(s\)|NUMA node\(s\)|MHz'; } | tee "$out/machine.txt"
+  python3 tests/benchmarks/tokenizer_corpus.py "$work/tok.jsonl" --mb 20
+  python3 tests/benchmarks/tokenizer_peer.py --texts "$work/tok.jsonl" --tokenizer "$work/tokenizer.json" --threads "$threads" \
+    --out "$work/tok-peer.json" > "$out/tokenizer-peer.txt" 2>&1
+  "$build/Clustering.Benchmarks" tokenizer --texts "$work/tok.jsonl" --tokenizer "$work/tokenizer.json" --threads "$threads" \
+    --passes 8 --curve "${TOKENIZER_CURVE:-2,4,8,12}" --peer "$work/tok-peer.json" 2>&1 | tee "$out/tokenizer.txt"
+}
+
 multi_gpu() { # the same end-to-end job on GPU 0 alone and on every GPU (one worker each), and the ratio
   model=$work/qwen3-embedding-0.6b
   [ -f "$model/config.json" ] || step "make 0.6b" python3 "$carry/make_random_model.py" --size 0.6b --out "$model" --device cuda
@@ -111,6 +123,7 @@ for token in ${1//,/ }; do
     0.6b|4b|8b) model_size $token ;;
     e2e) end_to_end ;;
     multi) multi_gpu ;;
+    tokenizer) tokenizer_cpu ;;
   esac
 done
 

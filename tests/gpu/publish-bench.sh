@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Packs what tests/gpu/bench.sh needs on the GPU machine into one folder the device tool carries:
-#   build.txz (the GPU test runner and embedctl, self-contained linux-x64, published into one folder so they share
+#   build.txz (the GPU test runner, embedctl and the CPU benchmarks, self-contained linux-x64, published into one folder so they share
 #   one runtime), bench.sh, cuda_peer.py, make_random_model.py, tokenizer.json.xz (the real Qwen3 tokenizer).
 # Usage: bash tests/gpu/publish-bench.sh [destination-folder]   (default /work/main/.carry/cuda2; .carry is ignored)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 destination="${1:-/work/main/.carry/cuda2}"
 publish=$(mktemp -d)
-for project in tests/Clustering.Inference.Cuda.Tests clients/Clustering.Cli; do
+for project in tests/Clustering.Inference.Cuda.Tests clients/Clustering.Cli tests/benchmarks/Clustering.Benchmarks; do
   dotnet publish $project -c Release -r linux-x64 --self-contained -p:DebugType=none -p:GenerateDocumentationFile=false \
     -o "$publish" >/dev/null
 done
