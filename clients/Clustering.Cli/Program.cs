@@ -5,4 +5,5 @@ using Clustering.Cli.Commands;
 var root = new RootCommand("embedctl: turn a corpus into embedding vectors (Parquet + manifest), on one machine or a cluster.");
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);
-return await root.Parse(args).InvokeAsync();
+// No response files: "@daily" and "@every 6h" are schedule rules, not files of arguments to expand.
+return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();

@@ -58,6 +58,28 @@ public sealed record WorkerView(
 /// <summary>One line of a job's history, as the events stream sends it (the SSE id is <see cref="Id"/>).</summary>
 public sealed record JobEventView(long Id, DateTimeOffset At, string Kind, string Message);
 
+/// <summary>
+/// The body of POST /v1/schedules: a job that runs again whenever <paramref name="Rule"/> says ("@every 6h",
+/// "@daily" or a five-field cron line, UTC). Each run writes to a subfolder of the job's output named by the
+/// occurrence (20261122T060000Z); <c>_latest.json</c> there names the newest run that succeeded.
+/// </summary>
+/// <param name="Job">A job spec, as POST /v1/jobs takes it.</param>
+/// <param name="SkipUnchanged">Skip an occurrence when the inputs are as the last successful run found them (default true).</param>
+public sealed record NewSchedule(string Id, string Rule, System.Text.Json.JsonElement Job, bool? SkipUnchanged = null);
+
+/// <summary>A schedule: when it next runs, and the job it last started.</summary>
+/// <param name="LastRunAt">When an occurrence was last handled: a job started or the occurrence skipped.</param>
+public sealed record ScheduleView(
+    string Id,
+    string Rule,
+    bool Enabled,
+    bool SkipUnchanged,
+    DateTimeOffset NextRunAt,
+    DateTimeOffset? LastRunAt,
+    string? LastJobId,
+    string Model,
+    string Output);
+
 /// <summary>The body of every error answer.</summary>
 public sealed record ApiError(string Error);
 

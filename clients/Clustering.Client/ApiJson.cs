@@ -10,5 +10,8 @@ namespace Clustering.Client;
 [JsonSerializable(typeof(IReadOnlyList<ShardView>))]
 [JsonSerializable(typeof(IReadOnlyList<WorkerView>))]
 [JsonSerializable(typeof(JobEventView))]
+[JsonSerializable(typeof(NewSchedule))]
+[JsonSerializable(typeof(ScheduleView))]
+[JsonSerializable(typeof(IReadOnlyList<ScheduleView>))]
 [JsonSerializable(typeof(ApiError))]
 public sealed partial class ApiJson : JsonSerializerContext;

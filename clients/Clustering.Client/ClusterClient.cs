@@ -65,6 +65,26 @@ public sealed class ClusterClient : IDisposable
     public Task<IReadOnlyList<WorkerView>> ListWorkersAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "v1/workers", null, ApiJson.Default.IReadOnlyListWorkerView, cancellationToken);
 
+    /// <summary>Creates a schedule; the silo checks the rule and the job spec and answers the schedule with its next run.</summary>
+    public async Task<ScheduleView> CreateScheduleAsync(string id, string rule, JobSpec job, bool skipUnchanged = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        using var spec = JsonDocument.Parse(job.ToJson());
+        var body = JsonSerializer.Serialize(new NewSchedule(id, rule, spec.RootElement, skipUnchanged), ApiJson.Default.NewSchedule);
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        return await SendAsync(HttpMethod.Post, "v1/schedules", content, ApiJson.Default.ScheduleView, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<ScheduleView>> ListSchedulesAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "v1/schedules", null, ApiJson.Default.IReadOnlyListScheduleView, cancellationToken);
+
+    public Task<ScheduleView> GetScheduleAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "v1/schedules/" + Escape(id), null, ApiJson.Default.ScheduleView, cancellationToken);
+
+    /// <summary>Deletes a schedule (a job it started runs on); answers the schedule as it was.</summary>
+    public Task<ScheduleView> DeleteScheduleAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "v1/schedules/" + Escape(id), null, ApiJson.Default.ScheduleView, cancellationToken);
+
     /// <summary>
     /// The job's events as they happen (server-sent events), from after <paramref name="afterId"/>. A dropped
     /// connection is resumed with Last-Event-ID, so no event is missed or repeated. Ends when the silo says the job

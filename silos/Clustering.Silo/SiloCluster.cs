@@ -51,14 +51,8 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
     /// <summary>Creates the job pending with its spec; the coordinator plans it into shards.</summary>
     public async Task<string> SubmitAsync(JobSpec spec, CancellationToken ct)
     {
-        var id = Api.ApiInput.NewJobId(DateTimeOffset.UtcNow);
-        // The model id is the full model path: workers report the same string as loaded, which is what model
-        // affinity compares (Hosting's ModelCache.ModelKeyOf).
-        var modelKey = spec.Model.Contains("://", StringComparison.Ordinal) ? spec.Model : Path.GetFullPath(spec.Model);
-        var job = new NewJob(id, spec.ToJson(), modelKey, spec.Output, spec.MaxAttempts, spec.AllowedFailedShards);
-        job.Validate();
-        await store.CreateJobAsync(job, [], ct);
-        await store.AppendEventAsync(id, "submitted", $"submitted to silo {options.ResolvedName}: {spec.Inputs.Count} input(s), model {spec.Model}", ct);
+        var id = JobSubmitter.NewJobId(DateTimeOffset.UtcNow);
+        await JobSubmitter.SubmitAsync(store, id, spec, "submitted", $"submitted to silo {options.ResolvedName}: {spec.Inputs.Count} input(s), model {spec.Model}", ct);
         _log.LogInformation("job {Job} submitted", id);
         return id;
     }

@@ -74,6 +74,7 @@ public static class SiloHost
         await using var app = builder.Build();
         app.UseMiddleware<BearerTokenAuthentication>();
         app.MapJobs();
+        app.MapSchedules();
         app.MapEvents();
         app.MapCluster();
 

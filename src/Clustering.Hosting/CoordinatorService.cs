@@ -10,7 +10,8 @@ namespace Clustering.Hosting;
 /// The job state machine's driver. Any number of hosts run it; only the holder of the store's "coordinator"
 /// leadership lease acts, and all state lives in the store, so a new leader continues where the last one stopped.
 /// Each tick: reclaim expired shard leases; plan pending jobs; complete running jobs whose shards are all done (or
-/// whose failures exceed the policy) and publish them (manifest, _SUCCESS, removal of unnamed objects).
+/// whose failures exceed the policy) and publish them (manifest, _SUCCESS, removal of unnamed objects); then fire
+/// due schedules (<see cref="Scheduling.ScheduleRunner"/>).
 /// </summary>
 public sealed class CoordinatorService(IClusterStore store, string owner, InputStores inputs, Func<string, IBlobStore> outputs,
     ILogger log, TimeSpan? tick = null)
@@ -20,6 +21,7 @@ public sealed class CoordinatorService(IClusterStore store, string owner, InputS
     // Jobs this leader has published: publication is idempotent, this only saves repeated listing.
     private readonly HashSet<string> _published = new(StringComparer.Ordinal);
     private LeadershipLease? _lease;
+    private readonly Scheduling.ScheduleRunner _schedules = new(store, inputs, outputs, log);
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -87,6 +89,9 @@ public sealed class CoordinatorService(IClusterStore store, string owner, InputS
             foreach (var job in await store.ListJobsAsync(state, cancellationToken: cancellationToken).ConfigureAwait(false))
                 if (!_published.Contains(job.Id))
                     await PublishAsync(job, cancellationToken).ConfigureAwait(false);
+
+        // After publishing: a scheduled job that succeeded this tick is published before _latest.json names it.
+        await _schedules.TickAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 

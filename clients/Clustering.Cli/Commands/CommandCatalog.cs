@@ -15,6 +15,7 @@ internal static class CommandCatalog
         yield return WatchCommand.Create();
         yield return ListCommand.Create();
         yield return CancelCommand.Create();
+        yield return ScheduleCommand.Create();
         yield return WorkersCommand.Create();
     }
 }

@@ -30,7 +30,7 @@ internal static class SubmitCommand
     }
 
     /// <summary>Local inputs, model and output as absolute paths (what the silos resolve); URIs stay as given.</summary>
-    private static JobSpec Absolute(JobSpec spec) => spec with
+    internal static JobSpec Absolute(JobSpec spec) => spec with
     {
         Inputs = spec.Inputs.Select(AbsoluteOf).ToArray(),
         Model = AbsoluteOf(spec.Model),

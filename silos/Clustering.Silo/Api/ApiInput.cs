@@ -41,8 +41,4 @@ internal static class ApiInput
         if (string.IsNullOrEmpty(text)) return true;
         return text.Length <= 19 && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id);
     }
-
-    /// <summary>A fresh job id: sortable by time, unique enough across silos (64 random bits).</summary>
-    public static string NewJobId(DateTimeOffset now) =>
-        $"job-{now:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}";
 }

@@ -27,4 +27,11 @@ internal static class ApiViews
         new(w.Id, w.SiloName, w.DeviceKind, w.GpuName, w.GpuMemoryBytes, w.ModelsLoaded, w.RegisteredAt, w.LastHeartbeat, w.Documents, w.Tokens);
 
     public static JobEventView ToView(this JobEvent e) => new(e.Id, e.At, e.Kind, e.Message);
+
+    public static ScheduleView ToView(this ScheduleRecord s)
+    {
+        var template = Hosting.Scheduling.ScheduleTemplate.FromJson(s.JobTemplateJson);
+        return new ScheduleView(s.Id, s.Spec, s.Enabled, template.SkipUnchanged, s.NextRunAt, s.LastRunAt, s.LastJobId,
+            template.Job.Model, template.Job.Output);
+    }
 }

@@ -105,7 +105,7 @@ internal static class JobsEndpoints
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
     /// <summary>Reads at most <paramref name="limit"/> bytes of UTF-8; more is refused (chunked bodies carry no Content-Length).</summary>
-    private static async Task<string> ReadLimitedAsync(Stream body, int limit, CancellationToken ct)
+    internal static async Task<string> ReadLimitedAsync(Stream body, int limit, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Clustering.Client;
+using Clustering.Coordination;
+using Clustering.Hosting.Scheduling;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using static Clustering.Silo.Api.JobsEndpoints;
+
+namespace Clustering.Silo.Api;
+
+/// <summary>/v1/schedules: create, list, get, delete. The coordinator fires them (Hosting's ScheduleRunner).</summary>
+internal static class SchedulesEndpoints
+{
+    public static void MapSchedules(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/schedules", CreateAsync).WithMetadata(new RequestSizeLimitAttribute(ApiInput.MaxSpecBytes));
+        app.MapGet("/v1/schedules", ListAsync);
+        app.MapGet("/v1/schedules/{id}", GetAsync);
+        app.MapDelete("/v1/schedules/{id}", DeleteAsync);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, IClusterStore store, JobPathPolicy paths, CancellationToken ct)
+    {
+        if (request.ContentLength > ApiInput.MaxSpecBytes)
+            return Error(StatusCodes.Status413PayloadTooLarge, $"schedule: at most {ApiInput.MaxSpecBytes} bytes");
+        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return Error(StatusCodes.Status415UnsupportedMediaType, "schedule: send it as application/json");
+        NewSchedule? body;
+        JobSpec spec;
+        RecurrenceRule rule;
+        try
+        {
+            body = JsonSerializer.Deserialize(await ReadLimitedAsync(request.Body, ApiInput.MaxSpecBytes, ct), ApiJson.Default.NewSchedule);
+            if (body?.Id is null || body.Rule is null || body.Job.ValueKind != JsonValueKind.Object)
+                return Error(StatusCodes.Status400BadRequest, "schedule: expected {\"id\": ..., \"rule\": ..., \"job\": {job spec}}");
+            if (ScheduleTemplate.IdProblem(body.Id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+            if (!RecurrenceRule.TryParse(body.Rule, out var parsed, out var ruleError)) return Error(StatusCodes.Status400BadRequest, ruleError!);
+            rule = parsed!;
+            spec = JobSpec.FromJson(body.Job.GetRawText());
+            spec.Validate();
+            paths.Check(spec);
+        }
+        catch (InvalidDataException e)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, e.Message);
+        }
+        catch (JsonException e)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"schedule: not valid JSON ({e.Path}, line {e.LineNumber + 1}): {e.Message.Split('\n')[0]}");
+        }
+        catch (ClusteringException e)
+        {
+            return Error(StatusCodes.Status400BadRequest, "schedule job: " + e.Message);
+        }
+        if (await store.GetScheduleAsync(body.Id, ct) is not null)
+            return Error(StatusCodes.Status409Conflict, $"schedule {body.Id} exists; delete it first to change it");
+        var record = new ScheduleRecord(body.Id, rule.Text, new ScheduleTemplate(spec, body.SkipUnchanged ?? true).ToJson(),
+            rule.NextAfter(DateTimeOffset.UtcNow));
+        await store.UpsertScheduleAsync(record, ct);
+        return Results.Json(record.ToView(), ApiJson.Default.ScheduleView, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(IClusterStore store, CancellationToken ct) =>
+        Results.Json((IReadOnlyList<ScheduleView>)(await store.ListSchedulesAsync(ct)).Select(s => s.ToView()).ToList(),
+            ApiJson.Default.IReadOnlyListScheduleView);
+
+    private static async Task<IResult> GetAsync(string id, IClusterStore store, CancellationToken ct)
+    {
+        if (ScheduleTemplate.IdProblem(id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+        return await store.GetScheduleAsync(id, ct) is { } schedule
+            ? Results.Json(schedule.ToView(), ApiJson.Default.ScheduleView)
+            : Error(StatusCodes.Status404NotFound, $"no schedule {id}");
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, IClusterStore store, CancellationToken ct)
+    {
+        if (ScheduleTemplate.IdProblem(id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+        var schedule = await store.GetScheduleAsync(id, ct);
+        if (schedule is null || !await store.DeleteScheduleAsync(id, ct)) return Error(StatusCodes.Status404NotFound, $"no schedule {id}");
+        return Results.Json(schedule.ToView(), ApiJson.Default.ScheduleView);
+    }
+}

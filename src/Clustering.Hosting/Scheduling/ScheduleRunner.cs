@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Clustering.Coordination;
+using Clustering.Corpus;
+using Clustering.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Clustering.Hosting.Scheduling;
+
+/// <summary>
+/// Fires due schedules; runs inside the coordinator's tick, so only the leader acts. Each occurrence is claimed with
+/// the store's conditional advance before its job is created, so two leaders (one whose lease just lapsed) cannot both
+/// start it; a leader that stops between the two loses that occurrence rather than running it twice. Occurrences
+/// missed while no coordinator ran are not caught up: the next one is the first after now. An occurrence is skipped
+/// while the schedule's previous job has not ended, and (when the template says so) when the inputs' fingerprint
+/// equals the one the last successful run started from. After a scheduled job succeeds, <c>_latest.json</c> in the
+/// schedule's output names its run folder.
+/// </summary>
+public sealed partial class ScheduleRunner(IClusterStore store, InputStores inputs, Func<string, IBlobStore> outputs, ILogger log,
+    TimeProvider? clock = null)
+{
+    public const string ScheduledEvent = "scheduled";
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    // Schedule id → the job whose run _latest.json names (this leader wrote or found it): saves rewriting it every tick.
+    private readonly Dictionary<string, string> _latestWritten = new(StringComparer.Ordinal);
+
+    public async Task TickAsync(CancellationToken ct)
+    {
+        foreach (var schedule in await store.DueSchedulesAsync(ct).ConfigureAwait(false))
+            await FireAsync(schedule, ct).ConfigureAwait(false);
+        foreach (var schedule in await store.ListSchedulesAsync(ct).ConfigureAwait(false))
+            if (schedule.LastJobId is { } jobId && (!_latestWritten.TryGetValue(schedule.Id, out var written) || written != jobId))
+                await MarkLatestAsync(schedule, jobId, ct).ConfigureAwait(false);
+    }
+
+    private async Task FireAsync(ScheduleRecord schedule, CancellationToken ct)
+    {
+        RecurrenceRule rule;
+        ScheduleTemplate template;
+        try
+        {
+            rule = RecurrenceRule.Parse(schedule.Spec);
+            template = ScheduleTemplate.FromJson(schedule.JobTemplateJson);
+        }
+        catch (Exception e) when (e is ClusteringException or JsonException)
+        {
+            // Checked when the schedule was created; a row edited by hand is left alone, loudly, and not retried each tick.
+            log.LogError("schedule {Schedule}: cannot fire: {Message}; disabling it", schedule.Id, e.Message);
+            await store.UpsertScheduleAsync(schedule with { Enabled = false }, ct).ConfigureAwait(false);
+            return;
+        }
+        var now = _clock.GetUtcNow();
+        var occurrence = schedule.NextRunAt;
+        var next = rule.NextAfter(now > occurrence ? now : occurrence);
+
+        var last = schedule.LastJobId is null ? null : await store.GetJobAsync(schedule.LastJobId, ct).ConfigureAwait(false);
+        if (last is not null && !last.State.IsFinal())
+        {
+            if (await store.TryAdvanceScheduleAsync(schedule.Id, occurrence, next, schedule.LastJobId, ct).ConfigureAwait(false))
+                log.LogWarning("schedule {Schedule}: skipped the run due {At:u}: job {Job} is still {State}", schedule.Id, occurrence, last.Id, last.State.ToText());
+            return;
+        }
+
+        string? fingerprint = null;
+        if (template.SkipUnchanged)
+        {
+            fingerprint = await FingerprintAsync(template.Job, ct).ConfigureAwait(false);
+            if (fingerprint is not null && last is { State: JobState.Succeeded } && await StartedFromAsync(last.Id, ct).ConfigureAwait(false) == fingerprint)
+            {
+                if (await store.TryAdvanceScheduleAsync(schedule.Id, occurrence, next, schedule.LastJobId, ct).ConfigureAwait(false))
+                    log.LogInformation("schedule {Schedule}: inputs unchanged since job {Job}; skipped the run due {At:u}", schedule.Id, last.Id, occurrence);
+                return;
+            }
+        }
+
+        var jobId = JobSubmitter.NewJobId(now);
+        if (!await store.TryAdvanceScheduleAsync(schedule.Id, occurrence, next, jobId, ct).ConfigureAwait(false)) return; // another leader had it
+        var run = ScheduleRuns.RunName(occurrence);
+        var spec = template.Job with { Output = ScheduleRuns.Child(template.Job.Output, run) };
+        var message = $"started by schedule {schedule.Id} for {occurrence:u} into {run}/" +
+            (fingerprint is null ? "" : $"; inputs fingerprint {fingerprint}");
+        await JobSubmitter.SubmitAsync(store, jobId, spec, ScheduledEvent, message, ct).ConfigureAwait(false);
+        log.LogInformation("schedule {Schedule}: started job {Job} for {At:u}; next run {Next:u}", schedule.Id, jobId, occurrence, next);
+    }
+
+    /// <summary>
+    /// A hash over what the inputs resolve to now (each file's location, length, ETag and modification time); null
+    /// when they cannot be listed: the run then goes ahead and its planning reports the problem in the job's events.
+    /// </summary>
+    private async Task<string?> FingerprintAsync(JobSpec spec, CancellationToken ct)
+    {
+        try
+        {
+            var resolved = await new InputResolver(inputs).ResolveAsync(spec.Inputs, ct).ConfigureAwait(false);
+            var lines = resolved.Select(i => $"{i.Root}\t{i.Key}\t{i.Length}\t{i.ETag}\t{i.LastModified.UtcTicks}").Order(StringComparer.Ordinal);
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
+        }
+        catch (Exception e) when (e is ClusteringException or IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("schedule inputs cannot be listed ({Message}); running anyway", e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The fingerprint a scheduled job's first event recorded, or null.</summary>
+    private async Task<string?> StartedFromAsync(string jobId, CancellationToken ct)
+    {
+        foreach (var e in await store.ReadEventsAsync(jobId, 0, 10, ct).ConfigureAwait(false))
+            if (e.Kind == ScheduledEvent && FingerprintPattern().Match(e.Message) is { Success: true } m) return m.Groups[1].Value;
+        return null;
+    }
+
+    /// <summary>Once the schedule's last job has succeeded (and so, this tick, been published), points _latest.json at it.</summary>
+    private async Task MarkLatestAsync(ScheduleRecord schedule, string jobId, CancellationToken ct)
+    {
+        var job = await store.GetJobAsync(jobId, ct).ConfigureAwait(false);
+        if (job is null || job.State != JobState.Succeeded) return;
+        ScheduleTemplate template;
+        try
+        {
+            template = ScheduleTemplate.FromJson(schedule.JobTemplateJson);
+        }
+        catch (Exception e) when (e is ClusteringException or JsonException)
+        {
+            return; // FireAsync says why when it is next due
+        }
+        var run = RunOf(JobSpec.FromJson(job.SpecJson).Output);
+        using var body = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schedule", schedule.Id);
+            writer.WriteString("job", job.Id);
+            writer.WriteString("run", run);
+            writer.WriteString("manifest", run + "/_manifest.json");
+            writer.WriteString("completed_at", job.UpdatedAt);
+            writer.WriteEndObject();
+        }
+        body.Position = 0;
+        await outputs(template.Job.Output).WriteAsync(ScheduleRuns.LatestKey, body, cancellationToken: ct).ConfigureAwait(false);
+        _latestWritten[schedule.Id] = jobId;
+        log.LogInformation("schedule {Schedule}: {Latest} names run {Run} (job {Job})", schedule.Id, ScheduleRuns.LatestKey, run, job.Id);
+    }
+
+    /// <summary>The run folder's name: the last segment of the job's output, before any query.</summary>
+    private static string RunOf(string output)
+    {
+        var path = output.Split('?')[0].TrimEnd('/', Path.DirectorySeparatorChar);
+        return path[(path.LastIndexOfAny(['/', Path.DirectorySeparatorChar]) + 1)..];
+    }
+
+    [GeneratedRegex("inputs fingerprint ([0-9a-f]{64})")]
+    private static partial Regex FingerprintPattern();
+}

@@ -1,0 +1,45 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Clustering.Hosting.Scheduling;
+
+/// <summary>
+/// What a schedule starts each time it fires: the job spec (its output is the schedule's folder; each run writes to a
+/// subfolder named by the occurrence) and whether an occurrence is skipped when the inputs have not changed since the
+/// last run that succeeded. Kept in the store's job_template column as <c>{"job": SPEC, "skip_unchanged": BOOL}</c>.
+/// </summary>
+public sealed record ScheduleTemplate(JobSpec Job, bool SkipUnchanged = true)
+{
+    /// <summary>Schedule ids name output history and appear in URLs: [a-z0-9][a-z0-9._-]{0,62}.</summary>
+    public static string? IdProblem(string id) =>
+        id.Length is 0 or > 63 || !char.IsAsciiLetterLower(id[0]) && !char.IsAsciiDigit(id[0]) || id.AsSpan().ContainsAnyExcept(IdChars)
+            ? $"schedule id '{(id.Length > 70 ? id[..70] + "..." : id)}': 1 to 63 characters of a-z 0-9 . _ -, starting with a letter or digit"
+            : null;
+
+    private static readonly SearchValues<char> IdChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-_.");
+
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("job");
+            writer.WriteRawValue(Job.ToJson());
+            writer.WriteBoolean("skip_unchanged", SkipUnchanged);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public static ScheduleTemplate FromJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("job", out var job) || job.ValueKind != JsonValueKind.Object)
+            throw new ClusteringException("schedule template: expected {\"job\": {...}, \"skip_unchanged\": true|false}");
+        var skip = !root.TryGetProperty("skip_unchanged", out var s) || s.ValueKind != JsonValueKind.False;
+        return new ScheduleTemplate(JobSpec.FromJson(job.GetRawText()), skip);
+    }
+}

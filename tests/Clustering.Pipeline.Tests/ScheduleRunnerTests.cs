@@ -1,0 +1,135 @@
+using Clustering.Coordination;
+using Clustering.Corpus;
+using Clustering.Hosting;
+using Clustering.Hosting.Scheduling;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Clustering.Pipeline.Tests;
+
+/// <summary>
+/// The schedule runner against a real SQLite store on a clock moved by hand: one job per occurrence even with two
+/// leaders, run folders named by the occurrence, no run while the last one is going, no catch-up of missed
+/// occurrences, a broken row disabled rather than retried. (A real silo running, skipping and re-running on a changed
+/// corpus: Integration's ClusterScheduleTests.)
+/// </summary>
+public sealed class ScheduleRunnerTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Six = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("schedules-").FullName;
+    private readonly HandClock _clock = new(Six.AddSeconds(30));
+    private IClusterStore _store = null!;
+
+    public async Task InitializeAsync() =>
+        _store = await ClusterStores.OpenAsync("sqlite:" + Path.Combine(_dir, "state.db"), new ClusterStoreOptions { Clock = _clock });
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private ScheduleRunner Runner() => new(_store, new InputStores(), output => OutputStores.Open(output), NullLogger.Instance, _clock);
+
+    private async Task<ScheduleTemplate> CreateHourlyAsync(string id, string? input = null)
+    {
+        var corpus = input ?? Path.Combine(_dir, "corpus.jsonl");
+        if (input is null) TestCorpus.Write(corpus, 10);
+        var template = new ScheduleTemplate(new JobSpec { Inputs = [corpus], Model = TestCorpus.DemoModel, Output = Path.Combine(_dir, "out") });
+        await _store.UpsertScheduleAsync(new ScheduleRecord(id, "0 * * * *", template.ToJson(), Six));
+        return template;
+    }
+
+    [Fact]
+    public async Task An_occurrence_starts_one_job_into_its_run_folder_even_with_two_leaders()
+    {
+        var template = await CreateHourlyAsync("hourly");
+        await Runner().TickAsync(CancellationToken.None);
+        await Runner().TickAsync(CancellationToken.None); // a second leader in the same instant: nothing left to fire
+
+        var job = Assert.Single(await _store.ListJobsAsync());
+        Assert.Equal(JobState.Pending, job.State);
+        var spec = JobSpec.FromJson(job.SpecJson);
+        Assert.Equal(Path.Combine(_dir, "out", "20261122T060000Z"), spec.Output);
+        Assert.Equal(template.Job.Inputs, spec.Inputs);
+        var scheduled = Assert.Single(await _store.ReadEventsAsync(job.Id));
+        Assert.Equal(ScheduleRunner.ScheduledEvent, scheduled.Kind);
+        Assert.Matches("^started by schedule hourly for 2026-11-22 06:00:00Z into 20261122T060000Z/; inputs fingerprint [0-9a-f]{64}$", scheduled.Message);
+
+        var schedule = (await _store.GetScheduleAsync("hourly"))!;
+        Assert.Equal(Six.AddHours(1), schedule.NextRunAt);
+        Assert.Equal(job.Id, schedule.LastJobId);
+        Assert.Equal(_clock.GetUtcNow(), schedule.LastRunAt);
+    }
+
+    [Fact]
+    public async Task No_run_while_the_last_is_going_and_missed_occurrences_are_not_caught_up()
+    {
+        await CreateHourlyAsync("hourly");
+        var runner = Runner();
+        await runner.TickAsync(CancellationToken.None);
+        var first = Assert.Single(await _store.ListJobsAsync());
+
+        _clock.Now = Six.AddHours(1).AddSeconds(5); // due again; the first job is still pending
+        await runner.TickAsync(CancellationToken.None);
+        Assert.Single(await _store.ListJobsAsync());
+        var schedule = (await _store.GetScheduleAsync("hourly"))!;
+        Assert.Equal(Six.AddHours(2), schedule.NextRunAt);
+        Assert.Equal(first.Id, schedule.LastJobId);
+
+        // The job ends (cancelled, so an unchanged corpus does not hold the next run back); no coordinator runs from
+        // 08:00 to 11:30. One run, for the occurrence that was due; the next is the first after now.
+        Assert.True(await _store.CancelJobAsync(first.Id));
+        _clock.Now = Six.AddHours(5).AddMinutes(30);
+        await runner.TickAsync(CancellationToken.None);
+        var jobs = await _store.ListJobsAsync();
+        Assert.Equal(2, jobs.Count);
+        var second = jobs.Single(j => j.Id != first.Id);
+        Assert.Equal(Path.Combine(_dir, "out", "20261122T080000Z"), JobSpec.FromJson(second.SpecJson).Output);
+        schedule = (await _store.GetScheduleAsync("hourly"))!;
+        Assert.Equal(Six.AddHours(6), schedule.NextRunAt);
+        Assert.Equal(second.Id, schedule.LastJobId);
+    }
+
+    [Fact]
+    public async Task Inputs_that_cannot_be_listed_still_run_and_planning_reports_them()
+    {
+        await CreateHourlyAsync("hourly", input: Path.Combine(_dir, "missing", "*.jsonl"));
+        await Runner().TickAsync(CancellationToken.None);
+        var job = Assert.Single(await _store.ListJobsAsync());
+        var scheduled = Assert.Single(await _store.ReadEventsAsync(job.Id));
+        Assert.DoesNotContain("fingerprint", scheduled.Message);
+    }
+
+    [Fact]
+    public async Task A_broken_schedule_row_is_disabled_not_fired()
+    {
+        await _store.UpsertScheduleAsync(new ScheduleRecord("broken", "0 * * 13 *", "{\"job\": {}}", Six));
+        await Runner().TickAsync(CancellationToken.None);
+        Assert.Empty(await _store.ListJobsAsync());
+        Assert.False((await _store.GetScheduleAsync("broken"))!.Enabled);
+        Assert.Empty(await _store.DueSchedulesAsync());
+    }
+
+    [Theory]
+    [InlineData("/data/out", "20261122T060000Z", "/data/out/20261122T060000Z")]
+    [InlineData("az://vectors/corpus/", "20261122T060000Z", "az://vectors/corpus/20261122T060000Z")]
+    [InlineData("https://a.blob.core.windows.net/c/p?sv=2024&sig=x%2B", "r", "https://a.blob.core.windows.net/c/p/r?sv=2024&sig=x%2B")]
+    public void Run_folders_are_children_of_the_output_with_any_query_kept_last(string output, string run, string expected) =>
+        Assert.Equal(expected, ScheduleRuns.Child(output, run));
+
+    [Theory]
+    [InlineData("nightly", true)]
+    [InlineData("corpus-v2.daily_1", true)]
+    [InlineData("", false)]
+    [InlineData("Nightly", false)]
+    [InlineData("-x", false)]
+    [InlineData("a/b", false)]
+    [InlineData("..", false)]
+    public void Schedule_ids_are_checked(string id, bool ok) => Assert.Equal(ok, ScheduleTemplate.IdProblem(id) is null);
+
+    private sealed class HandClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
