@@ -41,7 +41,7 @@ public sealed class ApiSecurityTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_token_or_with_a_wrong_one_every_api_path_answers_401_and_the_token_never_reaches_the_logs()
     {
-        foreach (var path in new[] { "v1/jobs", "v1/workers", "v1/jobs/x/shards", "v1/jobs/x/events", "metrics" })
+        foreach (var path in new[] { "v1/jobs", "v1/workers", "v1/jobs/x/shards", "v1/jobs/x/events", "v1/schedules", "v1/schedules/x", "metrics" })
         {
             using var none = await GetAsync(path, null);
             Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
@@ -110,6 +110,23 @@ public sealed class ApiSecurityTests : IAsyncLifetime
         (status, _) = await Post("v1/jobs", "{}", "text/plain");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
 
+        // Schedules: the same bounds, plus the rule and the id checked before anything is stored.
+        const string job = "\"job\":{\"inputs\":[\"/c.jsonl\"],\"model\":\"/m\",\"output\":\"/o\"}";
+        (status, text) = await Post("v1/schedules", "{\"id\":\"n\",\"rule\":\"0 25 * * *\"," + job + "}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("schedule \"0 25 * * *\": field 2 (hour) \"25\" is out of range 0-23", text);
+        (status, text) = await Post("v1/schedules", "{\"id\":\"../n\",\"rule\":\"@daily\"," + job + "}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("schedule id '../n'", text);
+        (status, text) = await Post("v1/schedules", "{\"id\":\"n\",\"rule\":\"@daily\",\"job\":{\"inputs\":[\"rel.jsonl\"],\"model\":\"/m\",\"output\":\"/o\"}}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("inputs[0] 'rel.jsonl': the silo resolves paths on its own machine", text);
+        (status, text) = await Post("v1/schedules", "{\"id\":\"n\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        using (var r = await client.GetAsync("v1/schedules/no-such")) Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        using (var r = await client.DeleteAsync("v1/schedules/no-such")) Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+
+        // Last of the posts: the silo answers 413 without reading the rest and closes that connection.
         (status, text) = await Post("v1/jobs", "{\"inputs\":[\"" + new string('a', 2 << 20) + "\"]}");
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
 
