@@ -65,7 +65,8 @@ public sealed record JobEventView(long Id, DateTimeOffset At, string Kind, strin
 /// </summary>
 /// <param name="Job">A job spec, as POST /v1/jobs takes it.</param>
 /// <param name="SkipUnchanged">Skip an occurrence when the inputs are as the last successful run found them (default true).</param>
-public sealed record NewSchedule(string Id, string Rule, System.Text.Json.JsonElement Job, bool? SkipUnchanged = null);
+/// <param name="Keep">Successful runs to keep; older run folders are deleted (default 0: keep all).</param>
+public sealed record NewSchedule(string Id, string Rule, System.Text.Json.JsonElement Job, bool? SkipUnchanged = null, int? Keep = null);
 
 /// <summary>A schedule: when it next runs, and the job it last started.</summary>
 /// <param name="LastRunAt">When an occurrence was last handled: a job started or the occurrence skipped.</param>
@@ -74,6 +75,7 @@ public sealed record ScheduleView(
     string Rule,
     bool Enabled,
     bool SkipUnchanged,
+    int Keep,
     DateTimeOffset NextRunAt,
     DateTimeOffset? LastRunAt,
     string? LastJobId,

@@ -66,11 +66,12 @@ public sealed class ClusterClient : IDisposable
         SendAsync(HttpMethod.Get, "v1/workers", null, ApiJson.Default.IReadOnlyListWorkerView, cancellationToken);
 
     /// <summary>Creates a schedule; the silo checks the rule and the job spec and answers the schedule with its next run.</summary>
-    public async Task<ScheduleView> CreateScheduleAsync(string id, string rule, JobSpec job, bool skipUnchanged = true, CancellationToken cancellationToken = default)
+    public async Task<ScheduleView> CreateScheduleAsync(string id, string rule, JobSpec job, bool skipUnchanged = true, int keep = 0,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         using var spec = JsonDocument.Parse(job.ToJson());
-        var body = JsonSerializer.Serialize(new NewSchedule(id, rule, spec.RootElement, skipUnchanged), ApiJson.Default.NewSchedule);
+        var body = JsonSerializer.Serialize(new NewSchedule(id, rule, spec.RootElement, skipUnchanged, keep), ApiJson.Default.NewSchedule);
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         return await SendAsync(HttpMethod.Post, "v1/schedules", content, ApiJson.Default.ScheduleView, cancellationToken).ConfigureAwait(false);
     }

@@ -5,7 +5,8 @@ namespace Clustering.Integration.Tests;
 
 /// <summary>
 /// A schedule on a real silo and PostgreSQL, driven with embedctl: it runs the job, skips occurrences while the
-/// corpus is unchanged, runs again when the corpus grows, and stops when deleted. DuckDB reads each run's output.
+/// corpus is unchanged, runs again when the corpus grows (deleting the older run it no longer keeps), and stops when
+/// deleted. DuckDB reads each run's output.
 /// </summary>
 public sealed class ClusterScheduleTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
@@ -29,7 +30,7 @@ public sealed class ClusterScheduleTests(PostgresFixture postgres, ITestOutputHe
         Assert.NotEqual(0, bad.Exit);
         Assert.Contains("schedule id", bad.Stderr);
 
-        var create = await TestCluster.CliAsync(["schedule", "create", "nightly", "--rule", "@every 2s", .. job], env);
+        var create = await TestCluster.CliAsync(["schedule", "create", "nightly", "--rule", "@every 2s", "--keep", "1", .. job], env);
         Assert.True(create.Exit == 0, create.Stderr);
         Assert.Contains("schedule nightly: '@every 2s', first run at", create.Stdout);
         var again = await TestCluster.CliAsync(["schedule", "create", "nightly", "--rule", "@daily", .. job], env);
@@ -54,20 +55,24 @@ public sealed class ClusterScheduleTests(PostgresFixture postgres, ITestOutputHe
         Assert.Equal(first.Job, schedule.LastJobId);
         Assert.Single(await client.ListJobsAsync());
 
-        // The corpus grows: the next occurrence runs again, into its own folder; the first run's output stays.
+        // The corpus grows: the next occurrence runs again, into its own folder; keeping one run, the first is deleted
+        // once the second has succeeded.
         Replace(corpus, 250);
         await cluster.WaitUntilAsync(() => Task.FromResult(Latest(latestPath).Job != first.Job), TimeSpan.FromSeconds(90), "a run after the corpus changed");
         var second = Latest(latestPath);
         Assert.NotEqual(first.Run, second.Run);
         Assert.True(string.CompareOrdinal(second.Run, first.Run) > 0, $"{second.Run} after {first.Run}");
         Assert.Equal(250, await RowsAsync(Path.Combine(outputFolder, second.Run)));
-        Assert.Equal(200, await RowsAsync(Path.Combine(outputFolder, first.Run)));
+        var firstFolder = Path.Combine(outputFolder, first.Run);
+        await cluster.WaitUntilAsync(() => Task.FromResult(!Directory.Exists(firstFolder) || Directory.GetFiles(firstFolder, "*", SearchOption.AllDirectories).Length == 0),
+            TimeSpan.FromSeconds(30), "the first run deleted (--keep 1)");
 
         var show = await TestCluster.CliAsync(["schedule", "show", "nightly"], env);
         Assert.Contains($"job {second.Job}", show.Stdout);
         var list = await TestCluster.CliAsync(["schedule", "list"], env);
         Assert.Contains("nightly", list.Stdout);
         Assert.Contains("@every 2s", list.Stdout);
+        Assert.Contains("keeps:     the newest 1 successful run(s)", show.Stdout);
 
         // Deleted: no more runs.
         var delete = await TestCluster.CliAsync(["schedule", "delete", "nightly"], env);

@@ -117,6 +117,40 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
     public void Run_folders_are_children_of_the_output_with_any_query_kept_last(string output, string run, string expected) =>
         Assert.Equal(expected, ScheduleRuns.Child(output, run));
 
+    [Fact]
+    public async Task Retention_deletes_only_run_folders_older_than_the_newest_kept_successful_runs()
+    {
+        var root = Path.Combine(_dir, "history");
+        string[] files =
+        [
+            "20261120T000000Z/part-0.parquet", "20261120T000000Z/_manifest.json", "20261120T000000Z/_SUCCESS",
+            "20261121T000000Z/part-0.parquet", "20261121T000000Z/_manifest.json",              // failed: no _SUCCESS
+            "20261122T000000Z/part-0.parquet", "20261122T000000Z/_SUCCESS",
+            "20261123T000000Z/part-0.parquet",                                                  // still running
+            "_latest.json", "notes/20261119T000000Z.txt", "2026112T000000Z/x", "20261119T000000Z.parquet",
+        ];
+        foreach (var f in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, f))!);
+            File.WriteAllText(Path.Combine(root, f), f);
+        }
+        var store = OutputStores.Open(root);
+        Assert.Empty(await ScheduleRuns.PruneAsync(store, 0, CancellationToken.None));  // 0: keep all
+        Assert.Empty(await ScheduleRuns.PruneAsync(store, 3, CancellationToken.None));  // fewer successes than asked: nothing
+        Assert.Empty(await ScheduleRuns.PruneAsync(store, 2, CancellationToken.None));  // 20th and 22nd kept, nothing older
+        Assert.Equal(["20261120T000000Z", "20261121T000000Z"], await ScheduleRuns.PruneAsync(store, 1, CancellationToken.None));
+        var left = Directory.GetFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal);
+        Assert.Equal(files.Where(f => !f.StartsWith("2026112" + "0T", StringComparison.Ordinal) && !f.StartsWith("20261121T", StringComparison.Ordinal)).Order(StringComparer.Ordinal), left);
+    }
+
+    [Theory]
+    [InlineData("20261122T060000Z", true)]
+    [InlineData("20261122T060000", false)]
+    [InlineData("2026112xT060000Z", false)]
+    [InlineData("20261122t060000Z", false)]
+    [InlineData("_latest.json", false)]
+    public void Run_names_are_recognised_exactly(string name, bool run) => Assert.Equal(run, ScheduleRuns.IsRunName(name));
+
     [Theory]
     [InlineData("nightly", true)]
     [InlineData("corpus-v2.daily_1", true)]

@@ -33,16 +33,18 @@ internal static class ScheduleCommand
             Required = true,
         };
         var always = new Option<bool>("--always") { Description = "Run at every occurrence, even when the inputs have not changed." };
+        var keep = new Option<int>("--keep") { Description = "Keep the newest N successful runs; older run folders are deleted after a newer run succeeds (default 0: keep all)." };
         var command = new Command("create", "Create a schedule: the options of `run`, plus --rule. Prints when it first runs.") { id };
         command.Options.Add(rule);
         command.Options.Add(always);
+        command.Options.Add(keep);
         job.AddTo(command);
         cluster.AddTo(command);
         command.SetAction((result, ct) => ClusterOptions.RunAsync("schedule create", async ct =>
         {
             var spec = SubmitCommand.Absolute(job.ToSpec(result));
             using var client = cluster.CreateClient(result);
-            var created = await client.CreateScheduleAsync(result.GetValue(id)!, result.GetValue(rule)!, spec, !result.GetValue(always), ct);
+            var created = await client.CreateScheduleAsync(result.GetValue(id)!, result.GetValue(rule)!, spec, !result.GetValue(always), result.GetValue(keep), ct);
             Console.Out.WriteLine($"schedule {created.Id}: '{created.Rule}', first run at {created.NextRunAt:u}; runs go to {created.Output}");
             return 0;
         }, ct));
@@ -102,6 +104,7 @@ internal static class ScheduleCommand
         Console.Out.WriteLine($"rule:      {s.Rule} (UTC){(s.SkipUnchanged ? ", skipped while the inputs are unchanged" : "")}");
         Console.Out.WriteLine($"next run:  {s.NextRunAt:u}");
         Console.Out.WriteLine($"last run:  {(s.LastRunAt is { } at ? at.ToString("u") : "-")}{(s.LastJobId is { } j ? $", job {j}" : "")}");
+        Console.Out.WriteLine($"keeps:     {(s.Keep == 0 ? "every run" : $"the newest {s.Keep} successful run(s)")}");
         Console.Out.WriteLine($"model:     {s.Model}");
         Console.Out.WriteLine($"output:    {s.Output}");
     }

@@ -33,14 +33,14 @@ internal static class ApiViews
         try
         {
             var template = Hosting.Scheduling.ScheduleTemplate.FromJson(s.JobTemplateJson);
-            return new ScheduleView(s.Id, s.Spec, s.Enabled, template.SkipUnchanged, s.NextRunAt, s.LastRunAt, s.LastJobId,
+            return new ScheduleView(s.Id, s.Spec, s.Enabled, template.SkipUnchanged, template.Keep, s.NextRunAt, s.LastRunAt, s.LastJobId,
                 template.Job.Model, template.Job.Output);
         }
         catch (Exception e) when (e is ClusteringException or System.Text.Json.JsonException)
         {
             // A row changed behind the API's back: listed (the runner has disabled it) rather than failing the whole list.
             var unreadable = $"(unreadable job template: {e.Message.Split('\n')[0]})";
-            return new ScheduleView(s.Id, s.Spec, s.Enabled, false, s.NextRunAt, s.LastRunAt, s.LastJobId, unreadable, unreadable);
+            return new ScheduleView(s.Id, s.Spec, s.Enabled, false, 0, s.NextRunAt, s.LastRunAt, s.LastJobId, unreadable, unreadable);
         }
     }
 }

@@ -38,6 +38,8 @@ internal static class SchedulesEndpoints
             if (ScheduleTemplate.IdProblem(body.Id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
             if (!RecurrenceRule.TryParse(body.Rule, out var parsed, out var ruleError)) return Error(StatusCodes.Status400BadRequest, ruleError!);
             rule = parsed!;
+            if (body.Keep is < 0 or > ScheduleTemplate.MaxKeep)
+                return Error(StatusCodes.Status400BadRequest, $"keep: 0 (all) to {ScheduleTemplate.MaxKeep} runs, not {body.Keep}");
             spec = JobSpec.FromJson(body.Job.GetRawText());
             spec.Validate();
             paths.Check(spec);
@@ -56,7 +58,7 @@ internal static class SchedulesEndpoints
         }
         if (await store.GetScheduleAsync(body.Id, ct) is not null)
             return Error(StatusCodes.Status409Conflict, $"schedule {body.Id} exists; delete it first to change it");
-        var record = new ScheduleRecord(body.Id, rule.Text, new ScheduleTemplate(spec, body.SkipUnchanged ?? true).ToJson(),
+        var record = new ScheduleRecord(body.Id, rule.Text, new ScheduleTemplate(spec, body.SkipUnchanged ?? true, body.Keep ?? 0).ToJson(),
             rule.NextAfter(DateTimeOffset.UtcNow));
         await store.UpsertScheduleAsync(record, ct);
         return Results.Json(record.ToView(), ApiJson.Default.ScheduleView, statusCode: StatusCodes.Status201Created);

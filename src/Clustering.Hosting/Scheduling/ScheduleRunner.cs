@@ -16,7 +16,8 @@ namespace Clustering.Hosting.Scheduling;
 /// missed while no coordinator ran are not caught up: the next one is the first after now. An occurrence is skipped
 /// while the schedule's previous job has not ended, and (when the template says so) when the inputs' fingerprint
 /// equals the one the last successful run started from. After a scheduled job succeeds, <c>_latest.json</c> in the
-/// schedule's output names its run folder.
+/// schedule's output names its run folder, and run folders beyond the newest N successful ones are deleted when the
+/// schedule keeps N.
 /// </summary>
 public sealed partial class ScheduleRunner(IClusterStore store, InputStores inputs, Func<string, IBlobStore> outputs, ILogger log,
     TimeProvider? clock = null)
@@ -139,9 +140,14 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
             writer.WriteEndObject();
         }
         body.Position = 0;
-        await outputs(template.Job.Output).WriteAsync(ScheduleRuns.LatestKey, body, cancellationToken: ct).ConfigureAwait(false);
+        var output = outputs(template.Job.Output);
+        await output.WriteAsync(ScheduleRuns.LatestKey, body, cancellationToken: ct).ConfigureAwait(false);
         _latestWritten[schedule.Id] = jobId;
         log.LogInformation("schedule {Schedule}: {Latest} names run {Run} (job {Job})", schedule.Id, ScheduleRuns.LatestKey, run, job.Id);
+        // Only after _latest.json names the new run: a reader following it never lands on a deleted one.
+        var pruned = await ScheduleRuns.PruneAsync(output, template.Keep, ct).ConfigureAwait(false);
+        if (pruned.Count > 0)
+            log.LogInformation("schedule {Schedule}: deleted {Count} older run(s) beyond the newest {Keep} ({Runs})", schedule.Id, pruned.Count, template.Keep, string.Join(", ", pruned));
     }
 
     /// <summary>The run folder's name: the last segment of the job's output, before any query.</summary>
