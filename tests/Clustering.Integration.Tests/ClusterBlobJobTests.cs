@@ -73,6 +73,64 @@ public sealed class ClusterBlobJobTests(PostgresFixture postgres, AzuriteFixture
             Assert.False(text.Contains(key[..16], StringComparison.Ordinal), $"{what} printed the account key");
     }
 
+    /// <summary>
+    /// A schedule whose input and output are az:// URIs: runs land in run folders under the output prefix, _latest.json
+    /// is a blob, a changed object (a new ETag) makes the next occurrence run, and --keep 1 deletes the older run's blobs.
+    /// </summary>
+    [Fact]
+    public async Task A_schedule_on_az_URIs_reruns_when_an_object_changes_and_keeps_one_run()
+    {
+        await using var cluster = await TestCluster.CreateAsync(postgres.Server);
+        var container = await azurite.NewContainerAsync(stem: "sched");
+        async Task WriteCorpusAsync(int documents)
+        {
+            var lines = new StringBuilder();
+            for (var i = 0; i < documents; i++)
+                lines.Append("{\"id\":\"").Append(TestCorpus.Id(i)).Append("\",\"text\":\"").Append(TestCorpus.Text(i)).Append("\"}\n");
+            await container.WriteAsync("corpus/part-0.jsonl", new MemoryStream(Encoding.UTF8.GetBytes(lines.ToString())));
+        }
+        await WriteCorpusAsync(100);
+        var credentials = new Dictionary<string, string> { [AzureConnectionString.ConnectionStringVariable] = azurite.Azurite.ConnectionString };
+        var url = (await cluster.StartSiloAsync("b0", environment: credentials)).Url;
+        var env = new Dictionary<string, string> { ["CLUSTERING_URL"] = url.ToString(), ["CLUSTERING_TOKEN"] = TestCluster.Token };
+        var create = await TestCluster.CliAsync(["schedule", "create", "blobs", "--rule", "@every 2s", "--keep", "1",
+            "--input", $"az://{container.Container}/corpus/", "--model", RepoPaths.TinyModel, "--output", $"az://{container.Container}/out/sched/",
+            "--max-length", "64", "--batch-tokens", "4096"], env);
+        Assert.True(create.Exit == 0, create.Stderr);
+
+        var history = new PrefixedBlobStore(container, "out/sched/");
+        async Task<(string Job, string Run)?> LatestAsync()
+        {
+            if (await history.GetPropertiesAsync("_latest.json") is null) return null;
+            await using var stream = await history.OpenReadAsync("_latest.json");
+            using var latest = await System.Text.Json.JsonDocument.ParseAsync(stream);
+            return (latest.RootElement.GetProperty("job").GetString()!, latest.RootElement.GetProperty("run").GetString()!);
+        }
+        async Task<string[]> KeysAsync()
+        {
+            var keys = new List<string>();
+            await foreach (var item in history.ListAsync("")) keys.Add(item.Key);
+            return [.. keys];
+        }
+
+        await cluster.WaitUntilAsync(async () => await LatestAsync() is not null, TimeSpan.FromSeconds(90), "the first scheduled run");
+        var first = (await LatestAsync())!.Value;
+        Assert.Contains($"{first.Run}/_SUCCESS", await KeysAsync());
+        Assert.Contains($"{first.Run}/_manifest.json", await KeysAsync());
+
+        await WriteCorpusAsync(120); // the same object, rewritten: a new ETag
+        await cluster.WaitUntilAsync(async () => (await LatestAsync())!.Value.Job != first.Job, TimeSpan.FromSeconds(90), "a run after the object changed");
+        var second = (await LatestAsync())!.Value;
+        await cluster.WaitUntilAsync(async () => !(await KeysAsync()).Any(k => k.StartsWith(first.Run + "/", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the first run's blobs deleted (--keep 1)");
+        var keys = await KeysAsync();
+        Assert.Contains($"{second.Run}/_SUCCESS", keys);
+        Assert.All(keys, k => Assert.True(k == "_latest.json" || k.StartsWith(second.Run + "/", StringComparison.Ordinal), k));
+        using (var client = cluster.Client(url))
+            Assert.Equal(120, (await client.GetJobAsync(second.Job)).Counters.Rows);
+        Assert.Equal(0, (await TestCluster.CliAsync(["schedule", "delete", "blobs"], env)).Exit);
+    }
+
     private static byte[] Gzip(byte[] bytes)
     {
         using var buffer = new MemoryStream();
