@@ -110,6 +110,17 @@ public sealed class ApiSecurityTests : IAsyncLifetime
         (status, _) = await Post("v1/jobs", "{}", "text/plain");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
 
+        // A body that is not UTF-8 is refused naming the byte, for jobs and schedules alike.
+        foreach (var (path, what) in new[] { ("v1/jobs", "job spec"), ("v1/schedules", "schedule") })
+        {
+            using var bytes = new ByteArrayContent([(byte)'{', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
+            bytes.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var r = await client.PostAsync(path, bytes);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            Assert.Equal($"{what}: invalid UTF-8 at byte 2",
+                System.Text.Json.JsonSerializer.Deserialize(await r.Content.ReadAsStringAsync(), Clustering.Client.ApiJson.Default.ApiError)!.Error);
+        }
+
         // Schedules: the same bounds, plus the rule and the id checked before anything is stored.
         const string job = "\"job\":{\"inputs\":[\"/c.jsonl\"],\"model\":\"/m\",\"output\":\"/o\"}";
         (status, text) = await Post("v1/schedules", "{\"id\":\"n\",\"rule\":\"0 25 * * *\"," + job + "}");

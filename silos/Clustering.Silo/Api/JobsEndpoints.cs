@@ -23,23 +23,12 @@ internal static class JobsEndpoints
 
     private static async Task<IResult> SubmitAsync(HttpRequest request, SiloCluster cluster, JobPathPolicy paths, CancellationToken ct)
     {
-        if (request.ContentLength > ApiInput.MaxSpecBytes)
-            return Error(StatusCodes.Status413PayloadTooLarge, $"job spec: at most {ApiInput.MaxSpecBytes} bytes");
-        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return Error(StatusCodes.Status415UnsupportedMediaType, "job spec: send it as application/json");
-        string body;
-        try
-        {
-            body = await ReadLimitedAsync(request.Body, ApiInput.MaxSpecBytes, ct);
-        }
-        catch (InvalidDataException e)
-        {
-            return Error(StatusCodes.Status413PayloadTooLarge, e.Message);
-        }
+        var (body, refused) = await ReadJsonBodyAsync(request, "job spec", ct);
+        if (refused is not null) return refused;
         JobSpec spec;
         try
         {
-            spec = JobSpec.FromJson(body);
+            spec = JobSpec.FromJson(body!);
             spec.Validate();
             paths.Check(spec);
         }
@@ -104,24 +93,33 @@ internal static class JobsEndpoints
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes of UTF-8; more is refused (chunked bodies carry no Content-Length).</summary>
-    internal static async Task<string> ReadLimitedAsync(Stream body, int limit, CancellationToken ct)
+    /// <summary>
+    /// A JSON request body as text, at most <see cref="ApiInput.MaxSpecBytes"/> bytes of UTF-8; or the answer that refuses
+    /// it (413 too large, 415 not JSON, 400 invalid UTF-8), naming <paramref name="what"/>.
+    /// </summary>
+    internal static async Task<(string? Body, IResult? Refused)> ReadJsonBodyAsync(HttpRequest request, string what, CancellationToken ct)
     {
+        if (request.ContentLength > ApiInput.MaxSpecBytes)
+            return (null, Error(StatusCodes.Status413PayloadTooLarge, $"{what}: at most {ApiInput.MaxSpecBytes} bytes"));
+        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Error(StatusCodes.Status415UnsupportedMediaType, $"{what}: send it as application/json"));
+        // Chunked bodies carry no Content-Length: count while reading.
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > limit) throw new InvalidDataException($"job spec: at most {limit} bytes");
+            if (buffer.Length + read > ApiInput.MaxSpecBytes)
+                return (null, Error(StatusCodes.Status413PayloadTooLarge, $"{what}: at most {ApiInput.MaxSpecBytes} bytes"));
             buffer.Write(chunk, 0, read);
         }
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            return (new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length), null);
         }
         catch (DecoderFallbackException e)
         {
-            throw new JsonException($"job spec: invalid UTF-8 at byte {e.Index}", e);
+            return (null, Error(StatusCodes.Status400BadRequest, $"{what}: invalid UTF-8 at byte {e.Index}"));
         }
     }
 }

@@ -23,16 +23,14 @@ internal static class SchedulesEndpoints
 
     private static async Task<IResult> CreateAsync(HttpRequest request, IClusterStore store, JobPathPolicy paths, CancellationToken ct)
     {
-        if (request.ContentLength > ApiInput.MaxSpecBytes)
-            return Error(StatusCodes.Status413PayloadTooLarge, $"schedule: at most {ApiInput.MaxSpecBytes} bytes");
-        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return Error(StatusCodes.Status415UnsupportedMediaType, "schedule: send it as application/json");
+        var (text, refused) = await ReadJsonBodyAsync(request, "schedule", ct);
+        if (refused is not null) return refused;
         NewSchedule? body;
         JobSpec spec;
         RecurrenceRule rule;
         try
         {
-            body = JsonSerializer.Deserialize(await ReadLimitedAsync(request.Body, ApiInput.MaxSpecBytes, ct), ApiJson.Default.NewSchedule);
+            body = JsonSerializer.Deserialize(text!, ApiJson.Default.NewSchedule);
             if (body?.Id is null || body.Rule is null || body.Job.ValueKind != JsonValueKind.Object)
                 return Error(StatusCodes.Status400BadRequest, "schedule: expected {\"id\": ..., \"rule\": ..., \"job\": {job spec}}");
             if (ScheduleTemplate.IdProblem(body.Id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
@@ -43,10 +41,6 @@ internal static class SchedulesEndpoints
             spec = JobSpec.FromJson(body.Job.GetRawText());
             spec.Validate();
             paths.Check(spec);
-        }
-        catch (InvalidDataException e)
-        {
-            return Error(StatusCodes.Status413PayloadTooLarge, e.Message);
         }
         catch (JsonException e)
         {
