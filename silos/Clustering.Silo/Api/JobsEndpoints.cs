@@ -91,7 +91,8 @@ internal static class JobsEndpoints
 
     internal static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"no job {id}");
 
-    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+    /// <summary>The first line of an exception message (System.Text.Json's run on with paths and hints).</summary>
+    internal static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
     /// <summary>
     /// A JSON request body as text, at most <see cref="ApiInput.MaxSpecBytes"/> bytes of UTF-8; or the answer that refuses

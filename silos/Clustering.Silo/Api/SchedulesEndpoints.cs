@@ -44,7 +44,7 @@ internal static class SchedulesEndpoints
         }
         catch (JsonException e)
         {
-            return Error(StatusCodes.Status400BadRequest, $"schedule: not valid JSON ({e.Path}, line {e.LineNumber + 1}): {e.Message.Split('\n')[0]}");
+            return Error(StatusCodes.Status400BadRequest, $"schedule: not valid JSON ({e.Path}, line {e.LineNumber + 1}): {FirstLine(e.Message)}");
         }
         catch (ClusteringException e)
         {

@@ -127,7 +127,7 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
         {
             return; // FireAsync says why when it is next due
         }
-        var run = RunOf(JobSpec.FromJson(job.SpecJson).Output);
+        var run = ScheduleRuns.RunOf(JobSpec.FromJson(job.SpecJson).Output);
         using var body = new MemoryStream();
         using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Indented = true }))
         {
@@ -148,13 +148,6 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
         var pruned = await ScheduleRuns.PruneAsync(output, template.Keep, ct).ConfigureAwait(false);
         if (pruned.Count > 0)
             log.LogInformation("schedule {Schedule}: deleted {Count} older run(s) beyond the newest {Keep} ({Runs})", schedule.Id, pruned.Count, template.Keep, string.Join(", ", pruned));
-    }
-
-    /// <summary>The run folder's name: the last segment of the job's output, before any query.</summary>
-    private static string RunOf(string output)
-    {
-        var path = output.Split('?')[0].TrimEnd('/', Path.DirectorySeparatorChar);
-        return path[(path.LastIndexOfAny(['/', Path.DirectorySeparatorChar]) + 1)..];
     }
 
     [GeneratedRegex("inputs fingerprint ([0-9a-f]{64})")]

@@ -32,6 +32,13 @@ public static class ScheduleRuns
         return path.TrimEnd('/') + "/" + name + rest;
     }
 
+    /// <summary>The run folder's name from a run's output (the inverse of <see cref="Child"/>): its last segment, before any query.</summary>
+    public static string RunOf(string output)
+    {
+        var path = output.Split('?')[0].TrimEnd('/', Path.DirectorySeparatorChar);
+        return path[(path.LastIndexOfAny(['/', Path.DirectorySeparatorChar]) + 1)..];
+    }
+
     /// <summary>
     /// Deletes the run folders older than the newest <paramref name="keep"/> successful runs (those with _SUCCESS); runs
     /// newer than that, finished or not, stay. Returns the folders deleted.
