@@ -23,9 +23,18 @@ public sealed partial class EmbeddingModel
     /// </summary>
     public EncodedText Tokenize(string text)
     {
-        var tokenizer = _tokenizer ?? throw new ClusteringException($"{ModelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer");
-        var encoded = tokenizer.Encode(Prompt.Length == 0 ? text : Prompt + text, addSpecialTokens: true, maxLength: MaxLength);
+        var encoded = Tokenize(text, Prompt, MaxLength);
         if (encoded.Ids.Length == 0) throw new ClusteringException("the text encodes to no tokens");
         return encoded;
+    }
+
+    /// <summary>
+    /// <paramref name="prompt"/> + text with the special tokens, truncated to <paramref name="maxLength"/> keeping them
+    /// (null: not truncated, so the caller can refuse a long input). Thread-safe.
+    /// </summary>
+    public EncodedText Tokenize(string text, string prompt, int? maxLength)
+    {
+        var tokenizer = _tokenizer ?? throw new ClusteringException($"{ModelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer");
+        return tokenizer.Encode(prompt.Length == 0 ? text : prompt + text, addSpecialTokens: true, maxLength: maxLength ?? int.MaxValue);
     }
 }

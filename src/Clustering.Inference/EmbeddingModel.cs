@@ -4,8 +4,9 @@ namespace Clustering.Inference;
 
 /// <summary>
 /// A loaded embedding model: the Qwen3 graph on a backend, its pooling, MRL and normalization, its prompt and
-/// max length. <see cref="Embed"/> runs on one thread at a time (the device thread); it cuts the given sequences
-/// into token-budget batches in the order given (sort them first with <see cref="LengthBatcher"/>).
+/// max length. <see cref="Embed"/> cuts the given sequences into token-budget batches in the order given (sort them
+/// first with <see cref="LengthBatcher"/>); each batch holds the model's <see cref="Gate"/> while it runs, so a batch
+/// job's device loop and online requests may call from their own threads and share the device, online first.
 /// </summary>
 public sealed partial class EmbeddingModel : IDisposable
 {
@@ -33,6 +34,13 @@ public sealed partial class EmbeddingModel : IDisposable
 
     /// <summary>The text prefixed to every input ("" when none).</summary>
     public string Prompt { get; }
+
+    /// <summary>The device's gate: one forward pass at a time, online passes before batch passes.</summary>
+    public DeviceGate Gate { get; } = new();
+
+    /// <summary>The prompt for an instruction or a prompt name of this model (neither: the model's default prompt, or "").</summary>
+    public string PromptFor(string? instruction, string? promptName) =>
+        PromptTemplate.Resolve(new EmbeddingOptions { Instruction = instruction, PromptName = promptName }, _directory.SentenceTransformers, _directory.Path);
 
     private EmbeddingModel(ModelDirectory directory, EmbeddingOptions options, IOps ops)
     {
@@ -98,10 +106,21 @@ public sealed partial class EmbeddingModel : IDisposable
     public int OutOfMemorySplits { get; private set; }
 
     /// <summary>Embeds token sequences: output (sequences.Count, <see cref="Dimensions"/>) row-major.</summary>
-    public void Embed(IReadOnlyList<int[]> sequences, Span<float> output)
+    public void Embed(IReadOnlyList<int[]> sequences, Span<float> output, DevicePriority priority = DevicePriority.Batch) =>
+        Embed(sequences, output, priority, pooledOnly: false);
+
+    /// <summary>
+    /// The pooled hidden states before MRL and normalization: output (sequences.Count, hidden size) row-major. Online
+    /// requests choose their own dimensions, so they apply <see cref="EmbeddingHead"/> themselves.
+    /// </summary>
+    public void EmbedPooled(IReadOnlyList<int[]> sequences, Span<float> output, DevicePriority priority = DevicePriority.Online) =>
+        Embed(sequences, output, priority, pooledOnly: true);
+
+    private void Embed(IReadOnlyList<int[]> sequences, Span<float> output, DevicePriority priority, bool pooledOnly)
     {
-        if (output.Length < (long)sequences.Count * Dimensions)
-            throw new ArgumentException($"output holds {output.Length} floats; {sequences.Count} × {Dimensions} needed", nameof(output));
+        var width = pooledOnly ? Config.HiddenSize : Dimensions;
+        if (output.Length < (long)sequences.Count * width)
+            throw new ArgumentException($"output holds {output.Length} floats; {sequences.Count} × {width} needed", nameof(output));
         for (var i = 0; i < sequences.Count; i++)
         {
             if (sequences[i].Length == 0) throw new ArgumentException($"sequence {i} is empty", nameof(sequences));
@@ -110,6 +129,7 @@ public sealed partial class EmbeddingModel : IDisposable
         var next = 0;
         while (next < sequences.Count)
         {
+            using var pass = Gate.Enter(priority); // the batch buffers and the device are this pass's until it ends
             var first = next;
             _batch.Clear();
             while (next < sequences.Count)
@@ -119,7 +139,7 @@ public sealed partial class EmbeddingModel : IDisposable
                 _batch.Add(sequences[next]);
                 next++;
             }
-            Run(sequences, first, next, output);
+            Run(sequences, first, next, output, pooledOnly);
         }
     }
 
@@ -128,7 +148,7 @@ public sealed partial class EmbeddingModel : IDisposable
     /// the batch is retried as two halves (recursively), and later batches keep the smaller budget: a batch too big
     /// for the device is never fatal; only one sequence that does not fit alone is.
     /// </summary>
-    private void Run(IReadOnlyList<int[]> sequences, int first, int end, Span<float> output)
+    private void Run(IReadOnlyList<int[]> sequences, int first, int end, Span<float> output, bool pooledOnly)
     {
         try
         {
@@ -136,6 +156,11 @@ public sealed partial class EmbeddingModel : IDisposable
             var pooled = _model.NormAndPool(_batch, Pooling);
             var count = _batch.SequenceCount;
             var hidden = Config.HiddenSize;
+            if (pooledOnly)
+            {
+                _ops.Download(pooled, count, output.Slice(first * hidden, count * hidden));
+                return;
+            }
             _ops.Download(pooled, count, _pooled.AsSpan(0, count * hidden));
             for (var s = 0; s < count; s++)
                 EmbeddingHead.Apply(_pooled.AsSpan(s * hidden, hidden), Normalize, output.Slice((first + s) * Dimensions, Dimensions));
@@ -148,9 +173,9 @@ public sealed partial class EmbeddingModel : IDisposable
             EffectiveBatchTokens = Math.Max(1, Math.Min(EffectiveBatchTokens, _batch.TokenCount / 2));
             var middle = first + (end - first) / 2;
             Rebuild(sequences, first, middle);
-            Run(sequences, first, middle, output);
+            Run(sequences, first, middle, output, pooledOnly);
             Rebuild(sequences, middle, end);
-            Run(sequences, middle, end, output);
+            Run(sequences, middle, end, output, pooledOnly);
         }
     }
 

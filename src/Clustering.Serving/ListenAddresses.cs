@@ -1,8 +1,8 @@
 using System.Net;
 
-namespace Clustering.Silo;
+namespace Clustering.Serving;
 
-/// <summary>The --listen URLs, parsed, and whether they all stay on this machine (loopback).</summary>
+/// <summary>The --listen URLs (of a silo or <c>embedctl serve</c>), parsed, and whether they all stay on this machine (loopback).</summary>
 public sealed class ListenAddresses
 {
     private ListenAddresses(IReadOnlyList<Uri> urls, bool loopbackOnly)
@@ -42,7 +42,7 @@ public sealed class ListenAddresses
 
     /// <summary>
     /// Refuses to serve beyond loopback without a token: anyone who can reach the port could otherwise submit jobs
-    /// that read and write files as this silo's user.
+    /// that read and write files as the server's user (a silo), or use its GPUs (a silo, <c>embedctl serve</c>).
     /// </summary>
     public void RequireTokenUnlessLoopback(string? token)
     {
