@@ -18,6 +18,11 @@ const client = new OpenAI({
   timeout: 300_000,
 })
 
+function decode (text) {
+  const bytes = Buffer.from(text, 'base64')
+  return new Float32Array(Uint8Array.from(bytes).buffer) // a copy: the pooled buffer's offset need not be 4-aligned
+}
+
 async function embed (params) {
   const res = await client.embeddings.create(params)
   return {
@@ -25,7 +30,8 @@ async function embed (params) {
     model: res.model,
     object: res.object,
     usage: res.usage,
-    data: res.data.map(d => ({ index: d.index, object: d.object, embedding: Array.from(d.embedding) })),
+    // Asked for base64 explicitly, the client hands the string over as it came: decode it here (little-endian float32).
+    data: res.data.map(d => ({ index: d.index, object: d.object, base64: typeof d.embedding === 'string', embedding: Array.from(typeof d.embedding === 'string' ? decode(d.embedding) : d.embedding) })),
   }
 }
 
