@@ -45,6 +45,9 @@ public sealed class SiloCluster(IClusterStore store, SiloOptions options, SiloMe
         }
     }
 
+    /// <summary>This silo's workers, once started (online models load on their devices, through their gates).</summary>
+    public IReadOnlyList<EmbeddingWorker> Workers => _workers;
+
     /// <summary>The devices this silo runs a worker on, checked before the silo listens.</summary>
     public static IReadOnlyList<WorkerDevice> WorkerDevices(SiloOptions options) => EngineFactory.WorkerDevices(options.Devices, options.Workers);
 

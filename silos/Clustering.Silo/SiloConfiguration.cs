@@ -23,6 +23,7 @@ public static class SiloConfiguration
         ["--allow-paths"] = nameof(SiloOptions.AllowPaths),
         ["--coordinator"] = nameof(SiloOptions.Coordinator),
         ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
+        ["--serve"] = nameof(SiloOptions.Serve),
     };
 
     public const string Usage = """
@@ -41,6 +42,8 @@ public static class SiloConfiguration
           --allow-paths P1;P2    folders jobs may read and write (default: anywhere this user can)
           --coordinator BOOL     compete for the coordinator lease (default true)
           --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
+          --serve NAME=DIR;...   models served online at POST /v1/embeddings (OpenAI's API) on this silo's devices,
+                                 loaded on first request; online passes go before shard passes
         """;
 
     /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>

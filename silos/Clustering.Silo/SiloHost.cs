@@ -69,6 +69,9 @@ public static class SiloHost
         builder.Services.AddSingleton(new SiloMetrics(options.ResolvedName));
         builder.Services.AddSingleton(new JobPathPolicy(options.AllowedRoots));
         builder.Services.AddSingleton<SiloCluster>();
+        var servingLimits = new ServingLimits();
+        builder.Services.AddSingleton(new ServingMetrics());
+        builder.Services.AddSingleton(sp => new SiloOnlineModels(sp.GetRequiredService<SiloCluster>(), options, servingLimits, sp.GetRequiredService<ServingMetrics>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloCluster>());
 
         await using var app = builder.Build();
@@ -77,6 +80,7 @@ public static class SiloHost
         app.MapSchedules();
         app.MapEvents();
         app.MapCluster();
+        app.MapEmbeddingsApi(app.Services.GetRequiredService<SiloOnlineModels>(), servingLimits, app.Services.GetRequiredService<ServingMetrics>());
 
         try
         {

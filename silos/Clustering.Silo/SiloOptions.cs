@@ -42,6 +42,12 @@ public sealed class SiloOptions
     /// <summary>Whether to run the coordinator loop here (every silo competes for the leadership lease; only one leads).</summary>
     public bool Coordinator { get; set; } = true;
 
+    /// <summary>
+    /// Models served online through /v1/embeddings, as NAME=DIR (or DIR, named by its folder) separated by ';'. Each
+    /// loads on first request on this silo's worker devices and shares them with the workers' shards.
+    /// </summary>
+    public string? Serve { get; set; }
+
     public string ResolvedName => string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name.Trim();
 
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
@@ -68,6 +74,7 @@ public sealed class SiloOptions
             if (Token.Any(c => c <= ' ' || c > '~'))
                 throw new ClusteringException("--token: printable ASCII without spaces only (it travels in an HTTP header)");
         }
+        SiloOnlineModels.ParseServe(Serve);
         foreach (var root in AllowedRoots)
             if (!Path.IsPathFullyQualified(root)) throw new ClusteringException($"--allow-paths: '{root}' is not an absolute path");
     }

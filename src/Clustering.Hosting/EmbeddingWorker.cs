@@ -1,5 +1,6 @@
 using Clustering.Coordination;
 using Clustering.Corpus;
+using Clustering.Inference;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Microsoft.Extensions.Logging;
@@ -46,11 +47,20 @@ public sealed class EmbeddingWorker : IAsyncDisposable
         _outputs = outputs;
         _progress = progress;
         _log = log;
-        _models = new ModelCache(device.Device, options.Threads);
+        _models = new ModelCache(device.Device, options.Threads, Gate);
         Device = device.Device;
     }
 
     public string Id => _registration.Id;
+
+    /// <summary>
+    /// The device's gate: the worker's shard passes go through it at batch priority, the online models a silo loads
+    /// on this device at online priority, so queries go first and shards fill the rest.
+    /// </summary>
+    public DeviceGate Gate { get; } = new();
+
+    /// <summary>Engine threads of this worker (0: all cores), for models loaded beside its own.</summary>
+    public int Threads => _options.Threads;
 
     /// <summary>The device this worker runs on (cpu, cuda:N).</summary>
     public string Device { get; }

@@ -47,6 +47,6 @@ public static class EngineFactory
         return workers[0].Device;
     }
 
-    public static EmbeddingModel Load(JobSpec spec, string device, int threads) =>
-        EmbeddingModel.Load(spec.Model, Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec) with { Device = device, Threads = threads }, CreateOps(device, threads));
+    public static EmbeddingModel Load(JobSpec spec, string device, int threads, DeviceGate? gate = null) =>
+        EmbeddingModel.Load(spec.Model, Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec) with { Device = device, Threads = threads }, CreateOps(device, threads), gate);
 }

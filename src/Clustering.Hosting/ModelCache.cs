@@ -7,7 +7,7 @@ namespace Clustering.Hosting;
 /// buffers. A job with another key unloads it first: a worker's memory holds one model copy, never two.
 /// Owned by its worker's loop; not thread-safe.
 /// </summary>
-internal sealed class ModelCache(string device, int threads) : IDisposable
+internal sealed class ModelCache(string device, int threads, DeviceGate gate) : IDisposable
 {
     private string? _key;
     private EmbeddingModel? _model;
@@ -21,7 +21,7 @@ internal sealed class ModelCache(string device, int threads) : IDisposable
         if (_model is not null && _key == key) return _model;
         _model?.Dispose();
         _model = null;
-        _model = EngineFactory.Load(spec, device, threads);
+        _model = EngineFactory.Load(spec, device, threads, gate);
         _key = key;
         return _model;
     }

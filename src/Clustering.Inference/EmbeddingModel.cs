@@ -36,14 +36,15 @@ public sealed partial class EmbeddingModel : IDisposable
     public string Prompt { get; }
 
     /// <summary>The device's gate: one forward pass at a time, online passes before batch passes.</summary>
-    public DeviceGate Gate { get; } = new();
+    public DeviceGate Gate { get; }
 
     /// <summary>The prompt for an instruction or a prompt name of this model (neither: the model's default prompt, or "").</summary>
     public string PromptFor(string? instruction, string? promptName) =>
         PromptTemplate.Resolve(new EmbeddingOptions { Instruction = instruction, PromptName = promptName }, _directory.SentenceTransformers, _directory.Path);
 
-    private EmbeddingModel(ModelDirectory directory, EmbeddingOptions options, IOps ops)
+    private EmbeddingModel(ModelDirectory directory, EmbeddingOptions options, IOps ops, DeviceGate? gate)
     {
+        Gate = gate ?? new DeviceGate();
         var config = directory.Config;
         var st = directory.SentenceTransformers;
         if (options.Dimensions is int d && (d < 1 || d > config.HiddenSize))
@@ -75,7 +76,9 @@ public sealed partial class EmbeddingModel : IDisposable
     /// tokenizer loads on another thread meanwhile: Qwen3's takes ~0.5 s to parse, as long as the 0.6B's weights take
     /// to reach a GPU, and both stand before the first batch of a job.
     /// </summary>
-    public static EmbeddingModel Load(string modelDirectory, EmbeddingOptions options, IOps ops)
+    /// <param name="gate">The gate of the device <paramref name="ops"/> runs on, when other models share it (a
+    /// worker's job model and its online models); null: a gate of the model's own.</param>
+    public static EmbeddingModel Load(string modelDirectory, EmbeddingOptions options, IOps ops, DeviceGate? gate = null)
     {
         ModelDirectory? directory = null;
         Task<Tokenizers.Tokenizer>? tokenizer = null;
@@ -84,7 +87,7 @@ public sealed partial class EmbeddingModel : IDisposable
             directory = ModelDirectory.Open(modelDirectory);
             var tokenizerPath = options.TokenizerPath ?? directory.TokenizerPath;
             if (tokenizerPath is not null) tokenizer = Task.Run(() => Tokenizers.Tokenizer.Load(tokenizerPath));
-            var model = new EmbeddingModel(directory, options, ops);
+            var model = new EmbeddingModel(directory, options, ops, gate);
             if (tokenizer is not null) model.UseTokenizer(tokenizer.GetAwaiter().GetResult());
             return model;
         }

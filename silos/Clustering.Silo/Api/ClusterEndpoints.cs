@@ -21,7 +21,11 @@ internal static class ClusterEndpoints
         // here: a database outage must not make an orchestrator restart every silo at once.
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
 
-        app.MapGet("/metrics", async (SiloMetrics metrics, IClusterStore store, CancellationToken ct) =>
-            Results.Text(await metrics.RenderAsync(store, ct), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", async (SiloMetrics metrics, IClusterStore store, ServingMetrics serving, SiloOnlineModels online, CancellationToken ct) =>
+        {
+            var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, ct));
+            serving.Render(text, online);
+            return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
+        });
     }
 }
