@@ -60,6 +60,9 @@ public sealed record JobSpec
         if (Embed.Instruction is not null && Embed.PromptName is not null)
             throw new ClusteringException("--instruction and --prompt-name: give one or the other");
         if (Input.MaxDocumentBytes < 1) throw new ClusteringException("--max-document-bytes: must be positive");
+        OpenAiBatch.Check("--input-format", Input.Format);
+        if (OpenAiBatch.Check("--output-format", Write.Format) is not null && Input.Format != OpenAiBatch.Format)
+            throw new ClusteringException($"--output-format {OpenAiBatch.Format} answers the requests of an OpenAI batch file: give --input-format {OpenAiBatch.Format} too");
     }
 }
 
@@ -71,6 +74,27 @@ public sealed record InputOptions
     public IReadOnlyList<string> KeepFields { get; init; } = [];
     public TextMode TextMode { get; init; } = TextMode.File;
     public int MaxDocumentBytes { get; init; } = 8 << 20;
+
+    /// <summary>
+    /// <c>--input-format</c>: null for documents (JSON lines with id and text fields, or text), or
+    /// <see cref="OpenAiBatch.Format"/> for OpenAI batch files (one document per input of each /v1/embeddings request).
+    /// Null rather than a default name, so the specs (and ids) of jobs without it stay as they were.
+    /// </summary>
+    public string? Format { get; init; }
+}
+
+/// <summary>The name of OpenAI's batch file format in <c>--input-format</c> and <c>--output-format</c>.</summary>
+public static class OpenAiBatch
+{
+    public const string Format = "openai-batch";
+
+    /// <summary>Null (the default) or the one other format; anything else is refused naming the option.</summary>
+    public static string? Check(string option, string? value) => value switch
+    {
+        null or "" or "default" => null,
+        Format => Format,
+        _ => throw new ClusteringException($"{option}: '{value}' is not a format; give {Format} (or leave it out for the default)"),
+    };
 }
 
 /// <summary>How a plain-text input becomes documents (<c>--text-mode</c>); the corpus reader and the job spec share it.</summary>
@@ -115,6 +139,12 @@ public sealed record OutputOptions
 
     /// <summary>`list` writes list&lt;float32&gt;; `fixed` writes the fixed-size form.</summary>
     public VectorType VectorType { get; init; } = VectorType.List;
+
+    /// <summary>
+    /// <c>--output-format</c>: null for the Parquet parts only, or <see cref="OpenAiBatch.Format"/> to also write OpenAI
+    /// batch result lines (one per request of an OpenAI batch input) beside them.
+    /// </summary>
+    public string? Format { get; init; }
 }
 
 /// <summary>The Parquet codec of the output parts.</summary>

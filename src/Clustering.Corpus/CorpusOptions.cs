@@ -20,6 +20,9 @@ public sealed record CorpusOptions
     public int MaxDocumentBytes { get; init; } = DefaultMaxDocumentBytes;
     public int ShardDocuments { get; init; } = DefaultShardDocuments;
 
+    /// <summary>JSON lines are OpenAI batch requests (<see cref="OpenAiBatchLine"/>), not documents.</summary>
+    public bool OpenAiBatch { get; init; }
+
     /// <summary>Parses <c>--keep-fields a,b.c</c>: comma-separated, blanks dropped, order kept.</summary>
     public static IReadOnlyList<string> ParseFieldList(string? list) =>
         string.IsNullOrWhiteSpace(list) ? [] : list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

@@ -45,6 +45,11 @@ internal sealed class LineDocumentParser
             output.Add(new DocumentError(_source, number, $"invalid UTF-8 at byte {InvalidUtf8Offset(line)} of the line"));
             return;
         }
+        if (_json && _options.OpenAiBatch)
+        {
+            OpenAiBatchLine.Parse(line, number, _source, output, _options.KeepFields.Count);
+            return;
+        }
         if (!_json)
         {
             output.Add(new Document($"{_source}:{number}", Encoding.UTF8.GetString(line), NewKept(), _source, number));

@@ -6,11 +6,17 @@ namespace Clustering.Inference;
 /// One device, two kinds of work: every forward pass holds the gate, so passes never overlap, and when the device
 /// frees up a waiting online pass goes before a waiting batch pass. Batch work is never starved: once it has waited
 /// through <see cref="OnlinePassesPerBatchPass"/> online passes, the next pass is its own. A pass is the unit, so an
-/// online request waits at most one batch pass for the device (keep batch passes short where latency matters).
+/// online request waits at most one batch pass for the device; while online work is about (<see cref="OnlineActive"/>)
+/// batch passes are cut to a <see cref="BatchShrink"/>th of their budget, so that wait stays short.
 /// </summary>
 public sealed class DeviceGate
 {
     public const int DefaultOnlinePassesPerBatchPass = 4;
+
+    /// <summary>Batch passes hold this fraction (1/n) of their token budget while online work is about.</summary>
+    public const int BatchShrink = 4;
+
+    private readonly long _activeTicks; // online work "is about" this long after its last pass began
 
     // Guards every field below; waiters sleep on it (Monitor.Wait) until a pass ends.
     private readonly object _sync = new();
@@ -22,11 +28,14 @@ public sealed class DeviceGate
     private long _batchTicks;
     private long _onlinePasses;
     private long _batchPasses;
+    private long _lastOnline; // Stopwatch timestamp of the last online pass's start; read without the lock
 
-    public DeviceGate(int onlinePassesPerBatchPass = DefaultOnlinePassesPerBatchPass)
+    /// <param name="onlineActiveFor">How long after an online pass batch passes stay short (default 1 s).</param>
+    public DeviceGate(int onlinePassesPerBatchPass = DefaultOnlinePassesPerBatchPass, TimeSpan? onlineActiveFor = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(onlinePassesPerBatchPass, 1);
         OnlinePassesPerBatchPass = onlinePassesPerBatchPass;
+        _activeTicks = (long)((onlineActiveFor ?? TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
     }
 
     /// <summary>Online passes that may go while a batch pass waits before the batch pass gets its turn.</summary>
@@ -43,6 +52,7 @@ public sealed class DeviceGate
             _busy = true;
             if (priority == DevicePriority.Online)
             {
+                Volatile.Write(ref _lastOnline, Stopwatch.GetTimestamp());
                 _onlineWaiting--;
                 if (_batchWaiting > 0) _onlineWhileBatchWaited++;
             }
@@ -53,6 +63,16 @@ public sealed class DeviceGate
             }
         }
         return new Lease(this, priority, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>True while online passes wait or one ran in the last second: batch passes then shrink.</summary>
+    public bool OnlineActive
+    {
+        get
+        {
+            var last = Volatile.Read(ref _lastOnline);
+            return Volatile.Read(ref _onlineWaiting) > 0 || (last != 0 && Stopwatch.GetTimestamp() - last < _activeTicks);
+        }
     }
 
     private bool MayGo(DevicePriority priority)

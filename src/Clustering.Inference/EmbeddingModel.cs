@@ -133,12 +133,14 @@ public sealed partial class EmbeddingModel : IDisposable
         while (next < sequences.Count)
         {
             using var pass = Gate.Enter(priority); // the batch buffers and the device are this pass's until it ends
+            // A batch pass beside online work is short, so a query arriving now waits little for the device.
+            var budget = priority == DevicePriority.Batch && Gate.OnlineActive ? Math.Max(1, EffectiveBatchTokens / DeviceGate.BatchShrink) : EffectiveBatchTokens;
             var first = next;
             _batch.Clear();
             while (next < sequences.Count)
             {
                 var length = sequences[next].Length;
-                if (_batch.SequenceCount > 0 && (_batch.TokenCount + length > EffectiveBatchTokens || !_batch.CanAdd(length))) break;
+                if (_batch.SequenceCount > 0 && (_batch.TokenCount + length > budget || !_batch.CanAdd(length))) break;
                 _batch.Add(sequences[next]);
                 next++;
             }

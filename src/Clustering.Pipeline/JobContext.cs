@@ -32,6 +32,7 @@ public sealed class JobContext
         TextMode = spec.Input.TextMode,
         MaxDocumentBytes = spec.Input.MaxDocumentBytes,
         ShardDocuments = spec.ShardDocs,
+        OpenAiBatch = spec.Input.Format == Clustering.OpenAiBatch.Format,
     };
 
     public ParquetWriteOptions ParquetOptions => new()

@@ -27,6 +27,9 @@ public sealed record JobManifest
     public required IReadOnlyList<ManifestColumn> Schema { get; init; }
     public IReadOnlyList<ManifestFailedShard> FailedShards { get; init; } = [];
 
+    /// <summary>OpenAI batch result files, one per committed shard (<c>--output-format openai-batch</c>); null otherwise.</summary>
+    public IReadOnlyList<ManifestFile>? BatchResultFiles { get; init; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

@@ -82,6 +82,7 @@ public static class JobPublisher
         var files = new List<ManifestFile>();
         var errorFiles = new List<ManifestFile>();
         var failed = new List<ManifestFailedShard>();
+        var openAi = spec.Write.Format == OpenAiBatch.Format ? new List<ManifestFile>() : null;
         long documents = 0, errors = 0, tokens = 0;
         foreach (var shard in shards.OrderBy(s => s.Index))
         {
@@ -90,6 +91,7 @@ public static class JobPublisher
                 files.Add(new ManifestFile(shard.OutputKey, shard.Index, shard.Attempt, shard.Rows, shard.Bytes, shard.Checksum ?? ""));
                 if (shard.Errors > 0)
                     errorFiles.Add(new ManifestFile(OutputLayout.ErrorsKey(shard.Index, shard.Attempt), shard.Index, shard.Attempt, shard.Errors, 0, ""));
+                openAi?.Add(new ManifestFile(OutputLayout.OpenAiResultsKey(shard.Index, shard.Attempt), shard.Index, shard.Attempt, 0, 0, ""));
                 documents += shard.Rows;
                 errors += shard.Errors;
                 tokens += shard.Tokens;
@@ -126,6 +128,7 @@ public static class JobPublisher
             ErrorFiles = errorFiles,
             Schema = schema,
             FailedShards = failed,
+            BatchResultFiles = openAi,
         };
     }
 
@@ -134,6 +137,7 @@ public static class JobPublisher
         var named = new HashSet<string>(StringComparer.Ordinal) { OutputLayout.Manifest, OutputLayout.Success };
         foreach (var f in manifest.Files) named.Add(f.Key);
         foreach (var f in manifest.ErrorFiles) named.Add(f.Key);
+        foreach (var f in manifest.BatchResultFiles ?? []) named.Add(f.Key);
         var doomed = new List<string>();
         await foreach (var item in output.ListAsync("", cancellationToken).ConfigureAwait(false))
             if (OutputLayout.IsJobObject(item.Key) && !named.Contains(item.Key) && OutputLayout.IsOurs(item.Key))

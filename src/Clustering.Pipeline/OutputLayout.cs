@@ -18,13 +18,19 @@ public static class OutputLayout
 
     public static string ErrorsKey(int shard, int attempt) => $"{ErrorsFolder}part-{shard:D5}-a{attempt}.jsonl";
 
+    /// <summary>OpenAI batch result lines of a shard (<c>--output-format openai-batch</c>).</summary>
+    public const string OpenAiResultsFolder = "openai-batch/";
+
+    public static string OpenAiResultsKey(int shard, int attempt) => $"{OpenAiResultsFolder}part-{shard:D5}-a{attempt}.jsonl";
+
     /// <summary>
     /// Objects this tool writes into a job folder (parts, errors files, markers). Completion removes only these
     /// when the manifest does not name them, so a user's unrelated file in the output folder is never deleted.
     /// </summary>
     public static bool IsOurs(string key) =>
         (key.StartsWith("part-", StringComparison.Ordinal) && key.EndsWith(".parquet", StringComparison.Ordinal)) ||
-        (key.StartsWith(ErrorsFolder + "part-", StringComparison.Ordinal) && key.EndsWith(".jsonl", StringComparison.Ordinal));
+        (key.StartsWith(ErrorsFolder + "part-", StringComparison.Ordinal) && key.EndsWith(".jsonl", StringComparison.Ordinal)) ||
+        (key.StartsWith(OpenAiResultsFolder + "part-", StringComparison.Ordinal) && key.EndsWith(".jsonl", StringComparison.Ordinal));
 
     /// <summary>Objects that completion keeps or removes; the state folder is neither.</summary>
     public static bool IsJobObject(string key) => !key.StartsWith(StateFolder, StringComparison.Ordinal);

@@ -53,6 +53,7 @@ public sealed class ShardProcessor
         // Bad lines from the reader and documents the tokenizers refuse; sorted by position when written.
         var errors = new ConcurrentQueue<DocumentError>();
         var tempPath = Path.Combine(_tempFolder, $"clustering-{job.JobId}-{shardIndex}-{attempt}-{Guid.NewGuid():N}.parquet");
+        var openAiPath = job.Spec.Write.Format == OpenAiBatch.Format ? tempPath + ".openai.jsonl" : null;
 
         try
         {
@@ -69,7 +70,7 @@ public sealed class ShardProcessor
             {
                 try
                 {
-                    return await WriteAsync(job, windows.Reader, tempPath, token).ConfigureAwait(false);
+                    return await WriteAsync(job, windows.Reader, tempPath, openAiPath, shardIndex, token).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -92,6 +93,7 @@ public sealed class ShardProcessor
 
             var outputKey = OutputLayout.PartKey(shardIndex, attempt);
             var (bytes, sha) = await UploadAsync(job, outputKey, tempPath, token).ConfigureAwait(false);
+            if (openAiPath is not null) await UploadAsync(job, OutputLayout.OpenAiResultsKey(shardIndex, attempt), openAiPath, token).ConfigureAwait(false);
             string? errorsKey = null;
             if (!errors.IsEmpty)
             {
@@ -104,6 +106,7 @@ public sealed class ShardProcessor
         finally
         {
             File.Delete(tempPath);
+            if (openAiPath is not null) File.Delete(openAiPath);
         }
     }
 
@@ -203,12 +206,15 @@ public sealed class ShardProcessor
         }
     }
 
-    private async Task<(long Rows, long Tokens)> WriteAsync(JobContext job, ChannelReader<EmbeddedWindow> input, string tempPath, CancellationToken token)
+    private async Task<(long Rows, long Tokens)> WriteAsync(JobContext job, ChannelReader<EmbeddedWindow> input, string tempPath, string? openAiPath, int shardIndex,
+        CancellationToken token)
     {
         var dimensions = _model.Dimensions;
         var keep = job.Spec.Input.KeepFields;
         long rows = 0, tokens = 0;
         await using var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        await using var openAiFile = openAiPath is null ? null : new FileStream(openAiPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        using var openAi = openAiFile is null ? null : new OpenAiBatchResultWriter(openAiFile, _model.ModelId, dimensions, shardIndex);
         using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, MetadataOf(job), job.ParquetOptions))
         {
             await foreach (var window in input.ReadAllAsync(token).ConfigureAwait(false))
@@ -217,14 +223,17 @@ public sealed class ShardProcessor
                 {
                     var item = window.Documents[i];
                     writer.Append(item.Document.Id, window.Vectors.AsSpan(i * dimensions, dimensions), item.Ids.Length, item.Truncated, item.Document.KeptFields);
+                    openAi?.Add(item.Document, window.Vectors.AsSpan(i * dimensions, dimensions), item.Ids.Length);
                     tokens += item.Ids.Length;
                 }
                 rows += window.Count;
                 ArrayPool<float>.Shared.Return(window.Vectors);
             }
             writer.Complete();
+            openAi?.Complete();
         }
         await file.FlushAsync(token).ConfigureAwait(false);
+        if (openAiFile is not null) await openAiFile.FlushAsync(token).ConfigureAwait(false);
         return (rows, tokens);
     }
 

@@ -82,6 +82,12 @@ public static class EmbeddingsApi
             status = StatusCodes.Status500InternalServerError;
             await OpenAiError.Internal(e.Message).WriteAsync(context.Response).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A device or backend failure: an OpenAI-shaped 500 with its one-line cause, not an empty response.
+            status = StatusCodes.Status500InternalServerError;
+            await OpenAiError.Internal($"{e.GetType().Name}: {e.Message}").WriteAsync(context.Response).ConfigureAwait(false);
+        }
         metrics.Request(label, status, Stopwatch.GetElapsedTime(started));
     }
 

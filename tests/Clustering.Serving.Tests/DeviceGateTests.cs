@@ -55,6 +55,25 @@ public sealed class DeviceGateTests
     }
 
     [Fact]
+    public void Batch_passes_shrink_while_online_work_is_about()
+    {
+        var gate = new DeviceGate(onlineActiveFor: TimeSpan.FromMinutes(5));
+        using var model = Clustering.Inference.EmbeddingModel.Load(TinyModel.Path,
+            new EmbeddingOptions { BatchTokens = 64, MaxLength = 64, Threads = 1 }, new Clustering.Inference.Cpu.CpuOps(new Clustering.Inference.Cpu.CpuOptions { Threads = 1 }), gate);
+        var sequences = Enumerable.Range(0, 8).Select(i => Enumerable.Range(10 + i, 8).ToArray()).ToArray(); // 8 × 8 = 64 tokens
+        var output = new float[8 * model.Dimensions];
+        Assert.False(gate.OnlineActive);
+        model.Embed(sequences, output);
+        Assert.Equal(1, gate.Snapshot().BatchPasses); // the whole budget in one pass
+        var alone = output.ToArray();
+        model.EmbedPooled(sequences[..1], new float[model.Config.HiddenSize]);
+        Assert.True(gate.OnlineActive);
+        model.Embed(sequences, output);
+        Assert.Equal(1 + 4, gate.Snapshot().BatchPasses); // a quarter of the budget per pass: 16 tokens, two sequences
+        for (var i = 0; i < output.Length; i++) Assert.Equal(alone[i], output[i], 1e-5f);
+    }
+
+    [Fact]
     public void Alone_each_kind_goes_at_once()
     {
         var gate = new DeviceGate();

@@ -32,12 +32,14 @@ internal sealed class JobOptions
     public readonly Option<string?> KeepFields = new("--keep-fields") { Description = "Comma-separated JSON fields copied to the output as strings." };
     public readonly Option<TextMode> TextMode = new("--text-mode") { Description = "Plain text inputs: file (each file is a document) or line (each non-blank line is).", DefaultValueFactory = _ => Clustering.TextMode.File };
     public readonly Option<int> MaxDocumentBytes = new("--max-document-bytes") { Description = "Longer input lines are reported as errors.", DefaultValueFactory = _ => 8 << 20 };
+    public readonly Option<string?> InputFormat = new("--input-format") { Description = "openai-batch: the inputs are OpenAI batch files ({\"custom_id\",\"url\":\"/v1/embeddings\",\"body\":{\"input\"...}} lines); one document per input, id custom_id (a list's inputs: custom_id#N). Default: documents." };
+    public readonly Option<string?> OutputFormat = new("--output-format") { Description = "openai-batch: also write OpenAI batch result lines (one per request) under openai-batch/ beside the Parquet. Needs --input-format openai-batch." };
     public readonly Option<int> MaxAttempts = new("--max-attempts") { Description = "Attempts per shard before it is failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Input, Model, Output, Dimensions, Instruction, PromptName, MaxLength, Device, BatchTokens, Threads,
-                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, MaxAttempts })
+                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, MaxAttempts })
             command.Options.Add(option);
     }
 
@@ -57,6 +59,7 @@ internal sealed class JobOptions
                 KeepFields = SplitList(result.GetValue(KeepFields)),
                 TextMode = result.GetValue(TextMode),
                 MaxDocumentBytes = result.GetValue(MaxDocumentBytes),
+                Format = OpenAiBatch.Check("--input-format", result.GetValue(InputFormat)),
             },
             Embed = new EmbedOptions
             {
@@ -68,7 +71,12 @@ internal sealed class JobOptions
                 Device = result.GetValue(Device)!,
                 Threads = result.GetValue(Threads),
             },
-            Write = new OutputOptions { Compression = result.GetValue(Compression), VectorType = result.GetValue(VectorType) },
+            Write = new OutputOptions
+            {
+                Compression = result.GetValue(Compression),
+                VectorType = result.GetValue(VectorType),
+                Format = OpenAiBatch.Check("--output-format", result.GetValue(OutputFormat)),
+            },
         };
         spec.Validate();
         return spec;
