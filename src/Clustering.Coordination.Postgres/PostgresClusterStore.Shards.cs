@@ -28,7 +28,7 @@ public sealed partial class PostgresClusterStore
     ];
 
     public Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
-        TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(workerId);
         return RunAsync("lease a shard", async (c, ct) =>
@@ -40,7 +40,7 @@ public sealed partial class PostgresClusterStore
             await using var cmd = Command(c, null,
                 "UPDATE shards s SET state = 'leased', owner = @worker, lease_expires_at = @expires, attempt = s.attempt + 1 " +
                 "FROM (SELECT p.job_id, p.shard_index FROM " +
-                "  (SELECT j.id FROM jobs j WHERE j.state = 'running' " +
+                "  (SELECT j.id FROM jobs j WHERE j.state = 'running' AND (@only::text IS NULL OR j.id = @only) " +
                 "     AND (j.required_device_kind IS NULL OR j.required_device_kind = @kind) " +
                 "     AND (j.min_gpu_memory_bytes IS NULL OR j.min_gpu_memory_bytes <= @memory) " +
                 "   ORDER BY (j.model_id = ANY(@models)) DESC, j.created_at, j.id) j " +
@@ -51,7 +51,7 @@ public sealed partial class PostgresClusterStore
                 $"WHERE s.job_id = pick.job_id AND s.shard_index = pick.shard_index RETURNING {ShardColumns}",
                 P("@worker", NpgsqlDbType.Text, workerId), Time("@expires", now + leaseDuration), Time("@now", now),
                 P("@kind", NpgsqlDbType.Text, capabilities.DeviceKind.ToLowerInvariant()), P("@memory", NpgsqlDbType.Bigint, capabilities.GpuMemoryBytes),
-                P("@models", NpgsqlDbType.Array | NpgsqlDbType.Text, loadedModels.ToArray()));
+                P("@models", NpgsqlDbType.Array | NpgsqlDbType.Text, loadedModels.ToArray()), P("@only", NpgsqlDbType.Text, onlyJob));
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadShard(r) : null;
         }, cancellationToken);

@@ -17,7 +17,7 @@ public sealed partial class SqliteClusterStore
     private const string RowJitter = "(0.5 + (abs(random()) % 1000000) / 2000000.0)";
 
     public Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
-        TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(workerId);
         return Run(() => Write((c, tx) =>
@@ -30,13 +30,13 @@ public sealed partial class SqliteClusterStore
                 "WHERE (job_id, shard_index) = (SELECT id, idx FROM (" +
                 "  SELECT j.id, j.created_at, (j.model_id IN (SELECT value FROM json_each(@models))) AS affine, " +
                 "    (SELECT s.shard_index FROM shards s WHERE s.job_id = j.id AND s.state = 'pending' AND s.not_before <= @now ORDER BY s.shard_index LIMIT 1) AS idx " +
-                "  FROM jobs j WHERE j.state = 'running' " +
+                "  FROM jobs j WHERE j.state = 'running' AND (@only IS NULL OR j.id = @only) " +
                 "    AND (j.required_device_kind IS NULL OR j.required_device_kind = @kind) " +
                 "    AND (j.min_gpu_memory_bytes IS NULL OR j.min_gpu_memory_bytes <= @memory)) " +
                 " WHERE idx IS NOT NULL ORDER BY affine DESC, created_at, id LIMIT 1) " +
                 $"RETURNING {ShardColumns}",
                 ("@worker", workerId), ("@expires", Ms(now + leaseDuration)), ("@now", Ms(now)), ("@models", ModelsJson(loadedModels)),
-                ("@kind", capabilities.DeviceKind.ToLowerInvariant()), ("@memory", capabilities.GpuMemoryBytes));
+                ("@kind", capabilities.DeviceKind.ToLowerInvariant()), ("@memory", capabilities.GpuMemoryBytes), ("@only", onlyJob));
             using var r = cmd.ExecuteReader();
             return r.Read() ? ReadShard(r) : null;
         }), cancellationToken);

@@ -59,10 +59,11 @@ public interface IClusterStore : IAsyncDisposable
     /// <summary>
     /// Leases one pending shard (not_before ≤ now) of a running job this worker can serve (device kind, memory),
     /// preferring jobs whose model is in <paramref name="loadedModels"/>, then older jobs, then lower indexes.
-    /// Sets state leased, owner, expiry and attempt + 1. Null when nothing is leasable.
+    /// Sets state leased, owner, expiry and attempt + 1. Null when nothing is leasable. With <paramref name="onlyJob"/>,
+    /// only that job's shards (how a job grain offers its own).
     /// </summary>
     Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
-        TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null);
 
     /// <summary>Extends the lease the worker holds on this attempt; false when lost (reclaimed, re-leased, job not running).</summary>
     Task<bool> RenewLeaseAsync(ShardKey shard, int attempt, string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Clustering.Corpus;
 
-/// <summary>How an input's bytes are read: JSON lines or plain text, each optionally gzip-compressed.</summary>
+/// <summary>How an input's bytes are read: JSON lines or plain text, each optionally gzip-compressed, or Parquet.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<InputFormat>))]
 public enum InputFormat
 {
@@ -10,6 +10,7 @@ public enum InputFormat
     GzipJsonLines,
     Text,
     GzipText,
+    Parquet,
 }
 
 /// <summary>The file-name extensions we read, and what they mean.</summary>
@@ -23,6 +24,7 @@ public static class InputFormats
     public static InputFormat? Detect(string key, bool explicitlyNamed)
     {
         var name = key[(key.LastIndexOf('/') + 1)..];
+        if (name.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) return InputFormat.Parquet;
         var gzip = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
         if (gzip) name = name[..^3];
         var dot = name.LastIndexOf('.');

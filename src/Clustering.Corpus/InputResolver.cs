@@ -24,7 +24,7 @@ public sealed class InputResolver(InputStores stores)
             var before = found.Count;
             await ResolveOneAsync(argument, found, cancellationToken).ConfigureAwait(false);
             if (found.Count == before)
-                throw new ClusteringException($"--input '{SecretRedactor.Redact(argument)}': matched no input files (.jsonl, .ndjson, .jsonl.gz, .txt, .md, .txt.gz)");
+                throw new ClusteringException($"--input '{SecretRedactor.Redact(argument)}': matched no input files (.jsonl, .ndjson, .jsonl.gz, .txt, .md, .txt.gz, .parquet)");
         }
         found.Sort(static (a, b) =>
         {
@@ -67,7 +67,7 @@ public sealed class InputResolver(InputStores stores)
             if (item is not null)
             {
                 var format = InputFormats.Detect(item.Key, explicitlyNamed: true)
-                    ?? throw new ClusteringException($"--input '{shown}': unknown file type (expected .jsonl, .ndjson, .json, .jsonl.gz, .txt, .md or .txt.gz)");
+                    ?? throw new ClusteringException($"--input '{shown}': unknown file type (expected .jsonl, .ndjson, .json, .jsonl.gz, .txt, .md, .txt.gz or .parquet)");
                 found.Add(InputOf(bare, location.Root, item, format));
                 return;
             }

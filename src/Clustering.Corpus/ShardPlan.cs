@@ -63,6 +63,9 @@ public sealed record ShardPlan(
                 if (slice.ByteStart < 0 || slice.ByteStart > slice.ByteEnd || slice.ByteEnd > length || slice.FirstLine < 1 || slice.Lines < 0)
                     throw new InputFormatException("shard plan", $"shards[{s}]",
                         $"slice of input {slice.Input} has bytes {slice.ByteStart}..{slice.ByteEnd} of {length}, first line {slice.FirstLine}, {slice.Lines} lines");
+                if ((Inputs[slice.Input].Format == InputFormat.Parquet) != (slice.FirstRowGroup is not null && slice.RowGroups is not null)
+                    || slice.FirstRowGroup < 0 || slice.RowGroups < 1)
+                    throw new InputFormatException("shard plan", $"shards[{s}]", $"slice of input {slice.Input} has row groups {slice.FirstRowGroup}+{slice.RowGroups}");
             }
         }
     }
@@ -78,8 +81,20 @@ public sealed record Shard(int Index, long Documents, IReadOnlyList<ShardSlice> 
 /// the start, skips to <see cref="FirstLine"/> and reads <see cref="Lines"/> lines, or to the end when
 /// <see cref="ToEnd"/> (the last slice of a file, so it also reports a stream that breaks off). A whole-file text
 /// document is a slice of the whole file with one "line".
+/// A Parquet slice covers rows [<see cref="FirstLine"/>, <see cref="FirstLine"/> + <see cref="Lines"/>) of the file
+/// (1-based, counted over all row groups), which lie in row groups <see cref="FirstRowGroup"/> ..
+/// <see cref="FirstRowGroup"/> + <see cref="RowGroups"/> - 1; its bytes are the whole object (the footer is read again).
 /// </summary>
-public sealed record ShardSlice(int Input, long ByteStart, long ByteEnd, long FirstLine, long Lines, bool ToEnd);
+public sealed record ShardSlice(int Input, long ByteStart, long ByteEnd, long FirstLine, long Lines, bool ToEnd)
+{
+    /// <summary>Parquet only: the first row group the slice reads (0-based); null for line formats.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? FirstRowGroup { get; init; }
+
+    /// <summary>Parquet only: how many row groups the slice reads.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RowGroups { get; init; }
+}
 
 [JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ShardPlan))]

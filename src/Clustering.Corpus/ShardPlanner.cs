@@ -20,10 +20,16 @@ public sealed class ShardPlanner(InputStores stores)
         options.Validate();
         var n = options.ShardDocuments;
         var scans = new LineScanner.Result?[inputs.Count];
+        var rowGroups = new long[]?[inputs.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, inputs.Count), parallel, async (i, ct) =>
         {
             var input = inputs[i];
+            if (input.Format == InputFormat.Parquet)
+            {
+                rowGroups[i] = await ParquetFooterAsync(input, options, ct).ConfigureAwait(false);
+                return;
+            }
             if (IsWholeFile(input, options) || (input.Length == 0 && !input.Format.IsGzip())) return;
             var raw = await stores.Open(input.Root).OpenReadAsync(input.Key, 0, null, ct).ConfigureAwait(false);
             var stream = input.Format.IsGzip() ? new GzipDecoderStream(raw) : raw;
@@ -52,6 +58,11 @@ public sealed class ShardPlanner(InputStores stores)
         {
             var input = inputs[i];
             var gzip = input.Format.IsGzip();
+            if (input.Format == InputFormat.Parquet)
+            {
+                PlanParquet(i, input, rowGroups[i]!, n, Add, Close, () => openDocuments);
+                continue;
+            }
             if (IsWholeFile(input, options))
             {
                 Add(new ShardSlice(i, 0, input.Length, 1, 1, ToEnd: true));
@@ -78,6 +89,75 @@ public sealed class ShardPlanner(InputStores stores)
         }
         Close();
         return new ShardPlan(ShardPlan.CurrentVersion, n, options.TextMode, inputs, shards);
+    }
+
+    /// <summary>
+    /// The rows of each row group, from the footer alone (two ranged reads: the tail, then the footer); the requested
+    /// columns are checked against the schema here so that a file they cannot be read from fails before any work.
+    /// </summary>
+    private async Task<long[]> ParquetFooterAsync(CorpusInput input, CorpusOptions options, CancellationToken cancellationToken)
+    {
+        await using var reader = await ParquetFile.OpenAsync(stores.Open(input.Root), input, cancellationToken).ConfigureAwait(false);
+        _ = ParquetRequestedColumns.Resolve(reader.Schema, options, input.Name);
+        return reader.Metadata!.RowGroups.Select(g => g.NumRows).ToArray();
+    }
+
+    /// <summary>
+    /// Row groups are never split unless one alone holds more than N rows: a file of at most N rows is one slice (it
+    /// joins the open shard if it fits); a larger file starts a new shard and is cut into runs of whole row groups of at
+    /// most N rows, each its own shard, a row group of more than N rows into pieces of N rows; the last run stays open.
+    /// </summary>
+    private static void PlanParquet(int index, CorpusInput input, long[] groups, long n, Action<ShardSlice> add, Action close, Func<long> openDocuments)
+    {
+        var total = groups.Sum();
+        if (total == 0) return;
+        ShardSlice Slice(int firstGroup, int groupCount, long firstRow, long rows, bool last) =>
+            new(index, 0, input.Length, firstRow + 1, rows, last) { FirstRowGroup = firstGroup, RowGroups = groupCount };
+        if (total <= n)
+        {
+            if (openDocuments() + total > n) close();
+            add(Slice(0, groups.Length, 0, total, last: true));
+            return;
+        }
+        close();
+        var pending = new List<ShardSlice>();
+        int runStart = 0, runGroups = 0;
+        long runFirstRow = 0, runRows = 0, row = 0;
+        void Flush()
+        {
+            if (runGroups > 0) pending.Add(Slice(runStart, runGroups, runFirstRow, runRows, last: false));
+            runGroups = 0;
+            runRows = 0;
+        }
+        for (var g = 0; g < groups.Length; g++)
+        {
+            var rows = groups[g];
+            if (rows > n)
+            {
+                Flush();
+                for (long piece = 0; piece < rows; piece += n)
+                    pending.Add(Slice(g, 1, row + piece, Math.Min(n, rows - piece), last: false));
+            }
+            else
+            {
+                if (runRows + rows > n) Flush();
+                if (runGroups == 0)
+                {
+                    runStart = g;
+                    runFirstRow = row;
+                }
+                runGroups++;
+                runRows += rows;
+            }
+            row += rows;
+        }
+        Flush();
+        pending[^1] = pending[^1] with { ToEnd = true };
+        for (var s = 0; s < pending.Count; s++)
+        {
+            add(pending[s]);
+            if (s < pending.Count - 1) close();
+        }
     }
 
     /// <summary>The inputs whose object changed or vanished since <paramref name="plan"/> was made.</summary>

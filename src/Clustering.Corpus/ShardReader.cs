@@ -45,6 +45,13 @@ public sealed class ShardReader
         if (!input.IsSameVersion(current))
             throw new InputChangedException(input.Name, $"length {input.Length} → {current.Length}, ETag {input.ETag} → {current.ETag}");
 
+        if (input.Format == InputFormat.Parquet)
+        {
+            await foreach (var record in new ParquetSliceReader(_options).ReadAsync(store, input, slice, cancellationToken).ConfigureAwait(false))
+                yield return record;
+            yield break;
+        }
+
         var gzip = input.Format.IsGzip();
         var stream = gzip
             ? new GzipDecoderStream(await store.OpenReadAsync(input.Key, 0, null, cancellationToken).ConfigureAwait(false))

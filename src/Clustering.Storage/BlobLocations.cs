@@ -26,7 +26,7 @@ public static class BlobLocations
             var account = ConfiguredAccount(options)
                 ?? throw new ClusteringException(
                     $"{shown}: no Azure Storage account is configured; set {AzureConnectionString.ConnectionStringVariable} " +
-                    $"(or {AzureConnectionString.AccountVariable} with {AzureConnectionString.KeyVariable} or {AzureConnectionString.SasTokenVariable})");
+                    $"(or {AzureConnectionString.AccountVariable}, with {AzureConnectionString.KeyVariable} or {AzureConnectionString.SasTokenVariable} or an Entra ID identity)");
             return OpenAzure(account, uriOrLocalPath["az://".Length..], shown, options);
         }
 
@@ -48,10 +48,7 @@ public static class BlobLocations
     }
 
     /// <summary>The account of <see cref="StorageOptions.ConnectionString"/>, else of the environment; null when neither names one.</summary>
-    public static AzureBlobAccount? ConfiguredAccount(StorageOptions options) =>
-        !string.IsNullOrWhiteSpace(options.ConnectionString)
-            ? AzureConnectionString.Parse(options.ConnectionString)
-            : AzureConnectionString.FromEnvironment(options.EnvironmentVariable);
+    public static AzureBlobAccount? ConfiguredAccount(StorageOptions options) => new AzureCredentialChain(options).ConfiguredAccount();
 
     private static (IBlobStore, string) OpenLocal(string path)
     {
@@ -65,9 +62,10 @@ public static class BlobLocations
     private static (AzureBlobAccount Account, string ContainerAndPath) AccountOfUrl(Uri uri, StorageOptions options, string shown)
     {
         var query = uri.Query.TrimStart('?');
-        AzureCredential? sas = query.Split('&').Any(p => p.StartsWith("sig=", StringComparison.OrdinalIgnoreCase)) ? new SasCredential(query) : null;
+        var sas = query.Split('&').Any(p => p.StartsWith("sig=", StringComparison.OrdinalIgnoreCase)) ? new SasCredential(query) : null;
         var path = uri.AbsolutePath;
-        var configured = ConfiguredAccount(options);
+        var chain = new AzureCredentialChain(options);
+        var configured = chain.Configured();
 
         Uri endpoint;
         string name;
@@ -93,11 +91,7 @@ public static class BlobLocations
             rest = path;
         }
 
-        AzureCredential credential = sas
-            ?? (configured is not null && configured.Name == name ? configured.Credential
-            : name == AzureBlobAccount.DevelopmentAccountName ? new SharedKeyCredential(name, AzureBlobAccount.DevelopmentAccountKey)
-            : AnonymousCredential.Instance);
-        return (new AzureBlobAccount(name, endpoint, credential), rest.TrimStart('/'));
+        return (new AzureBlobAccount(name, endpoint, chain.ForUrlAccount(name, sas)), rest.TrimStart('/'));
     }
 
     private static bool IsUnder(Uri uri, Uri endpoint) =>

@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Storage.Blobs;
 using Clustering.Storage.Azure;
 
 namespace Clustering.Storage;
@@ -11,11 +13,20 @@ public sealed class StorageOptions
     /// <summary>An Azure Storage connection string; when null, <c>AZURE_STORAGE_CONNECTION_STRING</c> and friends are read.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>Forces one kind of credential (<c>--auth</c>); null: <c>AZURE_STORAGE_AUTH_MODE</c>, else auto (see <see cref="AzureAuthMode"/>).</summary>
+    public AzureAuthMode? Auth { get; set; }
+
+    /// <summary>The Entra ID credential of token authentication; null: one shared <c>DefaultAzureCredential</c>.</summary>
+    public TokenCredential? TokenCredential { get; set; }
+
     /// <summary>Reads an environment variable (tests substitute their own). Default: <see cref="Environment.GetEnvironmentVariable(string)"/>.</summary>
     public Func<string, string?> EnvironmentVariable { get; set; } = Environment.GetEnvironmentVariable;
 
-    /// <summary>Service version sent as x-ms-version.</summary>
-    public string ApiVersion { get; set; } = "2021-12-02";
+    /// <summary>
+    /// Service version sent as x-ms-version. Pinned below the SDK's default (2026-10-06) because Azurite 3.37.0, the
+    /// emulator the tests and users run, refuses anything newer than 2026-06-06.
+    /// </summary>
+    public BlobClientOptions.ServiceVersion ServiceVersion { get; set; } = BlobClientOptions.ServiceVersion.V2026_06_06;
 
     /// <summary>Objects up to this size go up in one Put Blob; larger ones in blocks of this size (Put Block / Put Block List).</summary>
     public int BlockSize { get; set; } = 8 << 20;
@@ -28,7 +39,7 @@ public sealed class StorageOptions
 
     public AzureRetryOptions Retry { get; set; } = new();
 
-    /// <summary>The HTTP handler under every Azure request (tests wrap one to count requests); null: a shared SocketsHttpHandler.</summary>
+    /// <summary>The HTTP handler under every Azure request (tests wrap one to count requests or trust a test certificate); null: a shared SocketsHttpHandler.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
 
     /// <summary>Receives what the store does (requests, retries, failures), already free of keys and SAS signatures.</summary>

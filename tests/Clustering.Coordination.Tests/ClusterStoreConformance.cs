@@ -192,6 +192,20 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Lease_of_one_job_takes_only_that_jobs_shards()
+    {
+        await Store.CreateJobAsync(Job("first"), Shards(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await Store.CreateJobAsync(Job("second"), Shards(2));
+
+        Assert.Equal(("second", 0), (await Store.LeaseShardAsync("w1", Cpu, [], Lease, onlyJob: "second")) is { } a ? (a.JobId, a.Index) : default);
+        Assert.Equal(("second", 1), (await Store.LeaseShardAsync("w2", Cpu, [], Lease, onlyJob: "second")) is { } b ? (b.JobId, b.Index) : default);
+        Assert.Null(await Store.LeaseShardAsync("w3", Cpu, [], Lease, onlyJob: "second")); // drained; the other job's shard stays
+        Assert.Null(await Store.LeaseShardAsync("w3", Cpu, [], Lease, onlyJob: "absent"));
+        Assert.Equal("first", (await Store.LeaseShardAsync("w3", Cpu, [], Lease))!.JobId);
+    }
+
+    [StoreFact]
     public async Task Lease_respects_the_device_kind_and_memory_a_job_requires()
     {
         await Store.CreateJobAsync(Job("big", kind: "cuda", memory: 40L << 30), Shards(1));

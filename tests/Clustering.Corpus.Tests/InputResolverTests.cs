@@ -64,7 +64,7 @@ public sealed class InputResolverTests
         using var t = Tree();
         Assert.Equal([t.Path + "/data/config.json"], await Resolve(t.Path + "/data/config.json"));
         var e = await Assert.ThrowsAsync<ClusteringException>(() => Resolve(t.Path + "/data/image.png"));
-        Assert.Equal($"--input '{t.Path}/data/image.png': unknown file type (expected .jsonl, .ndjson, .json, .jsonl.gz, .txt, .md or .txt.gz)", e.Message);
+        Assert.Equal($"--input '{t.Path}/data/image.png': unknown file type (expected .jsonl, .ndjson, .json, .jsonl.gz, .txt, .md, .txt.gz or .parquet)", e.Message);
     }
 
     [Fact]
@@ -73,8 +73,8 @@ public sealed class InputResolverTests
         using var t = Tree();
         Assert.Equal($"--input '{t.Path}/nope': no such file or folder",
             (await Assert.ThrowsAsync<ClusteringException>(() => Resolve(t.Path + "/nope"))).Message);
-        Assert.StartsWith($"--input '{t.Path}/data/**/*.parquet': matched no input files",
-            (await Assert.ThrowsAsync<ClusteringException>(() => Resolve(t.Path + "/data/**/*.parquet"))).Message);
+        Assert.StartsWith($"--input '{t.Path}/data/**/*.avro': matched no input files",
+            (await Assert.ThrowsAsync<ClusteringException>(() => Resolve(t.Path + "/data/**/*.avro"))).Message);
         Assert.Equal("--input 'az://c/p/': no store is configured for this URI scheme",
             (await Assert.ThrowsAsync<ClusteringException>(() => Resolve("az://c/p/"))).Message);
         Assert.False(Directory.Exists(t.Path + "/nope")); // LocalBlobStore would create it: never opened

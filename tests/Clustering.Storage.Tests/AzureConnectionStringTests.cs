@@ -75,27 +75,29 @@ public sealed class AzureConnectionStringTests
             ["AZURE_STORAGE_ACCOUNT"] = "other",
             ["AZURE_STORAGE_KEY"] = Key,
         };
-        Assert.Equal("devstoreaccount1", AzureConnectionString.FromEnvironment(env.GetValueOrDefault)!.Name);
+        Assert.Equal("devstoreaccount1", Chain(env.GetValueOrDefault).ConfiguredAccount()!.Name);
 
         env.Remove("AZURE_STORAGE_CONNECTION_STRING");
-        var withKey = AzureConnectionString.FromEnvironment(env.GetValueOrDefault)!;
+        var withKey = Chain(env.GetValueOrDefault).ConfiguredAccount()!;
         Assert.Equal("other", withKey.Name);
         Assert.Equal("https://other.blob.core.windows.net/", withKey.BlobEndpoint.ToString());
         Assert.IsType<SharedKeyCredential>(withKey.Credential);
 
         env.Remove("AZURE_STORAGE_KEY");
         env["AZURE_STORAGE_SAS_TOKEN"] = $"?sv=2021-12-02&sig={Sig}";
-        Assert.IsType<SasCredential>(AzureConnectionString.FromEnvironment(env.GetValueOrDefault)!.Credential);
+        Assert.IsType<SasCredential>(Chain(env.GetValueOrDefault).ConfiguredAccount()!.Credential);
 
-        Assert.Null(AzureConnectionString.FromEnvironment(_ => null));
+        Assert.Null(Chain(_ => null).ConfiguredAccount());
     }
 
     [Fact]
     public void A_bad_environment_connection_string_names_the_variable_not_the_value()
     {
         var e = Assert.Throws<ClusteringException>(() =>
-            AzureConnectionString.FromEnvironment(n => n == "AZURE_STORAGE_CONNECTION_STRING" ? $"AccountKey={Key}" : null));
+            Chain(n => n == "AZURE_STORAGE_CONNECTION_STRING" ? $"AccountKey={Key}" : null).ConfiguredAccount());
         Assert.StartsWith("AZURE_STORAGE_CONNECTION_STRING: ", e.Message);
         Assert.DoesNotContain(Key, e.Message);
     }
+
+    private static AzureCredentialChain Chain(Func<string, string?> environment) => new(new StorageOptions { EnvironmentVariable = environment });
 }

@@ -29,7 +29,7 @@ public sealed class BlobLocationsTests : IDisposable
     {
         var e = Assert.Throws<ClusteringException>(() => BlobLocations.Open("az://corpus/x", NoEnvironment()));
         Assert.Equal("az://corpus/x: no Azure Storage account is configured; set AZURE_STORAGE_CONNECTION_STRING " +
-                     "(or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN)", e.Message);
+                     "(or AZURE_STORAGE_ACCOUNT, with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN or an Entra ID identity)", e.Message);
     }
 
     [Fact]
@@ -45,11 +45,11 @@ public sealed class BlobLocationsTests : IDisposable
         Assert.Equal("https://acme.blob.core.windows.net/vectors", store.DisplayName);
         Assert.DoesNotContain("Zm9yZ2Vk", store.ToString());
 
-        // Without a SAS, a configured key for the same account is used; for another account, nothing.
+        // Without a SAS, a configured key for the same account is used; for another account, an Entra ID token.
         var keyed = (AzureBlobStore)BlobLocations.Open("https://acme.blob.core.windows.net/vectors/x", NoEnvironment($"AccountName=acme;AccountKey={Key}")).Store;
         Assert.IsType<SharedKeyCredential>(keyed.Account.Credential);
         var other = (AzureBlobStore)BlobLocations.Open("https://public.blob.core.windows.net/data/x", NoEnvironment($"AccountName=acme;AccountKey={Key}")).Store;
-        Assert.IsType<AnonymousCredential>(other.Account.Credential);
+        Assert.IsType<TokenAuthCredential>(other.Account.Credential);
     }
 
     [Fact]

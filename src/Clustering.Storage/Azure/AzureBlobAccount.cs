@@ -27,6 +27,9 @@ public sealed class AzureBlobAccount
     public Uri BlobEndpoint { get; }
     public AzureCredential Credential { get; }
 
+    /// <summary>The same account and endpoint with another credential.</summary>
+    public AzureBlobAccount With(AzureCredential credential) => ReferenceEquals(credential, Credential) ? this : new(Name, BlobEndpoint, credential);
+
     public static AzureBlobAccount Development(Uri? endpoint = null) =>
         new(DevelopmentAccountName, endpoint ?? DevelopmentBlobEndpoint,
             new SharedKeyCredential(DevelopmentAccountName, DevelopmentAccountKey));

@@ -1,27 +1,37 @@
-using System.Globalization;
-using System.Net;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace Clustering.Storage.Azure;
 
 /// <summary>
-/// One Azure Blob Storage container as a blob store, over the Blob REST API (service version
-/// <see cref="StorageOptions.ApiVersion"/>). Keys are blob names. Reads stream and resume; writes stream in blocks
-/// (Put Block in parallel, then Put Block List) above <see cref="StorageOptions.BlockSize"/>, with bounded memory.
-/// Conditional writes map to If-None-Match:* and If-Match:&lt;etag&gt;.
+/// One Azure Blob Storage container as a blob store, on the Azure SDK (<c>Azure.Storage.Blobs</c>). Keys are blob
+/// names. Reads are ranged downloads that resume after a lost connection or a stall, pinned to the ETag they started
+/// with (the SDK's retriable download stream); writes above <see cref="StorageOptions.BlockSize"/> go up as blocks,
+/// <see cref="StorageOptions.MaxParallelBlocks"/> at a time, then one block list, so memory stays bounded.
+/// Conditional writes are If-None-Match:* and If-Match:&lt;etag&gt;.
 /// </summary>
 public sealed class AzureBlobStore : IBlobStore
 {
     /// <summary>Metadata naming the write that produced a version, so a retried conditional write can recognise its own success.</summary>
-    internal const string WriteIdHeader = "x-ms-meta-clusteringwriteid";
+    internal const string WriteIdMetadata = "clusteringwriteid";
+
+    private readonly BlobContainerClient _container;
+    private readonly StorageOptions _options;
+    private readonly CredentialScrubber _scrubber;
 
     public AzureBlobStore(AzureBlobAccount account, string container, StorageOptions? options = null)
     {
         ValidateContainerName(account, container);
+        _options = options ?? new StorageOptions();
+        Account = account;
         Container = container;
-        Client = new AzureBlobClient(account, options ?? new StorageOptions());
-        DisplayName = Client.UrlOf(container, null);
+        _container = AzureClients.Service(account, _options).GetBlobContainerClient(container);
+        _scrubber = new CredentialScrubber(account.Credential);
+        DisplayName = account.BlobEndpoint.AbsoluteUri.TrimEnd('/') + "/" + Uri.EscapeDataString(container);
     }
 
     /// <summary>The container URL, without credentials.</summary>
@@ -29,73 +39,92 @@ public sealed class AzureBlobStore : IBlobStore
 
     public string Container { get; }
 
-    public AzureBlobAccount Account => Client.Account;
-
-    internal AzureBlobClient Client { get; }
+    public AzureBlobAccount Account { get; }
 
     public override string ToString() => DisplayName;
 
     /// <summary>Creates the container; false when it already existed.</summary>
     public async Task<bool> CreateContainerIfNotExistsAsync(CancellationToken cancellationToken = default)
     {
-        var request = new AzureRequest(HttpMethod.Put, Container, null, $"creating container '{Container}'").WithQuery("restype", "container");
-        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Created) return true;
-        if (response.StatusCode == HttpStatusCode.Conflict && AzureBlobClient.ErrorCodeOf(response) == "ContainerAlreadyExists") return false;
-        throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
+        try
+        {
+            return await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false) is not null;
+        }
+        catch (RequestFailedException e)
+        {
+            throw Refused(e, $"creating container '{Container}'");
+        }
     }
 
     /// <summary>Deletes the container and everything in it; false when it did not exist.</summary>
     public async Task<bool> DeleteContainerIfExistsAsync(CancellationToken cancellationToken = default)
     {
-        var request = new AzureRequest(HttpMethod.Delete, Container, null, $"deleting container '{Container}'").WithQuery("restype", "container");
         try
         {
-            using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.Accepted) return true;
-            throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
+            return (await _container.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
         }
-        catch (AzureStorageException e) when (e.ErrorCode == "ContainerNotFound")
+        catch (RequestFailedException e)
         {
-            return false;
+            throw Refused(e, $"deleting container '{Container}'");
         }
     }
 
     public IAsyncEnumerable<BlobItem> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
-        ListAsync(prefix, Client.Options.ListPageSize, cancellationToken);
+        ListAsync(prefix, _options.ListPageSize, cancellationToken);
 
-    /// <summary>List Blobs page by page (<paramref name="pageSize"/> per request), following NextMarker.</summary>
+    /// <summary>List Blobs page by page (<paramref name="pageSize"/> per request), following the continuation marker.</summary>
     public async IAsyncEnumerable<BlobItem> ListAsync(string prefix, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         BlobKeys.ValidatePrefix(DisplayName, prefix);
         if (pageSize is < 1 or > 5000) throw new ArgumentOutOfRangeException(nameof(pageSize), pageSize, "List Blobs pages hold 1 to 5000 entries");
-        string? marker = null;
-        do
+        var pages = _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.Length > 0 ? prefix : null, cancellationToken)
+            .AsPages(pageSizeHint: pageSize).GetAsyncEnumerator(cancellationToken);
+        try
         {
-            var request = new AzureRequest(HttpMethod.Get, Container, null, $"listing '{Container}/{prefix}'") { StreamResponse = true }
-                .WithQuery("restype", "container").WithQuery("comp", "list")
-                .WithQuery("maxresults", pageSize.ToString(CultureInfo.InvariantCulture));
-            if (prefix.Length > 0) request.WithQuery("prefix", prefix);
-            if (marker is not null) request.WithQuery("marker", marker);
-            List<BlobItem> page;
-            using (var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                if (response.StatusCode != HttpStatusCode.OK) throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
-                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                (page, marker) = await ListBlobsResponse.ReadAsync(body, $"{DisplayName} (listing '{prefix}')", cancellationToken).ConfigureAwait(false);
+                Page<global::Azure.Storage.Blobs.Models.BlobItem> page;
+                try
+                {
+                    if (!await pages.MoveNextAsync().ConfigureAwait(false)) break;
+                    page = pages.Current;
+                }
+                catch (RequestFailedException e)
+                {
+                    throw Refused(e, $"listing '{Container}/{prefix}'");
+                }
+                foreach (var item in page.Values)
+                    yield return new BlobItem(item.Name, item.Properties.ContentLength ?? 0, Quoted(item.Properties.ETag ?? default),
+                        item.Properties.LastModified ?? DateTimeOffset.MinValue);
             }
-            foreach (var item in page) yield return item;
-        } while (marker is not null);
+        }
+        finally
+        {
+            await pages.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public async Task<BlobItem?> GetPropertiesAsync(string key, CancellationToken cancellationToken = default)
     {
         BlobKeys.Validate(DisplayName, key);
-        var request = new AzureRequest(HttpMethod.Head, Container, key, $"getting the properties of '{Container}/{key}'");
-        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (response.StatusCode != HttpStatusCode.OK) throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
-        return ItemOf(key, response, response.Content.Headers.ContentLength ?? 0);
+        var properties = await PropertiesAsync(key, cancellationToken).ConfigureAwait(false);
+        return properties is null ? null : new BlobItem(key, properties.ContentLength, Quoted(properties.ETag), properties.LastModified);
+    }
+
+    private async Task<BlobProperties?> PropertiesAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _container.GetBlobClient(key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+        catch (RequestFailedException e)
+        {
+            throw Refused(e, $"getting the properties of '{Container}/{key}'");
+        }
     }
 
     public async Task<Stream> OpenReadAsync(string key, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
@@ -106,43 +135,22 @@ public sealed class AzureBlobStore : IBlobStore
         if (length == 0) return await EmptyReadAsync(key, offset, cancellationToken).ConfigureAwait(false);
         try
         {
-            var (response, body) = await OpenRangeResponseAsync(key, offset, length, ifMatch: null, cancellationToken).ConfigureAwait(false);
-            var etag = response.Headers.TryGetValues("ETag", out var tags) ? tags.First() : "";
-            return new AzureReadStream(this, key, offset, response.Content.Headers.ContentLength ?? 0, etag, response, body);
+            var range = offset == 0 && length is null ? default : new HttpRange(offset, length);
+            var download = await _container.GetBlobClient(key)
+                .DownloadStreamingAsync(new BlobDownloadOptions { Range = range }, cancellationToken).ConfigureAwait(false);
+            return new RangeStream(download.Value.Content, download.Value.Details.ContentLength);
         }
-        catch (AzureStorageException e) when (e.Status == 416)
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new BlobNotFoundException(DisplayName, key);
+        }
+        catch (RequestFailedException e) when (e.Status == 416)
         {
             return await EmptyReadAsync(key, offset, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Get Blob for bytes [offset, offset+length) (to the end when length is null), optionally pinned to an ETag.</summary>
-    internal async Task<(HttpResponseMessage Response, Stream Body)> OpenRangeResponseAsync(string key, long offset, long? length, string? ifMatch, CancellationToken cancellationToken)
-    {
-        var request = new AzureRequest(HttpMethod.Get, Container, key, $"reading '{Container}/{key}'") { StreamResponse = true };
-        if (offset > 0 || length is not null)
-            request.WithHeader("x-ms-range", length is { } n ? $"bytes={offset}-{offset + n - 1}" : $"bytes={offset}-");
-        if (ifMatch is not null) request.WithHeader("If-Match", ifMatch);
-        var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        try
+        catch (RequestFailedException e)
         {
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.OK or HttpStatusCode.PartialContent:
-                    var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                    return (response, body);
-                case HttpStatusCode.NotFound:
-                    throw new BlobNotFoundException(DisplayName, key);
-                case HttpStatusCode.PreconditionFailed:
-                    throw new AzureStorageException($"{DisplayName}: '{key}' changed while it was being read (its ETag is no longer {ifMatch})", 412, "ConditionNotMet");
-                default:
-                    throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
+            throw Refused(e, $"reading '{Container}/{key}'");
         }
     }
 
@@ -157,83 +165,81 @@ public sealed class AzureBlobStore : IBlobStore
     public async Task<BlobItem> WriteAsync(string key, Stream content, WriteCondition condition = default, CancellationToken cancellationToken = default)
     {
         BlobKeys.Validate(DisplayName, key);
-        var writeId = Guid.NewGuid();
-        var blockSize = Client.Options.BlockSize;
+        var writeId = Guid.NewGuid().ToString("N");
+        var blockSize = _options.BlockSize;
         var first = System.Buffers.ArrayPool<byte>.Shared.Rent(blockSize);
         try
         {
             var filled = await content.ReadAtLeastAsync(first.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (filled < blockSize)
-                return await PutBlobAsync(key, first.AsMemory(0, filled), condition, writeId, cancellationToken).ConfigureAwait(false);
+                return await UploadAsync(key, new MemoryStream(first, 0, filled, writable: false), condition, writeId, cancellationToken).ConfigureAwait(false);
             // Large: a doomed create-only or If-Match upload is refused before it sends gigabytes; the commit re-checks.
             await PrecheckAsync(key, condition, cancellationToken).ConfigureAwait(false);
-            var uploader = new BlockUploader(this, key, writeId);
-            var owned = first;
-            first = null; // from here the uploader owns the buffer and returns it to the pool
-            var (blockIds, total) = await uploader.UploadAsync(owned, filled, content, cancellationToken).ConfigureAwait(false);
-            return await PutBlockListAsync(key, blockIds, total, condition, writeId, cancellationToken).ConfigureAwait(false);
+            return await UploadAsync(key, new PrefixedStream(first.AsMemory(0, filled), content), condition, writeId, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            if (first is not null) System.Buffers.ArrayPool<byte>.Shared.Return(first);
+            System.Buffers.ArrayPool<byte>.Shared.Return(first);
         }
     }
+
+    /// <summary>
+    /// One upload through the SDK: a single Put Blob up to the block size, else Put Block (at most
+    /// <see cref="StorageOptions.MaxParallelBlocks"/> in flight) and Put Block List, which carries the condition.
+    /// </summary>
+    private async Task<BlobItem> UploadAsync(string key, Stream body, WriteCondition condition, string writeId, CancellationToken cancellationToken)
+    {
+        var counted = new CountingStream(body);
+        var upload = new BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { [WriteIdMetadata] = writeId },
+            Conditions = condition.IfNotExists ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+                : condition.IfMatchETag is { } etag ? new BlobRequestConditions { IfMatch = new ETag(etag) }
+                : null,
+            TransferOptions = new StorageTransferOptions
+            {
+                InitialTransferSize = _options.BlockSize,
+                MaximumTransferSize = _options.BlockSize,
+                MaximumConcurrency = _options.MaxParallelBlocks,
+            },
+        };
+        try
+        {
+            var info = (await _container.GetBlobClient(key).UploadAsync(counted, upload, cancellationToken).ConfigureAwait(false)).Value;
+            // A seekable body may be read again by a retry; its length is the length.
+            return new BlobItem(key, body.CanSeek ? body.Length : counted.BytesRead, Quoted(info.ETag), info.LastModified);
+        }
+        catch (RequestFailedException e) when (IsRefusal(e, condition))
+        {
+            // An earlier attempt may have written the object before its answer was lost: then the refusal is our own write.
+            if (await PropertiesAsync(key, cancellationToken).ConfigureAwait(false) is { } current
+                && current.Metadata.TryGetValue(WriteIdMetadata, out var id) && id == writeId)
+                return new BlobItem(key, current.ContentLength, Quoted(current.ETag), current.LastModified);
+            throw new BlobConditionFailedException(DisplayName, key, Describe(condition) + $"; {e.Status} {e.ErrorCode}");
+        }
+        catch (RequestFailedException e)
+        {
+            throw Refused(e, $"writing '{Container}/{key}'");
+        }
+    }
+
+    private static bool IsRefusal(RequestFailedException e, WriteCondition condition) =>
+        e.Status == 412
+        || (condition.IfNotExists || condition.IfMatchETag is not null) && e.Status == 409
+        || condition.IfMatchETag is not null && e.Status == 404 && e.ErrorCode == "BlobNotFound";
 
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         BlobKeys.Validate(DisplayName, key);
-        var request = new AzureRequest(HttpMethod.Delete, Container, key, $"deleting '{Container}/{key}'");
-        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Accepted) return true;
-        // A retried delete whose first attempt succeeded also lands here; the object is gone either way.
-        if (response.StatusCode == HttpStatusCode.NotFound) return false;
-        throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
-    }
-
-    private async Task<BlobItem> PutBlobAsync(string key, ReadOnlyMemory<byte> body, WriteCondition condition, Guid writeId, CancellationToken cancellationToken)
-    {
-        var request = new AzureRequest(HttpMethod.Put, Container, key, $"writing '{Container}/{key}'") { Body = body, BodyMd5 = MD5.HashData(body.Span) }
-            .WithHeader("x-ms-blob-type", "BlockBlob")
-            .WithHeader(WriteIdHeader, writeId.ToString("N"));
-        AddCondition(request, condition);
-        return await CommitAsync(request, key, body.Length, condition, writeId, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<BlobItem> PutBlockListAsync(string key, IReadOnlyList<string> blockIds, long total, WriteCondition condition, Guid writeId, CancellationToken cancellationToken)
-    {
-        var xml = new System.Text.StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
-        foreach (var id in blockIds) xml.Append("<Latest>").Append(id).Append("</Latest>");
-        var body = System.Text.Encoding.UTF8.GetBytes(xml.Append("</BlockList>").ToString());
-        var request = new AzureRequest(HttpMethod.Put, Container, key, $"committing {blockIds.Count} blocks of '{Container}/{key}'") { Body = body, BodyMd5 = MD5.HashData(body) }
-            .WithQuery("comp", "blocklist")
-            .WithHeader(WriteIdHeader, writeId.ToString("N"));
-        AddCondition(request, condition);
-        return await CommitAsync(request, key, total, condition, writeId, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Put Block of one block; the buffer stays the caller's until this returns, so every retry resends it.</summary>
-    internal async Task PutBlockAsync(string key, string blockId, ReadOnlyMemory<byte> block, CancellationToken cancellationToken)
-    {
-        var request = new AzureRequest(HttpMethod.Put, Container, key, $"uploading a block of '{Container}/{key}'") { Body = block, BodyMd5 = MD5.HashData(block.Span) }
-            .WithQuery("comp", "block").WithQuery("blockid", blockId);
-        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Created) throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
-    }
-
-    private async Task<BlobItem> CommitAsync(AzureRequest request, string key, long length, WriteCondition condition, Guid writeId, CancellationToken cancellationToken)
-    {
-        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Created) return ItemOf(key, response, length);
-        var conditional = condition.IfNotExists || condition.IfMatchETag is not null;
-        var code = AzureBlobClient.ErrorCodeOf(response);
-        var refused = response.StatusCode == HttpStatusCode.PreconditionFailed
-                      || (conditional && response.StatusCode == HttpStatusCode.Conflict)
-                      || (condition.IfMatchETag is not null && response.StatusCode == HttpStatusCode.NotFound && code == "BlobNotFound");
-        if (!refused) throw await Client.ErrorAsync(response, request).ConfigureAwait(false);
-        // An earlier attempt may have written the object before its answer was lost: then the refusal is our own write.
-        if (request.EarlierAttemptUncertain && await OwnWriteAsync(key, writeId, cancellationToken).ConfigureAwait(false) is { } own)
-            return own;
-        throw new BlobConditionFailedException(DisplayName, key, Describe(condition) + $"; {(int)response.StatusCode} {code}");
+        try
+        {
+            // A retried delete whose first attempt succeeded also answers false; the object is gone either way.
+            return (await _container.GetBlobClient(key).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e)
+        {
+            throw Refused(e, $"deleting '{Container}/{key}'");
+        }
     }
 
     private async Task PrecheckAsync(string key, WriteCondition condition, CancellationToken cancellationToken)
@@ -244,30 +250,24 @@ public sealed class AzureBlobStore : IBlobStore
             throw new BlobConditionFailedException(DisplayName, key, Describe(condition));
     }
 
-    private async Task<BlobItem?> OwnWriteAsync(string key, Guid writeId, CancellationToken cancellationToken)
+    /// <summary>A refusal the retry policy let through (it handles 401/403, missing containers and exhausted retries).</summary>
+    private AzureStorageException Refused(RequestFailedException e, string operation)
     {
-        var request = new AzureRequest(HttpMethod.Head, Container, key, $"checking the write of '{Container}/{key}'");
-        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK) return null;
-        return response.Headers.TryGetValues(WriteIdHeader, out var ids) && ids.FirstOrDefault() == writeId.ToString("N")
-            ? ItemOf(key, response, response.Content.Headers.ContentLength ?? 0)
-            : null;
-    }
-
-    private static void AddCondition(AzureRequest request, WriteCondition condition)
-    {
-        if (condition.IfNotExists) request.WithHeader("If-None-Match", "*");
-        if (condition.IfMatchETag is { } etag) request.WithHeader("If-Match", etag);
+        var message = AzureRetryPolicy.FirstLine(e.Message);
+        var detail = message.Length == 0 || message.StartsWith("Service request failed", StringComparison.Ordinal) || message.StartsWith("Status:", StringComparison.Ordinal)
+            ? "" : $": {message}";
+        var text = $"Azure Blob Storage refused {operation} in account '{Account.Name}' ({e.Status} {e.ErrorCode ?? "error"}){detail}";
+        return new AzureStorageException(_scrubber.Scrub(text), e.Status, e.ErrorCode);
     }
 
     private static string Describe(WriteCondition condition) =>
         condition.IfNotExists ? "it already exists" : $"ETag is not {condition.IfMatchETag}";
 
-    private static BlobItem ItemOf(string key, HttpResponseMessage response, long length)
+    /// <summary>ETags as HTTP headers carry them, in quotes (listings give them bare).</summary>
+    internal static string Quoted(ETag etag)
     {
-        var etag = response.Headers.TryGetValues("ETag", out var tags) ? ListBlobsResponse.Quoted(tags.First()) : "";
-        var modified = response.Content.Headers.LastModified ?? DateTimeOffset.UtcNow;
-        return new BlobItem(key, length, etag, modified);
+        var text = etag.ToString();
+        return text.Length == 0 || text.StartsWith('"') ? text : $"\"{text}\"";
     }
 
     private static void ValidateContainerName(AzureBlobAccount account, string container)

@@ -16,6 +16,8 @@ public static class AzureConnectionString
     public const string AccountVariable = "AZURE_STORAGE_ACCOUNT";
     public const string KeyVariable = "AZURE_STORAGE_KEY";
     public const string SasTokenVariable = "AZURE_STORAGE_SAS_TOKEN";
+    /// <summary>Forces one kind of credential (<see cref="AzureAuthMode"/>); Azure CLI reads the same variable.</summary>
+    public const string AuthModeVariable = "AZURE_STORAGE_AUTH_MODE";
 
     public static AzureBlobAccount Parse(string connectionString)
     {
@@ -63,26 +65,6 @@ public static class AzureConnectionString
             : AnonymousCredential.Instance;
         return new AzureBlobAccount(accountName, endpoint, credential);
     }
-
-    /// <summary>
-    /// The account the environment configures: <c>AZURE_STORAGE_CONNECTION_STRING</c>, else <c>AZURE_STORAGE_ACCOUNT</c>
-    /// with <c>AZURE_STORAGE_KEY</c> or <c>AZURE_STORAGE_SAS_TOKEN</c>; null when none is set.
-    /// </summary>
-    public static AzureBlobAccount? FromEnvironment(Func<string, string?> environmentVariable)
-    {
-        if (NonEmpty(environmentVariable(ConnectionStringVariable)) is { } cs)
-        {
-            try { return Parse(cs); }
-            catch (ClusteringException e) { throw new ClusteringException($"{ConnectionStringVariable}: {e.Message}"); }
-        }
-        if (NonEmpty(environmentVariable(AccountVariable)) is not { } account) return null;
-        var endpoint = new Uri($"https://{account}.blob.core.windows.net");
-        if (NonEmpty(environmentVariable(KeyVariable)) is { } key) return new AzureBlobAccount(account, endpoint, new SharedKeyCredential(account, key));
-        if (NonEmpty(environmentVariable(SasTokenVariable)) is { } sas) return new AzureBlobAccount(account, endpoint, new SasCredential(sas));
-        return new AzureBlobAccount(account, endpoint, AnonymousCredential.Instance);
-    }
-
-    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static Uri ParseEndpoint(string value, string setting)
     {

@@ -1,0 +1,44 @@
+using Clustering.Coordination;
+using Clustering.Corpus;
+using Clustering.Pipeline;
+using Clustering.Storage;
+
+namespace Clustering.Cluster;
+
+/// <summary>
+/// What the grains and the device host of one silo work with, given by the host that composes the silo (embed-silo,
+/// `embedctl run`): the store that holds jobs and shard rows, how locations open, this silo's devices.
+/// </summary>
+public sealed record ClusterServices
+{
+    public required IClusterStore Store { get; init; }
+
+    public required InputStores Inputs { get; init; }
+
+    /// <summary>Opens a job's output location.</summary>
+    public required Func<string, IBlobStore> Outputs { get; init; }
+
+    /// <summary>This silo's devices, one worker each (none: a silo that only coordinates and serves the API).</summary>
+    public IReadOnlyList<IShardExecutor> Devices { get; init; } = [];
+
+    /// <summary>This process's live counters (progress bar, metrics).</summary>
+    public JobProgress Progress { get; init; } = new();
+
+    /// <summary>A name for people: logs, the workers list.</summary>
+    public string SiloName { get; init; } = Environment.MachineName;
+
+    /// <summary>
+    /// Whether a shard held by a worker whose silo left the cluster counts as a failed attempt (a cluster: a shard
+    /// that kills its silo must not loop forever) or is only released (one process resuming after its own kill).
+    /// </summary>
+    public bool DeadOwnerCountsAsFailure { get; init; } = true;
+
+    /// <summary>How long an idle worker waits before asking again when nobody woke it (backoffs end, missed wakes).</summary>
+    public TimeSpan IdleCheck { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a job grain looks for shards held by workers of silos that left the cluster.</summary>
+    public TimeSpan OwnerCheck { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Shards in a row that may fail on one device before its worker stops (a broken GPU); a success resets it.</summary>
+    public int MaxConsecutiveFailures { get; init; } = 3;
+}

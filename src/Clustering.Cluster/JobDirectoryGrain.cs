@@ -1,0 +1,70 @@
+using Clustering.Coordination;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Clustering.Cluster;
+
+/// <summary>See <see cref="IJobDirectoryGrain"/>. On activation it wakes the grain of every job the store says is not over, so a
+/// job whose grain died with its silo continues as soon as any worker asks for work.</summary>
+[Reentrant]
+internal sealed class JobDirectoryGrain(ClusterServices services, IClusterMembershipService membership, ILogger<JobDirectoryGrain> log)
+    : Grain, IJobDirectoryGrain
+{
+    private readonly Dictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WorkerInfo> _workers = new(StringComparer.Ordinal);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var state in new[] { JobState.Pending, JobState.Planning, JobState.Running })
+            foreach (var job in await services.Store.ListJobsAsync(state, 1000, cancellationToken))
+            {
+                if (state == JobState.Running)
+                    _running[job.Id] = new RunningJob(job.Id, job.ModelId, job.CreatedAt, job.RequiredDeviceKind, job.MinGpuMemoryBytes);
+                GrainFactory.GetGrain<IJobGrain>(job.Id).Start().Ignore();
+            }
+        if (_running.Count > 0) log.LogInformation("job directory: {Count} running job(s) found in the store", _running.Count);
+    }
+
+    public Task<RunningJob[]> Running(WorkerInfo asker)
+    {
+        _workers[asker.Id] = asker;
+        return Task.FromResult(_running.Values.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).ToArray());
+    }
+
+    public Task JobRunning(RunningJob job)
+    {
+        _running[job.Id] = job;
+        return WakeWorkers();
+    }
+
+    public Task JobEnded(string jobId)
+    {
+        _running.Remove(jobId);
+        return Task.CompletedTask;
+    }
+
+    public Task WakeWorkers()
+    {
+        foreach (var worker in Living())
+            GrainFactory.GetGrain<IWorkerGrain>(worker.Id).Wake().Ignore();
+        return Task.CompletedTask;
+    }
+
+    public Task<WorkerInfo[]> Workers() => Task.FromResult(Living().OrderBy(w => w.Id, StringComparer.Ordinal).ToArray());
+
+    /// <summary>Workers of silos still in the cluster; the others are forgotten here.</summary>
+    private List<WorkerInfo> Living()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        var living = new List<WorkerInfo>();
+        foreach (var worker in _workers.Values.ToArray())
+        {
+            var silo = WorkerIds.SiloOf(worker.Id);
+            var status = silo is null ? SiloStatus.Dead : snapshot.GetSiloStatus(silo);
+            if (status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping) _workers.Remove(worker.Id);
+            else living.Add(worker);
+        }
+        return living;
+    }
+}

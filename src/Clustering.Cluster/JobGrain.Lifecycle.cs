@@ -1,0 +1,115 @@
+using Clustering.Coordination;
+using Clustering.Pipeline;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace Clustering.Cluster;
+
+/// <summary>The job grain's slow work, run off its turns: planning, publishing, and taking back shards of dead silos.</summary>
+internal sealed partial class JobGrain
+{
+    private async Task PlanAsync()
+    {
+        try
+        {
+            if (_state == JobState.Pending && !await Store.TryStartPlanningAsync(Id))
+            {
+                // Another activation got there first, or the job was cancelled: follow the store.
+                _job = await Store.GetJobAsync(Id);
+                _state = _job?.State ?? JobState.Cancelled;
+                if (_state == JobState.Running) await BecomeRunningAsync(CancellationToken.None);
+                if (_state != JobState.Planning) return;
+            }
+            _state = JobState.Planning;
+            var spec = _spec!;
+            var plan = await Task.Run(async () =>
+            {
+                EmbeddingDescriptions.Describe(spec); // refuse a bad model before any shard exists
+                return await new JobPlanner(services.Inputs).PlanAsync(spec, CancellationToken.None);
+            });
+            if (!await Store.PlanJobAsync(Id, JobPlanner.ShardsOf(plan)))
+            {
+                _job = await Store.GetJobAsync(Id);
+                _state = _job?.State ?? JobState.Cancelled;
+                if (_state.IsFinal()) _ended.TrySetResult(_state.ToText());
+                return;
+            }
+            await Store.AppendEventAsync(Id, "planned", $"{plan.Shards.Count} shards, about {plan.Documents} documents");
+            _job = await Store.GetJobAsync(Id) ?? _job;
+            await BecomeRunningAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is ClusteringException or IOException or UnauthorizedAccessException)
+        {
+            log.LogError("job {Job} cannot be planned: {Message}", Id, e.Message);
+            await Store.AppendEventAsync(Id, "error", $"planning failed: {e.Message}");
+            if (await Store.CancelJobAsync(Id)) _state = JobState.Cancelled;
+            _ended.TrySetResult(_state.ToText());
+        }
+        finally
+        {
+            _planning = null;
+        }
+    }
+
+    private async Task PublishAsync()
+    {
+        try
+        {
+            var job = await Store.GetJobAsync(Id) ?? throw new ClusteringException($"job {Id} vanished from the store");
+            var shards = await Store.ListShardsAsync(Id);
+            var spec = _spec!;
+            var manifest = await Task.Run(() => JobPublisher.PublishAsync(job, spec, shards, services.Outputs(spec.Output), EmbeddingDescriptions.Describe(spec)));
+            await Store.AppendEventAsync(Id, "published", $"{manifest.Files.Count} files, {manifest.Documents} documents, {manifest.Errors} errors");
+            _ended.TrySetResult(job.State.ToText());
+        }
+        catch (Exception e) when (e is ClusteringException or IOException or UnauthorizedAccessException)
+        {
+            // Left for the next activation (or Start) to try again; the job's state is already final in the store.
+            log.LogError("job {Job}: publishing failed: {Message}", Id, e.Message);
+            await Store.AppendEventAsync(Id, "error", $"publishing failed: {e.Message}");
+            _publishing = null;
+        }
+    }
+
+    /// <summary>Shards leased by workers whose silo left the cluster go back to pending (counted as a failed attempt in a cluster).</summary>
+    private async Task CheckOwnersAsync()
+    {
+        if (_state != JobState.Running) return;
+        var snapshot = membership.CurrentSnapshot;
+        var returned = 0;
+        foreach (var (index, attempt, owner) in _view.Leases())
+        {
+            if (IsAlive(owner, snapshot)) continue;
+            var key = new ShardKey(Id, index);
+            if (services.DeadOwnerCountsAsFailure)
+            {
+                var after = await Store.FailShardAsync(key, attempt, owner, $"worker {owner} left the cluster (its silo was declared dead)");
+                if (after is null) continue;
+                _view.Apply(after);
+            }
+            else
+            {
+                if (!await Store.ReleaseShardAsync(key, attempt, owner)) continue;
+                _view.MarkPending(index, DateTimeOffset.MinValue);
+            }
+            returned++;
+            log.LogWarning("job {Job}: shard {Index} attempt {Attempt} taken back from {Owner}, whose silo is gone", Id, index, attempt, owner);
+        }
+        if (returned == 0) return;
+        await Store.AppendEventAsync(Id, "reclaimed", $"{returned} shard(s) taken back from workers of silos that left the cluster");
+        await Directory.WakeWorkers();
+        await TryCompleteAsync(); // a shard failed for good may end the job; the store decides
+    }
+
+    private bool IsAlive(string owner, ClusterMembershipSnapshot snapshot)
+    {
+        if (WorkerIds.SiloOf(owner) is not { } silo) return false; // not a worker of this runtime: a run before it
+        var status = snapshot.GetSiloStatus(silo);
+        return status switch
+        {
+            SiloStatus.Dead => false,
+            SiloStatus.None => _offeredHere.Contains(owner),
+            _ => true,
+        };
+    }
+}

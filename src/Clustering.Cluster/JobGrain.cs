@@ -1,0 +1,164 @@
+using Clustering.Coordination;
+using Clustering.Pipeline;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Clustering.Cluster;
+
+/// <summary>
+/// The coordinator of one job (see <see cref="IJobGrain"/>). Every change goes through one conditional update of the
+/// store first and into the in-memory view only once accepted, so turns may interleave (the grain is reentrant: a
+/// slow query does not hold up other workers' offers) and a second activation during a partition cannot corrupt the
+/// job: the store refuses whichever write is stale.
+/// </summary>
+[Reentrant]
+internal sealed partial class JobGrain(ClusterServices services, IClusterMembershipService membership, ILogger<JobGrain> log) : Grain, IJobGrain
+{
+    // Liveness of a lease comes from cluster membership (the owner's silo), not from renewals; the store's expiry
+    // is a far backstop that nothing here relies on.
+    private static readonly TimeSpan LeaseBackstop = TimeSpan.FromDays(1);
+
+    private readonly ShardView _view = new();
+    // Workers that got an offer from this activation: a silo unknown to membership that one of them names has
+    // joined after our last membership update, not died before we activated.
+    private readonly HashSet<string> _offeredHere = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource<string> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private JobRecord? _job;
+    private JobSpec? _spec;
+    private JobState _state;
+    private Task? _planning;
+    private Task? _publishing;
+    private IGrainTimer? _ownerCheck;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    private IClusterStore Store => services.Store;
+
+    private IJobDirectoryGrain Directory => GrainFactory.GetGrain<IJobDirectoryGrain>(0);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+
+    public async Task Start()
+    {
+        if (_job is null) await LoadAsync(CancellationToken.None);
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        _job = await Store.GetJobAsync(Id, cancellationToken);
+        if (_job is null) return;
+        _state = _job.State;
+        _spec = JobSpec.FromJson(_job.SpecJson);
+        switch (_state)
+        {
+            case JobState.Pending or JobState.Planning:
+                _planning ??= PlanAsync();
+                break;
+            case JobState.Running:
+                await BecomeRunningAsync(cancellationToken);
+                break;
+            case JobState.Succeeded or JobState.Failed:
+                _publishing ??= PublishAsync();
+                break;
+            default:
+                _ended.TrySetResult(_state.ToText());
+                break;
+        }
+    }
+
+    public async Task<ShardLease?> Offer(WorkerInfo worker)
+    {
+        if (_state != JobState.Running || _job is null) return null;
+        if (!_view.AnyDue(DateTimeOffset.UtcNow)) return null;
+        var record = await Store.LeaseShardAsync(worker.Id, new WorkerCapabilities(worker.DeviceKind, worker.GpuMemoryBytes), worker.ModelsLoaded,
+            LeaseBackstop, CancellationToken.None, onlyJob: Id);
+        if (record is null) return null;
+        _offeredHere.Add(worker.Id);
+        _view.Apply(record);
+        return new ShardLease(Id, record.Index, record.Attempt, record.SpecJson, _job.SpecJson);
+    }
+
+    public async Task<bool> Commit(ShardResult r)
+    {
+        var done = new ShardCompletion(new ShardKey(Id, r.Index), r.Attempt, r.WorkerId, r.OutputKey, r.Rows, r.Bytes, r.Sha256, r.Errors, r.Tokens);
+        if (!await Store.CompleteShardAsync(done)) return false;
+        _view.MarkDone(r.Index);
+        if (_view.Open == 0) await TryCompleteAsync();
+        return true;
+    }
+
+    public async Task<bool> Fail(string workerId, int index, int attempt, string reason)
+    {
+        var after = await Store.FailShardAsync(new ShardKey(Id, index), attempt, workerId, reason);
+        if (after is null) return false;
+        _view.Apply(after);
+        log.LogWarning("job {Job}: shard {Index} attempt {Attempt} failed on {Worker}: {Reason}", Id, index, attempt, workerId, reason);
+        if (after.State == ShardState.Failed) await TryCompleteAsync();
+        return true;
+    }
+
+    public async Task<bool> Release(string workerId, int index, int attempt)
+    {
+        if (!await Store.ReleaseShardAsync(new ShardKey(Id, index), attempt, workerId)) return false;
+        _view.MarkPending(index, DateTimeOffset.MinValue);
+        await Directory.WakeWorkers();
+        return true;
+    }
+
+    public async Task<bool> Cancel(string reason)
+    {
+        if (_job is null) await LoadAsync(CancellationToken.None);
+        if (!await Store.CancelJobAsync(Id)) return false;
+        _state = JobState.Cancelled;
+        await Store.AppendEventAsync(Id, "cancelled", reason);
+        log.LogInformation("job {Job} cancelled: {Reason}", Id, reason);
+        foreach (var owner in _view.Leases().Select(l => l.Owner).Distinct())
+            if (WorkerIds.SiloOf(owner) is not null && IsAlive(owner, membership.CurrentSnapshot))
+                GrainFactory.GetGrain<IWorkerGrain>(owner).Abandon(Id).Ignore();
+        await Directory.JobEnded(Id);
+        StopOwnerCheck();
+        _ended.TrySetResult(_state.ToText());
+        return true;
+    }
+
+    public async Task<string> WaitForEnd(TimeSpan wait)
+    {
+        if (_job is null) await LoadAsync(CancellationToken.None);
+        if (_job is null) return "unknown";
+        await Task.WhenAny(_ended.Task, Task.Delay(wait));
+        return _ended.Task.IsCompleted ? _ended.Task.Result : _state.ToText();
+    }
+
+    private async Task BecomeRunningAsync(CancellationToken cancellationToken)
+    {
+        _state = JobState.Running;
+        _view.Load(await Store.ListShardsAsync(Id, cancellationToken));
+        _ownerCheck ??= this.RegisterGrainTimer(_ => CheckOwnersAsync(), new GrainTimerCreationOptions
+        {
+            DueTime = services.OwnerCheck, Period = services.OwnerCheck, Interleave = true, KeepAlive = true,
+        });
+        await Directory.JobRunning(new RunningJob(Id, _job!.ModelId, _job.CreatedAt, _job.RequiredDeviceKind, _job.MinGpuMemoryBytes));
+        // Leases of owners already gone (a resumed run, a silo that died while no activation watched) go back now.
+        await CheckOwnersAsync();
+        if (_view.Open == 0) await TryCompleteAsync();
+    }
+
+    private void StopOwnerCheck()
+    {
+        _ownerCheck?.Dispose();
+        _ownerCheck = null;
+    }
+
+    private async Task TryCompleteAsync()
+    {
+        var completion = await Store.TryCompleteJobAsync(Id);
+        if (completion is null) return;
+        _state = completion.State;
+        StopOwnerCheck();
+        log.LogInformation("job {Job} {State}", Id, _state.ToText());
+        await Store.AppendEventAsync(Id, _state.ToText(), $"job {_state.ToText()}");
+        await Directory.JobEnded(Id);
+        _publishing ??= PublishAsync();
+    }
+}

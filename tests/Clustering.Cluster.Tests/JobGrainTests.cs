@@ -1,0 +1,176 @@
+using System.Text.Json;
+using Clustering.Coordination;
+using Clustering.Pipeline;
+using Clustering.Storage;
+
+namespace Clustering.Cluster.Tests;
+
+/// <summary>The job grain under Orleans TestingHost: offers, fencing, retries with backoff, cancel, reactivation, a killed silo.</summary>
+public sealed class JobGrainTests
+{
+    [Fact]
+    public async Task Every_shard_is_committed_once_by_workers_of_two_silos_and_the_job_is_published()
+    {
+        await using var cluster = await GrainCluster.StartAsync(2);
+        foreach (var device in cluster.Devices.Values) device.AfterWrite = (_, _, ct) => Task.Delay(30, ct);
+        var (id, output) = await cluster.CreateJobAsync("job-two-silos", 40);
+
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+
+        var shards = await cluster.Store.ListShardsAsync(id);
+        Assert.All(shards, s => Assert.Equal((ShardState.Done, 1), (s.State, s.Attempt)));
+        Assert.All(cluster.Devices.Values, d => Assert.NotEmpty(d.Runs)); // both silos' devices took work
+        Assert.Equal(40, cluster.Devices.Values.Sum(d => d.Runs.Count));
+        var manifest = JobManifest.Parse(await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest)));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => OutputLayout.PartKey(i, 1)), manifest.Files.Select(f => f.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(Enumerable.Range(1, 40).Sum(), manifest.Documents);
+        Assert.True(File.Exists(Path.Combine(output, OutputLayout.Success)));
+        var events = await cluster.Store.ReadEventsAsync(id);
+        Assert.Equal(["succeeded", "published"], events.Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task A_failed_attempt_is_retried_after_its_backoff_and_its_half_written_object_removed()
+    {
+        await using var cluster = await GrainCluster.StartAsync(1, backoffBase: TimeSpan.FromMilliseconds(400));
+        var device = cluster.Devices.Values.Single();
+        var failedAt = DateTimeOffset.MinValue;
+        device.AfterWrite = (index, attempt, _) =>
+        {
+            if (index != 3 || attempt != 1) return Task.CompletedTask;
+            failedAt = DateTimeOffset.UtcNow;
+            throw new ClusteringException("device says no");
+        };
+        var (id, output) = await cluster.CreateJobAsync("job-retry", 6);
+
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+
+        var shard = (await cluster.Store.ListShardsAsync(id)).Single(s => s.Index == 3);
+        Assert.Equal((ShardState.Done, 2, 1, "device says no"), (shard.State, shard.Attempt, shard.Failures, shard.LastError));
+        Assert.Equal([1, 2], device.Runs.Where(r => r.Index == 3).Select(r => r.Attempt));
+        Assert.False(File.Exists(Path.Combine(output, OutputLayout.PartKey(3, 1))));
+        Assert.True(File.Exists(Path.Combine(output, OutputLayout.PartKey(3, 2))));
+        // The backoff's lower bound: half the base (jitter) before the second attempt could be offered.
+        var retried = (await cluster.Store.ListShardsAsync(id)).Single(s => s.Index == 3).CompletedAt!.Value;
+        Assert.True(retried - failedAt >= TimeSpan.FromMilliseconds(150), $"retried {(retried - failedAt).TotalMilliseconds} ms after the failure");
+    }
+
+    [Fact]
+    public async Task A_shard_that_fails_every_attempt_fails_the_job_without_SUCCESS()
+    {
+        await using var cluster = await GrainCluster.StartAsync(1);
+        cluster.Devices.Values.Single().AfterWrite = (index, _, _) =>
+            index == 0 ? throw new ClusteringException("bad shard") : Task.CompletedTask;
+        var (id, output) = await cluster.CreateJobAsync("job-fails", 3, maxAttempts: 2);
+
+        Assert.Equal("failed", await cluster.RunToEndAsync(id));
+
+        var shard = (await cluster.Store.ListShardsAsync(id)).Single(s => s.Index == 0);
+        Assert.Equal((ShardState.Failed, 2, "bad shard"), (shard.State, shard.Failures, shard.LastError));
+        var manifest = JobManifest.Parse(await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest)));
+        Assert.Equal("failed", manifest.Status);
+        Assert.False(File.Exists(Path.Combine(output, OutputLayout.Success)));
+    }
+
+    [Fact]
+    public async Task A_stale_attempt_or_another_owner_is_fenced_out_and_a_repeated_commit_is_a_success()
+    {
+        await using var cluster = await GrainCluster.StartAsync(1, devices: false);
+        var (id, _) = await cluster.CreateJobAsync("job-fencing", 1);
+        var job = cluster.Grains.GetGrain<IJobGrain>(id);
+        await job.Start();
+        var silo = cluster.Cluster.Silos[0].SiloAddress;
+        WorkerInfo Worker(string device) => new(WorkerIds.Of(silo, device), "test", device, "cpu", null, 0, [], 0, 0, 0);
+        ShardResult Result(WorkerInfo w, int attempt) => new(id, 0, attempt, w.Id, OutputLayout.PartKey(0, attempt), 1, 1, "00", 0, 1);
+        var (one, two) = (Worker("one"), Worker("two"));
+
+        var first = await job.Offer(one);
+        Assert.Equal((0, 1), (first!.Index, first.Attempt));
+        Assert.Null(await job.Offer(two)); // nothing else to offer
+        Assert.True(await job.Release(one.Id, 0, 1));
+        var second = await job.Offer(two);
+        Assert.Equal(2, second!.Attempt);
+
+        Assert.False(await job.Commit(Result(one, 1))); // the released attempt
+        Assert.False(await job.Commit(Result(one, 2))); // the right attempt, the wrong owner
+        Assert.False(await job.Fail(one.Id, 0, 1, "late"));
+        Assert.True(await job.Commit(Result(two, 2)));
+        Assert.True(await job.Commit(Result(two, 2))); // a retried commit of the same attempt and object
+        Assert.Equal("succeeded", await job.WaitForEnd(TimeSpan.FromSeconds(30)));
+        Assert.Equal((ShardState.Done, 2, OutputLayout.PartKey(0, 2)), (await cluster.Store.ListShardsAsync(id)) is [var s] ? (s.State, s.Attempt, s.OutputKey) : default);
+    }
+
+    [Fact]
+    public async Task Cancel_ends_the_job_and_the_workers_drop_its_shards()
+    {
+        await using var cluster = await GrainCluster.StartAsync(1);
+        var device = cluster.Devices.Values.Single();
+        var dropped = new TaskCompletionSource();
+        device.AfterWrite = async (_, _, ct) =>
+        {
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { dropped.TrySetResult(); throw; }
+        };
+        var (id, _) = await cluster.CreateJobAsync("job-cancel", 4);
+        var job = cluster.Grains.GetGrain<IJobGrain>(id);
+        await job.Start();
+        while (device.Runs.IsEmpty) await Task.Delay(50);
+
+        Assert.True(await job.Cancel("cancelled by the test"));
+        await dropped.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("cancelled", await job.WaitForEnd(TimeSpan.FromSeconds(5)));
+        Assert.False(await job.Cancel("again"));
+        Assert.Equal(JobState.Cancelled, (await cluster.Store.GetJobAsync(id))!.State);
+        Assert.Null(await job.Offer(new WorkerInfo(WorkerIds.Of(cluster.Cluster.Silos[0].SiloAddress, "x"), "t", "x", "cpu", null, 0, [], 0, 0, 0)));
+        Assert.Contains(await cluster.Store.ReadEventsAsync(id), e => e is { Kind: "cancelled", Message: "cancelled by the test" });
+    }
+
+    [Fact]
+    public async Task A_deactivated_job_grain_comes_back_from_the_store_and_every_shard_is_still_done_once()
+    {
+        await using var cluster = await GrainCluster.StartAsync(2);
+        foreach (var device in cluster.Devices.Values) device.AfterWrite = (_, _, ct) => Task.Delay(100, ct);
+        var (id, output) = await cluster.CreateJobAsync("job-reactivate", 30);
+        var job = cluster.Grains.GetGrain<IJobGrain>(id);
+        await job.Start();
+        while (cluster.Devices.Values.Sum(d => d.Runs.Count) < 6) await Task.Delay(20);
+
+        await cluster.Cluster.DeactivateAsync(job);
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+
+        Assert.All(await cluster.Store.ListShardsAsync(id), s => Assert.Equal((ShardState.Done, 1), (s.State, s.Attempt)));
+        var manifest = JobManifest.Parse(await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest)));
+        Assert.Equal(30, manifest.Files.Count);
+    }
+
+    [Fact]
+    public async Task Shards_held_by_a_killed_silo_are_taken_back_and_redone_elsewhere()
+    {
+        await using var cluster = await GrainCluster.StartAsync(2);
+        var primary = cluster.Cluster.Silos[0];
+        var secondary = cluster.Cluster.Silos[1];
+        // The secondary's device never finishes; the primary's works normally.
+        cluster.Devices[secondary.Name].AfterWrite = (_, _, ct) => Task.Delay(Timeout.Infinite, ct);
+        cluster.Devices[primary.Name].AfterWrite = (_, _, ct) => Task.Delay(20, ct);
+        var (id, output) = await cluster.CreateJobAsync("job-killed-silo", 12);
+        var job = cluster.Grains.GetGrain<IJobGrain>(id);
+        await job.Start();
+        while (cluster.Devices[secondary.Name].Runs.IsEmpty) await Task.Delay(20);
+        var held = cluster.Devices[secondary.Name].Runs.Select(r => r.Index).ToHashSet();
+
+        await cluster.Cluster.KillSiloAsync(secondary);
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+
+        var shards = await cluster.Store.ListShardsAsync(id);
+        Assert.All(shards, s => Assert.Equal(ShardState.Done, s.State));
+        foreach (var index in held)
+        {
+            var s = shards.Single(x => x.Index == index);
+            Assert.Equal((2, 1), (s.Attempt, s.Failures));
+            Assert.Contains("left the cluster", s.LastError);
+            Assert.False(File.Exists(Path.Combine(output, OutputLayout.PartKey(index, 1))));
+        }
+        var manifest = JobManifest.Parse(await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest)));
+        Assert.Equal(12, manifest.Files.Select(f => f.Key).Distinct().Count());
+    }
+}
