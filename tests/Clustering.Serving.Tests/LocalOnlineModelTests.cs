@@ -44,8 +44,9 @@ public sealed class LocalOnlineModelTests : IDisposable
                 Assert.True(TinyModel.Cosine(expected, results[i].Vectors.AsSpan(j * d, d)) >= 0.99999, $"request {i} input {j}");
             }
         }
-        // The device thread took what had queued when it woke (then waited at the gate); the rest made one more pass.
-        Assert.Equal(2, _metrics.BatchSequences.Count);
+        // The device thread took what had queued when it woke (then waited at the gate), the rest made one more
+        // pass; or it woke after all had queued and took them at once. 48 inputs, one or two passes, never one each.
+        Assert.InRange(_metrics.BatchSequences.Count, 1, 2);
     }
 
     [Fact]
