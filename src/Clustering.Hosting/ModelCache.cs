@@ -5,9 +5,10 @@ namespace Clustering.Hosting;
 /// <summary>
 /// The one model a worker keeps loaded, keyed by model directory and every option that changes its outputs or
 /// buffers. A job with another key unloads it first: a worker's memory holds one model copy, never two.
-/// Owned by its worker's loop; not thread-safe.
+/// Owned by its worker's loop; not thread-safe. Models load with the device's <paramref name="gate"/> (the worker's),
+/// so online models on the same device take turns with the shards' passes.
 /// </summary>
-internal sealed class ModelCache(string device, int threads, DeviceGate gate) : IDisposable
+internal sealed class ModelCache(string device, int threads, DeviceGate? gate = null) : IDisposable
 {
     private string? _key;
     private EmbeddingModel? _model;

@@ -38,7 +38,9 @@ public sealed class OpenAiBatchFileTests
             var resultKey = Assert.Single(manifest.GetProperty("batch_result_files").EnumerateArray()).GetProperty("key").GetString()!;
             var lines = File.ReadAllLines(Path.Combine(output, resultKey)).Select(l => JsonDocument.Parse(l).RootElement).ToDictionary(l => l.GetProperty("custom_id").GetString()!);
             Assert.Equal(["d-2", "dims-4", "q-1"], lines.Keys.Order(StringComparer.Ordinal));
-            Assert.Contains("url must be \"/v1/embeddings\"", File.ReadAllText(Directory.GetFiles(Path.Combine(output, "_errors")).Single()), StringComparison.Ordinal);
+            var bad = JsonDocument.Parse(File.ReadAllLines(Directory.GetFiles(Path.Combine(output, "_errors")).Single()).Single()).RootElement;
+            Assert.Equal(3, bad.GetProperty("line").GetInt32());
+            Assert.Equal("request bad-3: url must be \"/v1/embeddings\" (this job embeds)", bad.GetProperty("reason").GetString());
 
             var reference = await OpenAiClient.EncodeAsync(texts);
             var q = lines["q-1"].GetProperty("response");
