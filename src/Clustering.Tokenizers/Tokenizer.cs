@@ -11,14 +11,14 @@ namespace Clustering.Tokenizers;
 /// <summary>
 /// A Hugging Face tokenizer (tokenizer.json, or vocab.json + merges.txt + tokenizer_config.json) whose ids equal
 /// Hugging Face tokenizers'. Pipeline per text: added tokens split out of the raw text → normalizer → normalized added
-/// tokens → pre-tokenizer → BPE (word cache) → truncation → post-processor. Thread-safe: every thread encodes with its
+/// tokens → pre-tokenizer → model: BPE, WordPiece or Unigram (word cache) → truncation → post-processor. Thread-safe: every thread encodes with its
 /// own scratch buffers and word cache, behind one shared read-mostly word cache.
 /// </summary>
 public sealed class Tokenizer
 {
     internal Normalizer? Normalizer { get; }
     internal PreTokenizer? PreTokenizer { get; }
-    internal BpeModel Model { get; }
+    internal TokenizerModel Model { get; }
     internal AddedVocabulary AddedVocabulary { get; }
     internal PostProcessor? PostProcessor { get; }
     internal Decoder? Decoder { get; }
@@ -38,7 +38,7 @@ public sealed class Tokenizer
     private readonly Lazy<SharedWordCache> _sharedCacheLazy;
     private SharedWordCache _sharedCache => _sharedCacheLazy.Value;
 
-    internal Tokenizer(string source, Normalizer? normalizer, PreTokenizer? preTokenizer, BpeModel model, AddedVocabulary added,
+    internal Tokenizer(string source, Normalizer? normalizer, PreTokenizer? preTokenizer, TokenizerModel model, AddedVocabulary added,
         PostProcessor? postProcessor, Decoder? decoder)
     {
         Source = source;
@@ -180,7 +180,7 @@ public sealed class Tokenizer
             return;
         }
         int mark = ids.Count;
-        Model.Tokenize(word, ids, s.Bpe);
+        Model.Tokenize(word, ids, s.Model);
         if (!cacheable) return;
         var result = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids)[mark..].ToArray();
         var wordKey = new string(word); // one key string for both caches
@@ -197,7 +197,7 @@ public sealed class Tokenizer
         public readonly List<Piece> Swap = new();
         public readonly List<Piece> Pieces = new(256);
         public readonly PreTokenizeScratch PreTokenize = new();
-        public readonly BpeScratch Bpe = new();
+        public readonly ModelScratch Model = new();
         public readonly WordCache Cache = new(cacheCapacity);
     }
 }

@@ -170,7 +170,7 @@ public class ComponentTests
         for (int i = 0; i < merges.Count; i++) ranks.TryAdd((merges[i][0], merges[i][1]), i);
         var rng = new Random(12);
         const string alphabet = "aeiourstlnmbdkpgh ĠTHEthe";
-        var scratch = new BpeScratch();
+        var scratch = new ModelScratch();
         foreach (int length in new[] { 1, 2, 3, 5, 8, 13, 40, 95, 96, 97, 150, 400 })
             for (int trial = 0; trial < 20; trial++)
             {

@@ -54,9 +54,9 @@ public class LoaderErrorTests
     [Fact]
     public void UnsupportedModel_NamesType()
     {
-        var e = Assert.Throws<InputFormatException>(() => Tokenizer.Load(Write(Make(model: "WordPiece"))));
+        var e = Assert.Throws<InputFormatException>(() => Tokenizer.Load(Write(Make(model: "WordLevel"))));
         Assert.Equal("$.model.type", e.Position);
-        Assert.Contains("unsupported model type \"WordPiece\"", e.Message);
+        Assert.Contains("unsupported model type \"WordLevel\"", e.Message);
     }
 
     [Fact]
@@ -98,6 +98,6 @@ public class LoaderErrorTests
     {
         Assert.Contains("no such file or directory", Assert.Throws<InputFormatException>(() => Tokenizer.Load("/nonexistent/tok.json")).Message);
         var dir = Directory.CreateTempSubdirectory("emptytok").FullName;
-        Assert.Contains("no tokenizer.json, and no vocab.json + merges.txt", Assert.Throws<InputFormatException>(() => Tokenizer.Load(dir)).Message);
+        Assert.Contains("no tokenizer.json, no vocab.json + merges.txt and no vocab.txt", Assert.Throws<InputFormatException>(() => Tokenizer.Load(dir)).Message);
     }
 }

@@ -25,7 +25,8 @@ internal static class TokenizerLoader
             if (File.Exists(json)) return LoadJsonFile(json);
             if (File.Exists(Path.Combine(path, "vocab.json")) && File.Exists(Path.Combine(path, "merges.txt")))
                 return Qwen2TokenizerFiles.Load(path);
-            throw new InputFormatException(path, null, "no tokenizer.json, and no vocab.json + merges.txt, in this directory");
+            if (File.Exists(Path.Combine(path, "vocab.txt"))) return BertVocabFiles.Load(path);
+            throw new InputFormatException(path, null, "no tokenizer.json, no vocab.json + merges.txt and no vocab.txt (BERT) in this directory");
         }
         if (File.Exists(path)) return LoadJsonFile(path);
         throw new InputFormatException(path, null, "no such file or directory");
@@ -62,7 +63,7 @@ internal static class TokenizerLoader
         }
 
         var model = ParseModel(root.Required("model"));
-        model.Prepare(byteLevel, r => root.Required("model").Error(r));
+        if (model is BpeModel bpe) bpe.Prepare(byteLevel, r => root.Required("model").Error(r));
 
         var declared = new List<AddedToken>();
         if (root.Optional("added_tokens") is { } list)
@@ -95,7 +96,7 @@ internal static class TokenizerLoader
     /// vocabulary. Replayed here so ids agree even for files whose written ids disagree. Returned specials first, then the
     /// others, each in file order (the order Hugging Face matches them in).
     /// </summary>
-    internal static List<AddedToken> AssignAddedTokenIds(List<AddedToken> declared, BpeModel model)
+    internal static List<AddedToken> AssignAddedTokenIds(List<AddedToken> declared, TokenizerModel model)
     {
         var specialContents = new HashSet<string>(StringComparer.Ordinal);
         var specials = new List<AddedToken>();
@@ -129,7 +130,7 @@ internal static class TokenizerLoader
         return result;
     }
 
-    private static int ResolveId(string token, JsonNode node, BpeModel model, List<AddedToken> added)
+    private static int ResolveId(string token, JsonNode node, TokenizerModel model, List<AddedToken> added)
     {
         foreach (var a in added) if (a.Content == token) return a.Id;
         if (model.Vocab.TryGetValue(token, out int id)) return id;
@@ -150,9 +151,17 @@ internal static class TokenizerLoader
             "Strip" => new StripNormalizer(n.OptionalBool("strip_left", true), n.OptionalBool("strip_right", true)),
             "Replace" => new ReplaceNormalizer(ParsePattern(n.Required("pattern")), n.Required("content").String()),
             "Prepend" => new PrependNormalizer(n.Required("prepend").String()),
+            "BertNormalizer" => ParseBertNormalizer(n),
             "Sequence" => new SequenceNormalizer(n.Required("normalizers").Items().Select(ParseNormalizer).ToList()),
-            _ => throw n.Required("type").Error($"unsupported normalizer type \"{type}\" (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Replace, Prepend, Sequence)"),
+            _ => throw n.Required("type").Error($"unsupported normalizer type \"{type}\" (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Replace, Prepend, BertNormalizer, Sequence)"),
         };
+    }
+
+    private static BertNormalizer ParseBertNormalizer(JsonNode n)
+    {
+        bool lowercase = n.OptionalBool("lowercase", true);
+        return new BertNormalizer(n.OptionalBool("clean_text", true), n.OptionalBool("handle_chinese_chars", true),
+            n.OptionalBool("strip_accents", lowercase), lowercase);
     }
 
     internal static SplitPattern ParsePattern(JsonNode pattern)
@@ -216,10 +225,10 @@ internal static class TokenizerLoader
                 return;
             case "BertPreTokenizer":
                 steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsWhiteSpace), SplitBehavior.Removed, false));
-                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsPunctuation), SplitBehavior.Isolated, false));
+                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(BertCharTables.IsPunctuation), SplitBehavior.Isolated, false));
                 return;
             case "Punctuation":
-                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsPunctuation), ParseBehavior(n.Optional("behavior"), SplitBehavior.Isolated), false));
+                steps.Add(new SplitPreTokenizer(new CharPredicatePattern(BertCharTables.IsPunctuation), ParseBehavior(n.Optional("behavior"), SplitBehavior.Isolated), false));
                 return;
             case "Digits":
                 steps.Add(new SplitPreTokenizer(new CharPredicatePattern(CharClasses.IsNumber),
@@ -251,10 +260,43 @@ internal static class TokenizerLoader
         return (rs[0], scheme);
     }
 
-    private static BpeModel ParseModel(JsonNode m)
+    private static TokenizerModel ParseModel(JsonNode m)
     {
         string type = m.Optional("type")?.String() ?? "BPE";
-        if (type != "BPE") throw (m.Optional("type") ?? m).Error($"unsupported model type \"{type}\" (only BPE)");
+        return type switch
+        {
+            "BPE" => ParseBpe(m),
+            "WordPiece" => ParseWordPiece(m),
+            "Unigram" => ParseUnigram(m),
+            _ => throw (m.Optional("type") ?? m).Error($"unsupported model type \"{type}\" (supported: BPE, WordPiece, Unigram)"),
+        };
+    }
+
+    private static WordPieceModel ParseWordPiece(JsonNode m)
+    {
+        var vocabNode = m.Required("vocab");
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (name, value) in vocabNode.Properties()) vocab[name] = value.Int();
+        int maxChars = m.Optional("max_input_chars_per_word")?.Int() ?? 100;
+        return new WordPieceModel(vocab, m.OptionalString("unk_token") ?? "[UNK]", m.OptionalString("continuing_subword_prefix") ?? "##", maxChars,
+            r => vocabNode.Error(r));
+    }
+
+    private static UnigramModel ParseUnigram(JsonNode m)
+    {
+        var vocabNode = m.Required("vocab");
+        var pieces = new List<(string, double)>();
+        foreach (var item in vocabNode.Items())
+        {
+            var pair = item.Items().ToList();
+            if (pair.Count != 2 || pair[1].Element.ValueKind != JsonValueKind.Number) throw item.Error("expected [piece, score]");
+            pieces.Add((pair[0].String(), SerdeJsonFloat.Parse(pair[1].Element.GetRawText())));
+        }
+        return new UnigramModel(pieces, m.Optional("unk_id")?.Int(), m.OptionalBool("byte_fallback", false), r => vocabNode.Error(r));
+    }
+
+    private static BpeModel ParseBpe(JsonNode m)
+    {
         if (m.Optional("dropout") is { } dropout && dropout.Element.GetDouble() != 0)
             throw dropout.Error("BPE dropout is random and not supported (set it to null)");
         var vocabNode = m.Required("vocab");

@@ -9,13 +9,10 @@ namespace Clustering.Tokenizers.Models;
 /// units become unk (fused if fuse_unk), byte-fallback tokens, or are dropped; then the lowest-ranked adjacent pair is
 /// merged until none is left (leftmost first among equal ranks). The spec is <see cref="BpeReference"/>.
 /// </summary>
-internal sealed class BpeModel
+internal sealed class BpeModel : TokenizerModel
 {
     private const int QuadraticLimit = 96; // longer words use the heap merge (HF's algorithm); shorter ones the rank array
 
-    public Dictionary<string, int> Vocab { get; }
-    public Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> VocabBySpan { get; }
-    public string?[] IdToToken { get; }
     public MergeTable Merges { get; }
     public string? UnkToken { get; init; }
     public bool FuseUnk { get; init; }
@@ -30,13 +27,8 @@ internal sealed class BpeModel
     private int _unkId = -1;
 
     public BpeModel(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, string? continuingSubwordPrefix, Func<string, Exception> fail)
+        : base(vocab)
     {
-        Vocab = vocab;
-        VocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
-        int size = 0;
-        foreach (var id in vocab.Values) size = Math.Max(size, id + 1);
-        IdToToken = new string?[size];
-        foreach (var (token, id) in vocab) IdToToken[id] = token;
         ContinuingSubwordPrefix = continuingSubwordPrefix;
         Merges = new MergeTable(merges.Count);
         int prefixLength = continuingSubwordPrefix?.Length ?? 0;
@@ -51,8 +43,6 @@ internal sealed class BpeModel
         }
     }
 
-    public int VocabSize => IdToToken.Length;
-
     /// <summary>Called once at load: the unk id and the byte tables (not in the constructor: init properties come later).</summary>
     public void Prepare(bool byteLevelInput, Func<string, Exception> fail)
     {
@@ -65,7 +55,7 @@ internal sealed class BpeModel
     }
 
     /// <summary>Appends the ids of one pre-tokenized word (uncached).</summary>
-    public void Tokenize(ReadOnlySpan<char> word, List<int> output, BpeScratch scratch)
+    public override void Tokenize(ReadOnlySpan<char> word, List<int> output, ModelScratch scratch)
     {
         if (word.Length == 0) return;
         if (IgnoreMerges && VocabBySpan.TryGetValue(ByteLevelInput ? scratch.MapToByteLevel(word) : word, out int whole))
@@ -79,7 +69,7 @@ internal sealed class BpeModel
         for (int i = 0; i < count; i++) output.Add(ids[i]);
     }
 
-    private int InitialFromBytes(ReadOnlySpan<char> word, BpeScratch scratch)
+    private int InitialFromBytes(ReadOnlySpan<char> word, ModelScratch scratch)
     {
         int byteCount = Encoding.UTF8.GetByteCount(word);
         var bytes = scratch.Bytes(byteCount);
@@ -105,14 +95,14 @@ internal sealed class BpeModel
         return InitialFromUnits(units.AsSpan(0, byteCount), scratch, unitIsChar: true);
     }
 
-    private int InitialFromChars(ReadOnlySpan<char> word, BpeScratch scratch)
+    private int InitialFromChars(ReadOnlySpan<char> word, ModelScratch scratch)
     {
         scratch.EnsureSymbols(word.Length * (6 + 3 * ((ContinuingSubwordPrefix?.Length ?? 0) + (EndOfWordSuffix?.Length ?? 0))) + 8);
         return InitialFromUnits(word, scratch, unitIsChar: false);
     }
 
     /// <summary>Hugging Face's merge_word before merging: units (code points) to ids with prefix/suffix, unk, byte fallback.</summary>
-    private int InitialFromUnits(ReadOnlySpan<char> text, BpeScratch scratch, bool unitIsChar)
+    private int InitialFromUnits(ReadOnlySpan<char> text, ModelScratch scratch, bool unitIsChar)
     {
         var ids = scratch.Symbols;
         int n = 0;
@@ -190,7 +180,7 @@ internal sealed class BpeModel
     }
 
     /// <summary>Hugging Face's Word::merge_all: a linked list of symbols and a heap of (rank, position).</summary>
-    private int MergeLong(int[] ids, int n, BpeScratch scratch)
+    private int MergeLong(int[] ids, int n, ModelScratch scratch)
     {
         var prev = scratch.Prev(n);
         var next = scratch.Next(n);
@@ -218,38 +208,5 @@ internal sealed class BpeModel
         int w = 0;
         for (int i = 0; i < n; i++) if (alive[i]) ids[w++] = ids[i];
         return w;
-    }
-}
-
-/// <summary>Per-thread buffers for <see cref="BpeModel"/>, grown as needed and reused.</summary>
-internal sealed class BpeScratch
-{
-    public int[] Symbols = new int[256];   // (symbols) ids being merged
-    public int[] Ranks = new int[256];     // (symbols) rank of the pair starting at each symbol
-    private byte[] _bytes = new byte[256];
-    private char[] _chars = new char[256];
-    private int[] _prev = new int[256], _next = new int[256];
-    private bool[] _alive = new bool[256];
-    public readonly PriorityQueue<(int, int), long> Queue = new();
-
-    public void EnsureSymbols(int n)
-    {
-        if (Symbols.Length < n) { Symbols = new int[n]; Ranks = new int[n]; }
-    }
-    public byte[] Bytes(int n) => _bytes.Length >= n ? _bytes : _bytes = new byte[Math.Max(n, _bytes.Length * 2)];
-    public char[] Chars(int n) => _chars.Length >= n ? _chars : _chars = new char[Math.Max(n, _chars.Length * 2)];
-    public int[] Prev(int n) => _prev.Length >= n ? _prev : _prev = new int[n];
-    public int[] Next(int n) => _next.Length >= n ? _next : _next = new int[n];
-    public bool[] Alive(int n) => _alive.Length >= n ? _alive : _alive = new bool[n];
-
-    /// <summary>The word's UTF-8 bytes as byte-level characters (for ignore_merges lookups of a whole word).</summary>
-    public ReadOnlySpan<char> MapToByteLevel(ReadOnlySpan<char> word)
-    {
-        int byteCount = Encoding.UTF8.GetByteCount(word);
-        var bytes = Bytes(byteCount);
-        Encoding.UTF8.GetBytes(word, bytes);
-        var chars = Chars(byteCount);
-        for (int i = 0; i < byteCount; i++) chars[i] = ByteLevelAlphabet.ByteToChar[bytes[i]];
-        return chars.AsSpan(0, byteCount);
     }
 }

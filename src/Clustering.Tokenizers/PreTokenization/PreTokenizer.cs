@@ -183,7 +183,8 @@ internal sealed class MetaspacePreTokenizer(char replacement, string prependSche
             _ => false,
         };
         int lead = piece.Lead;
-        if (prepend && (text.Length == 0 || text[0] != replacement)) { text = replacement + text; lead = lead > 0 ? lead + 1 : 0; }
+        // HF prepends nothing to an empty piece (NormalizedString::prepend has no character to align it with).
+        if (prepend && text.Length > 0 && text[0] != replacement) { text = replacement + text; lead = lead > 0 ? lead + 1 : 0; }
         var replaced = new Piece(text, 0, text.Length, lead);
         if (split) _splitter.Split(replaced, output, scratch);
         else if (text.Length > 0) output.Add(replaced);

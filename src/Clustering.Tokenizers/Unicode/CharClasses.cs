@@ -6,11 +6,11 @@ namespace Clustering.Tokenizers.Unicode;
 /// <summary>
 /// Character classes as the Rust side of Hugging Face tokenizers defines them, over code points (not UTF-16 units):
 /// Oniguruma's \p{L}, \p{N}, \s (= Unicode White_Space), \w (letters, marks, numbers, connector punctuation),
-/// Rust's char::is_whitespace / is_numeric / is_punctuation. The BMP is answered from a table.
+/// Rust's char::is_whitespace / is_numeric (BERT's punctuation: <see cref="BertCharTables"/>). The BMP is answered from a table.
 /// </summary>
 internal static class CharClasses
 {
-    private const byte Letter = 1, Number = 2, Space = 4, Word = 8, Punct = 16;
+    private const byte Letter = 1, Number = 2, Space = 4, Word = 8;
     private static readonly byte[] Bmp = BuildBmp(); // (65536) flags per BMP code point, computed once (~1 ms)
 
     private static byte[] BuildBmp()
@@ -34,10 +34,7 @@ internal static class CharClasses
             case UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark:
                 f |= Word; break;
             case UnicodeCategory.ConnectorPunctuation:
-                f |= Word | Punct; break;
-            case UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation
-                or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation:
-                f |= Punct; break;
+                f |= Word; break;
         }
         if (IsWhiteSpaceProperty(c)) f |= Space;
         return f;
@@ -69,11 +66,6 @@ internal static class CharClasses
         var cat = CharUnicodeInfo.GetUnicodeCategory(c);
         return cat is not UnicodeCategory.OtherNumber && IsWord(c);
     }
-
-    /// <summary>Rust char::is_ascii_punctuation || Unicode P* (what the Punctuation pre-tokenizer splits on).</summary>
-    public static bool IsPunctuation(int c) =>
-        (c < 0x80 && c is (>= 0x21 and <= 0x2F) or (>= 0x3A and <= 0x40) or (>= 0x5B and <= 0x60) or (>= 0x7B and <= 0x7E))
-        || (Flags(c) & Punct) != 0;
 
     /// <summary>Reads the code point at <paramref name="i"/>: a surrogate pair is one code point of width 2; a lone surrogate is itself.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
