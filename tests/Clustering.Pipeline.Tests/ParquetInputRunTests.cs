@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Clustering.Storage;
+using Clustering.Storage.Azure;
+using Clustering.Storage.Tests.Support;
 
 namespace Clustering.Pipeline.Tests;
 
@@ -21,9 +24,11 @@ public sealed class ParquetInputRunTests : IDisposable
     private static bool IsNull(int row) => row % 37 == 5;
 
     /// <summary>DuckDB writes the corpus: ids f{file}-r{row}, texts of the test corpus, a nested struct, nulls.</summary>
-    private string WriteCorpus()
+    internal string WriteCorpus() => WriteCorpus(_dir);
+
+    internal static string WriteCorpus(string dir)
     {
-        var input = Path.Combine(_dir, "input");
+        var input = Path.Combine(dir, "input");
         Directory.CreateDirectory(input);
         var statements = new List<string>();
         for (var f = 0; f < Files; f++)
@@ -40,7 +45,9 @@ public sealed class ParquetInputRunTests : IDisposable
         return input;
     }
 
-    private static string[] RunArgs(string input, string output) =>
+    internal static int GoodRows => Files * RowsPerFile - Enumerable.Range(0, RowsPerFile).Count(IsNull) * Files;
+
+    internal static string[] RunArgs(string input, string output) =>
         ["run", "--input", input, "--model", TestCorpus.DemoModel, "--output", output, "--text-field", "doc.body", "--shard-docs", "100",
             "--max-length", "512", "--batch-tokens", "2048", "--threads", "1"];
 
@@ -68,8 +75,8 @@ public sealed class ParquetInputRunTests : IDisposable
 
         var (code, _, err) = Embedctl.Run(null, args);
 
-        var nulls = Enumerable.Range(0, RowsPerFile).Count(IsNull) * Files;
-        var good = Files * RowsPerFile - nulls;
+        var good = GoodRows;
+        var nulls = Files * RowsPerFile - good;
         Assert.True(code == 0, err);
         Assert.Contains($"succeeded: {good} documents, {nulls} bad lines", err);
         var counts = DuckDb.Query($"SELECT count(*), count(DISTINCT id) FROM read_parquet('{DuckDb.Glob(output)}')")[0][0];
@@ -87,5 +94,43 @@ public sealed class ParquetInputRunTests : IDisposable
         for (var f = 0; f < Files; f++)
             foreach (var r in Enumerable.Range(0, RowsPerFile).Where(IsNull))
                 Assert.Contains(places, p => p.Contains($"part-{f}.parquet") && p.Contains($"row group {r / RowGroupRows}, row {r % RowGroupRows}:"));
+    }
+}
+
+/// <summary>The same DuckDB-written Parquet corpus under a blob prefix on Azurite, read by `embedctl run` with ranged reads.</summary>
+[Collection("Azurite")]
+public sealed class ParquetBlobInputRunTests(AzuriteFixture fixture) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("clustering-pqblob-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_prefix_of_Parquet_blobs_is_read_as_the_local_files_are()
+    {
+        var local = ParquetInputRunTests.WriteCorpus(_dir);
+        var container = await fixture.NewContainerAsync(stem: "pq");
+        foreach (var file in Directory.GetFiles(local))
+        {
+            await using var content = File.OpenRead(file);
+            await container.WriteAsync("corpus/" + Path.GetFileName(file), content);
+        }
+        await container.WriteAsync("corpus/_SUCCESS", new MemoryStream([]));
+        var output = new PrefixedBlobStore(container, "vectors/");
+        var environment = new Dictionary<string, string?>
+        {
+            [AzureConnectionString.ConnectionStringVariable] = fixture.Azurite.ConnectionString,
+            ["XDG_CACHE_HOME"] = Path.Combine(_dir, "cache"),
+        };
+
+        var (code, _, err) = Embedctl.Run(environment, null,
+            ParquetInputRunTests.RunArgs($"az://{container.Container}/corpus/", $"az://{container.Container}/vectors"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains($"succeeded: {ParquetInputRunTests.GoodRows} documents", err);
+        var downloaded = await BlobCorpus.DownloadAsync(output, Path.Combine(_dir, "download"));
+        var counts = DuckDb.Query($"SELECT count(*), count(DISTINCT id) FROM read_parquet('{DuckDb.Glob(downloaded)}')")[0][0];
+        Assert.Equal(ParquetInputRunTests.GoodRows, counts[0].GetInt64());
+        Assert.Equal(ParquetInputRunTests.GoodRows, counts[1].GetInt64());
     }
 }
