@@ -25,7 +25,8 @@ internal static class ParquetFile
             stream.Position = 0;
             try
             {
-                return await ParquetReader.CreateAsync(stream, new ParquetOptions(), leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
+                // DATE columns as DateOnly, so a kept date reads as 2026-01-01 rather than a midnight timestamp.
+                return await ParquetReader.CreateAsync(stream, new ParquetOptions { UseDateOnlyTypeForDates = true }, leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not (OperationCanceledException or ClusteringException))
             {

@@ -34,6 +34,20 @@ internal sealed class ParquetInputColumn
     public DataField? RawField { get; }
     public ParquetValueKind Kind { get; }
 
+    /// <summary>
+    /// The output column type this column asks for as a kept field: integers (but unsigned 64-bit) as int64, floating
+    /// point as double, booleans as bool, everything else (strings, decimals, dates, times) as string; null when absent.
+    /// </summary>
+    public KeptFieldType? KeptType => Field?.ClrType switch
+    {
+        null => null,
+        var t when t == typeof(bool) => KeptFieldType.Bool,
+        var t when t == typeof(sbyte) || t == typeof(byte) || t == typeof(short) || t == typeof(ushort) || t == typeof(int) || t == typeof(uint)
+            || t == typeof(long) => KeptFieldType.Int64,
+        var t when t == typeof(float) || t == typeof(double) => KeptFieldType.Double,
+        _ => KeptFieldType.String,
+    };
+
     /// <summary>The column's Parquet type in messages (INT64, BYTE_ARRAY/UTF8, ...).</summary>
     public string TypeName => Field?.SchemaElement is { } e ? e.ConvertedType is { } c ? $"{e.Type}/{c}" : $"{e.Type}" : Field?.ClrType.Name ?? "missing";
 

@@ -18,6 +18,13 @@ public sealed record ShardPlan(
 {
     public const int CurrentVersion = 1;
 
+    /// <summary>
+    /// The output type of each kept field (<see cref="KeptFieldTypes.Agree"/>); null when they are all strings, as for
+    /// every line-format corpus, so those plans read and hash as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<KeptFieldType>? KeptTypes { get; init; }
+
     /// <summary>Estimated documents in all shards (lines for line formats, files for whole-file text).</summary>
     [JsonIgnore]
     public long Documents => Shards.Sum(s => s.Documents);
@@ -50,6 +57,8 @@ public sealed record ShardPlan(
             throw new InputFormatException("shard plan", "version", $"version {Version}; this build reads version {CurrentVersion}");
         if (Inputs is null || Shards is null)
             throw new InputFormatException("shard plan", null, "inputs or shards missing");
+        if (KeptTypes is not null && KeptTypes.Any(t => !Enum.IsDefined(t)))
+            throw new InputFormatException("shard plan", "keptTypes", "an unknown kept field type");
         for (var s = 0; s < Shards.Count; s++)
         {
             var shard = Shards[s];

@@ -21,13 +21,14 @@ public sealed class ShardPlanner(InputStores stores)
         var n = options.ShardDocuments;
         var scans = new LineScanner.Result?[inputs.Count];
         var rowGroups = new long[]?[inputs.Count];
+        var keptTypes = new KeptFieldType?[inputs.Count][];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, inputs.Count), parallel, async (i, ct) =>
         {
             var input = inputs[i];
             if (input.Format == InputFormat.Parquet)
             {
-                rowGroups[i] = await ParquetFooterAsync(input, options, ct).ConfigureAwait(false);
+                (rowGroups[i], keptTypes[i]) = await ParquetFooterAsync(input, options, ct).ConfigureAwait(false);
                 return;
             }
             if (IsWholeFile(input, options) || (input.Length == 0 && !input.Format.IsGzip())) return;
@@ -88,18 +89,19 @@ public sealed class ShardPlanner(InputStores stores)
             }
         }
         Close();
-        return new ShardPlan(ShardPlan.CurrentVersion, n, options.TextMode, inputs, shards);
+        return new ShardPlan(ShardPlan.CurrentVersion, n, options.TextMode, inputs, shards) { KeptTypes = KeptFieldTypes.Agree(options.KeepFields.Count, keptTypes) };
     }
 
     /// <summary>
     /// The rows of each row group, from the footer alone (two ranged reads: the tail, then the footer); the requested
     /// columns are checked against the schema here so that a file they cannot be read from fails before any work.
+    /// Also the output type each kept column asks for (null where the file lacks it).
     /// </summary>
-    private async Task<long[]> ParquetFooterAsync(CorpusInput input, CorpusOptions options, CancellationToken cancellationToken)
+    private async Task<(long[] RowGroups, KeptFieldType?[] Kept)> ParquetFooterAsync(CorpusInput input, CorpusOptions options, CancellationToken cancellationToken)
     {
         await using var reader = await ParquetFile.OpenAsync(stores.Open(input.Root), input, cancellationToken).ConfigureAwait(false);
-        _ = ParquetRequestedColumns.Resolve(reader.Schema, options, input.Name);
-        return reader.Metadata!.RowGroups.Select(g => g.NumRows).ToArray();
+        var columns = ParquetRequestedColumns.Resolve(reader.Schema, options, input.Name);
+        return (reader.Metadata!.RowGroups.Select(g => g.NumRows).ToArray(), columns.Kept.Select(k => k.KeptType).ToArray());
     }
 
     /// <summary>

@@ -1,9 +1,12 @@
+using System.Globalization;
+
 namespace Clustering.Parquet;
 
 /// <summary>
 /// The embedding output file: <c>id</c> (string), <c>embedding</c> (list&lt;float32&gt; of the model's
 /// dimension, or the fixed-size form), <c>n_tokens</c> (int32), <c>truncated</c> (bool), then the kept
-/// input fields as optional strings, in the order given. Rows are appended one at a time; row groups are
+/// input fields as optional columns, in the order given: strings, or int64 / double / bool where the input's column
+/// had that type (values arrive as invariant text and are stored typed). Rows are appended one at a time; row groups are
 /// written as they fill. Appending copies into column buffers and allocates nothing per row.
 /// </summary>
 public sealed class EmbeddingParquetWriter : IDisposable
@@ -15,17 +18,20 @@ public sealed class EmbeddingParquetWriter : IDisposable
     private readonly ParquetFloatVectorColumn _embedding;
     private readonly ParquetInt32Column _tokens;
     private readonly ParquetBooleanColumn _truncated;
-    private readonly ParquetStringColumn[] _kept;
+    private readonly ParquetColumnBuffer[] _kept;
 
     /// <param name="output">Where the file goes (typically a temp file that is uploaded once complete).</param>
     /// <param name="dimensions">The vector length of every row.</param>
     /// <param name="vectorType">List (the default) or the fixed-size form (<c>--vector-type fixed</c>).</param>
-    /// <param name="keptFields">Names of input fields copied to the output, each an optional string column.</param>
+    /// <param name="keptFields">Names of input fields copied to the output, each an optional column.</param>
+    /// <param name="keptTypes">The column type of each kept field (String, Int64, Double or Boolean); null: all strings.</param>
     /// <param name="metadata">Model and job description for the footer.</param>
     /// <param name="options">Codec, page version and sizes; its KeyValueMetadata is appended after ours.</param>
     public EmbeddingParquetWriter(Stream output, int dimensions, ParquetVectorType vectorType, IReadOnlyList<string> keptFields,
-        EmbeddingMetadata metadata, ParquetWriteOptions options)
+        EmbeddingMetadata metadata, ParquetWriteOptions options, IReadOnlyList<ParquetColumnType>? keptTypes = null)
     {
+        if (keptTypes is not null && keptTypes.Count != keptFields.Count)
+            throw new ClusteringException($"Embedding file: {keptTypes.Count} kept field types for {keptFields.Count} kept fields.");
         var columns = new List<ParquetColumn>
         {
             ParquetColumn.String(IdColumn),
@@ -33,13 +39,17 @@ public sealed class EmbeddingParquetWriter : IDisposable
             ParquetColumn.Int32(TokensColumn),
             ParquetColumn.Boolean(TruncatedColumn),
         };
-        foreach (var name in keptFields)
+        for (var k = 0; k < keptFields.Count; k++)
         {
+            var name = keptFields[k];
             if (columns.Exists(c => c.Name == name))
             {
                 throw new ClusteringException($"Kept field '{name}' has the name of an output column; output columns are id, embedding, n_tokens, truncated and each kept field once.");
             }
-            columns.Add(ParquetColumn.String(name, optional: true));
+            var type = keptTypes?[k] ?? ParquetColumnType.String;
+            if (type is not (ParquetColumnType.String or ParquetColumnType.Int64 or ParquetColumnType.Double or ParquetColumnType.Boolean))
+                throw new ClusteringException($"Kept field '{name}': a kept field is a string, int64, double or boolean column, not {type}.");
+            columns.Add(ParquetColumn.Scalar(name, type, optional: true));
         }
         Schema = new ParquetSchema(columns);
         _writer = new ParquetFileWriter(output, Schema, options with
@@ -50,8 +60,8 @@ public sealed class EmbeddingParquetWriter : IDisposable
         _embedding = _writer.FloatVectors(1);
         _tokens = _writer.Int32s(2);
         _truncated = _writer.Booleans(3);
-        _kept = new ParquetStringColumn[keptFields.Count];
-        for (int i = 0; i < _kept.Length; i++) _kept[i] = _writer.Strings(4 + i);
+        _kept = new ParquetColumnBuffer[keptFields.Count];
+        for (int i = 0; i < _kept.Length; i++) _kept[i] = _writer.Column(4 + i);
     }
 
     public ParquetSchema Schema { get; }
@@ -74,12 +84,41 @@ public sealed class EmbeddingParquetWriter : IDisposable
             throw new ClusteringException($"Embedding row '{id}': the vector has {embedding.Length} values, the file's dimension is {_embedding.Dimension}.");
         }
         ArgumentNullException.ThrowIfNull(id);
+        // Parse every kept value before appending any column, so a bad one leaves no row half written.
+        for (int i = 0; i < _kept.Length; i++) CheckKept(id, i, keptFields[i]);
         _id.Append(id);
         _embedding.Append(embedding);
         _tokens.Append(nTokens);
         _truncated.Append(truncated);
-        for (int i = 0; i < _kept.Length; i++) _kept[i].Append(keptFields[i]);
+        for (int i = 0; i < _kept.Length; i++) AppendKept(_kept[i], keptFields[i]);
         _writer.EndBatch();
+    }
+
+    private void CheckKept(string id, int index, string? value)
+    {
+        var ok = value is null || _kept[index] switch
+        {
+            ParquetInt64Column => long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
+            ParquetDoubleColumn => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _),
+            ParquetBooleanColumn => value is "true" or "false",
+            _ => true,
+        };
+        if (!ok)
+            throw new ClusteringException($"Embedding row '{id}': kept field '{_kept[index].Column.Name}' is a {_kept[index].Column.Type} column; '{value}' is not one.");
+    }
+
+    private static void AppendKept(ParquetColumnBuffer column, string? value)
+    {
+        switch (column)
+        {
+            case ParquetStringColumn strings: strings.Append(value); break;
+            case ParquetInt64Column longs when value is not null: longs.Append(long.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)); break;
+            case ParquetInt64Column longs: longs.AppendNull(); break;
+            case ParquetDoubleColumn doubles when value is not null: doubles.Append(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture)); break;
+            case ParquetDoubleColumn doubles: doubles.AppendNull(); break;
+            case ParquetBooleanColumn booleans when value is not null: booleans.Append(value == "true"); break;
+            case ParquetBooleanColumn booleans: booleans.AppendNull(); break;
+        }
     }
 
     /// <summary>Writes the last row group and the footer; the stream stays open.</summary>

@@ -12,6 +12,12 @@ public enum ParquetColumnType
     /// <summary>BOOLEAN.</summary>
     Boolean,
 
+    /// <summary>INT64 annotated INTEGER(64, signed) (converted type INT_64).</summary>
+    Int64,
+
+    /// <summary>DOUBLE.</summary>
+    Double,
+
     /// <summary>A vector of float32 of one fixed dimension per column, stored as a 3-level LIST of FLOAT.</summary>
     FloatVector,
 }
@@ -58,6 +64,18 @@ public sealed record ParquetColumn
     public static ParquetColumn Int32(string name, bool optional = false) => new(name, ParquetColumnType.Int32, optional, 0, default);
 
     public static ParquetColumn Boolean(string name, bool optional = false) => new(name, ParquetColumnType.Boolean, optional, 0, default);
+
+    public static ParquetColumn Int64(string name, bool optional = false) => new(name, ParquetColumnType.Int64, optional, 0, default);
+
+    public static ParquetColumn Double(string name, bool optional = false) => new(name, ParquetColumnType.Double, optional, 0, default);
+
+    /// <summary>A column of a scalar type (not <see cref="ParquetColumnType.FloatVector"/>).</summary>
+    public static ParquetColumn Scalar(string name, ParquetColumnType type, bool optional) => type switch
+    {
+        ParquetColumnType.FloatVector => throw new ClusteringException($"Parquet schema: column '{name}': a vector column needs a dimension."),
+        _ when Enum.IsDefined(type) => new(name, type, optional, 0, default),
+        _ => throw new ClusteringException($"Parquet schema: column '{name}' has unknown type {(int)type}."),
+    };
 
     /// <summary>A required vector column: every row holds exactly <paramref name="dimension"/> floats.</summary>
     public static ParquetColumn FloatVector(string name, int dimension, ParquetVectorType vectorType = ParquetVectorType.List)

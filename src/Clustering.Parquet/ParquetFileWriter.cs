@@ -49,6 +49,8 @@ public sealed class ParquetFileWriter : IDisposable
                 ParquetColumnType.String => new ParquetStringColumn(column, i),
                 ParquetColumnType.Int32 => new ParquetInt32Column(column, i),
                 ParquetColumnType.Boolean => new ParquetBooleanColumn(column, i),
+                ParquetColumnType.Int64 => new ParquetInt64Column(column, i),
+                ParquetColumnType.Double => new ParquetDoubleColumn(column, i),
                 ParquetColumnType.FloatVector => new ParquetFloatVectorColumn(column, i),
                 _ => throw new ClusteringException($"Parquet schema: column '{column.Name}' has unknown type {(int)column.Type}."),
             };
@@ -74,6 +76,8 @@ public sealed class ParquetFileWriter : IDisposable
     public ParquetStringColumn Strings(int index) => Typed<ParquetStringColumn>(index);
     public ParquetInt32Column Int32s(int index) => Typed<ParquetInt32Column>(index);
     public ParquetBooleanColumn Booleans(int index) => Typed<ParquetBooleanColumn>(index);
+    public ParquetInt64Column Int64s(int index) => Typed<ParquetInt64Column>(index);
+    public ParquetDoubleColumn Doubles(int index) => Typed<ParquetDoubleColumn>(index);
     public ParquetFloatVectorColumn FloatVectors(int index) => Typed<ParquetFloatVectorColumn>(index);
 
     public ParquetStringColumn Strings(string name) => Strings(IndexOf(name));

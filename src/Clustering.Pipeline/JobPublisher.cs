@@ -1,4 +1,5 @@
 using Clustering.Coordination;
+using Clustering.Corpus;
 using Clustering.Parquet;
 using Clustering.Storage;
 
@@ -108,7 +109,9 @@ public static class JobPublisher
             new(EmbeddingParquetWriter.TokensColumn, "int32"),
             new(EmbeddingParquetWriter.TruncatedColumn, "bool"),
         };
-        schema.AddRange(spec.Input.KeepFields.Select(f => new ManifestColumn(f, "string?")));
+        // Every shard row carries the plan's kept field types (the same in all of them).
+        var keptTypes = shards.Count == 0 || spec.Input.KeepFields.Count == 0 ? null : JobPlanner.ReadShardSpec(shards[0].SpecJson).KeptTypes;
+        schema.AddRange(spec.Input.KeepFields.Select((f, k) => new ManifestColumn(f, (keptTypes?[k] ?? KeptFieldType.String).ManifestName())));
         return new JobManifest
         {
             JobId = job.Id,

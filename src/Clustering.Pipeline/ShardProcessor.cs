@@ -70,7 +70,7 @@ public sealed class ShardProcessor
             {
                 try
                 {
-                    return await WriteAsync(job, windows.Reader, tempPath, openAiPath, shardIndex, token).ConfigureAwait(false);
+                    return await WriteAsync(job, windows.Reader, tempPath, openAiPath, shardIndex, shardPlan.KeptTypes, token).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -207,7 +207,7 @@ public sealed class ShardProcessor
     }
 
     private async Task<(long Rows, long Tokens)> WriteAsync(JobContext job, ChannelReader<EmbeddedWindow> input, string tempPath, string? openAiPath, int shardIndex,
-        CancellationToken token)
+        IReadOnlyList<KeptFieldType>? keptTypes, CancellationToken token)
     {
         var dimensions = _model.Dimensions;
         var keep = job.Spec.Input.KeepFields;
@@ -215,7 +215,7 @@ public sealed class ShardProcessor
         await using var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         await using var openAiFile = openAiPath is null ? null : new FileStream(openAiPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         using var openAi = openAiFile is null ? null : new OpenAiBatchResultWriter(openAiFile, _model.ModelId, dimensions, shardIndex);
-        using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, MetadataOf(job), job.ParquetOptions))
+        using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, MetadataOf(job), job.ParquetOptions, KeptColumnTypes.Of(keptTypes)))
         {
             await foreach (var window in input.ReadAllAsync(token).ConfigureAwait(false))
             {

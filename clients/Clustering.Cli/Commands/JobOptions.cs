@@ -29,7 +29,7 @@ internal sealed class JobOptions
     public readonly Option<VectorType> VectorType = new("--vector-type") { Description = "embedding column: list (list<float>) or fixed (fixed-size list).", DefaultValueFactory = _ => Clustering.VectorType.List };
     public readonly Option<string> IdField = new("--id-field") { Description = "JSON field (dotted path) holding the document id; missing ids become <file>:<line>.", DefaultValueFactory = _ => "id" };
     public readonly Option<string> TextField = new("--text-field") { Description = "JSON field (dotted path) holding the text.", DefaultValueFactory = _ => "text" };
-    public readonly Option<string?> KeepFields = new("--keep-fields") { Description = "Comma-separated JSON fields copied to the output as strings." };
+    public readonly Option<string?> KeepFields = new("--keep-fields") { Description = "Comma-separated fields (dotted paths) copied to the output: strings from JSON lines; from Parquet, integers as int64, floats as double, booleans as bool, other types as strings." };
     public readonly Option<TextMode> TextMode = new("--text-mode") { Description = "Plain text inputs: file (each file is a document) or line (each non-blank line is).", DefaultValueFactory = _ => Clustering.TextMode.File };
     public readonly Option<int> MaxDocumentBytes = new("--max-document-bytes") { Description = "Longer input lines are reported as errors.", DefaultValueFactory = _ => 8 << 20 };
     public readonly Option<string?> InputFormat = new("--input-format") { Description = "openai-batch: the inputs are OpenAI batch files ({\"custom_id\",\"url\":\"/v1/embeddings\",\"body\":{\"input\"...}} lines); one document per input, id custom_id (a list's inputs: custom_id#N). Default: documents." };

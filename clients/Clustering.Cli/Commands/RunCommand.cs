@@ -24,6 +24,11 @@ internal static class RunCommand
             Description = "Local folder for the job's SQLite store and lock (what resuming needs). Default: OUTPUT/_state/ for a " +
                 "local output; ~/.cache/clustering/state/<sha256 of the output URL>/ for a blob output.",
         };
+        var auth = new Option<string?>("--auth")
+        {
+            Description = $"Credential for blob URIs: {AzureAuthModes.Names}. Default: AZURE_STORAGE_AUTH_MODE, else auto (connection " +
+                "string, account key, SAS, then an Entra ID token from DefaultAzureCredential: managed or workload identity, environment, Azure CLI).",
+        };
         var command = new Command("run", """
             Embed a corpus into Parquet vector files on this machine.
             Writes OUTPUT/part-*.parquet, OUTPUT/_manifest.json, OUTPUT/_SUCCESS and OUTPUT/_errors/*.jsonl (bad input lines
@@ -37,12 +42,15 @@ internal static class RunCommand
         command.Options.Add(workers);
         command.Options.Add(quiet);
         command.Options.Add(state);
+        command.Options.Add(auth);
         command.SetAction(async (result, cancellationToken) =>
         {
             JobSpec spec;
+            AzureAuthMode? authMode;
             try
             {
                 spec = options.ToSpec(result);
+                authMode = result.GetValue(auth) is { } mode ? AzureAuthModes.Parse(mode, "--auth") : null;
             }
             catch (ClusteringException e)
             {
@@ -50,7 +58,9 @@ internal static class RunCommand
                 return 2;
             }
             using var logs = CliLogging.Create(result.GetValue(quiet));
-            var runner = new EmbeddedRunner(logs);
+            var storage = EmbeddedRunner.LoggedStorageOptions(logs.CreateLogger("storage"));
+            storage.Auth = authMode;
+            var runner = new EmbeddedRunner(logs, storage);
             var shownOutput = SecretRedactor.Redact(spec.Output);
             var progress = new JobProgress();
             ProgressDisplay? display = null;

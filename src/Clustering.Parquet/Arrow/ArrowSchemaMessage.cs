@@ -17,7 +17,7 @@ internal static class ArrowSchemaMessage
 
     // Schema.fbs union Type and enums.
     private const byte TypeInt = 2, TypeFloatingPoint = 3, TypeUtf8 = 5, TypeBool = 6, TypeList = 12, TypeFixedSizeList = 16;
-    private const short PrecisionSingle = 1;
+    private const short PrecisionSingle = 1, PrecisionDouble = 2;
     private const short MetadataVersionV5 = 4;
     private const byte MessageHeaderSchema = 1;
 
@@ -50,6 +50,8 @@ internal static class ArrowSchemaMessage
         ParquetColumnType.String => Field(column.Name, column.Optional, TypeUtf8, new Table()),
         ParquetColumnType.Int32 => Field(column.Name, column.Optional, TypeInt, new Table(Scalar.Int(32), Scalar.Bool(true))),
         ParquetColumnType.Boolean => Field(column.Name, column.Optional, TypeBool, new Table()),
+        ParquetColumnType.Int64 => Field(column.Name, column.Optional, TypeInt, new Table(Scalar.Int(64), Scalar.Bool(true))),
+        ParquetColumnType.Double => Field(column.Name, column.Optional, TypeFloatingPoint, new Table(Scalar.Short(PrecisionDouble))),
         ParquetColumnType.FloatVector => Field(
             column.Name, nullable: false,
             column.VectorType == ParquetVectorType.Fixed ? TypeFixedSizeList : TypeList,

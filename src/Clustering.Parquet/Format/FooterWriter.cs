@@ -92,6 +92,27 @@ internal static class FooterWriter
                     w.FieldString(4, column.Name);
                     w.StructEnd();
                     break;
+                case ParquetColumnType.Int64:
+                    w.StructBegin();
+                    w.FieldI32(1, (int)PhysicalType.Int64);
+                    w.FieldI32(3, (int)repetition);
+                    w.FieldString(4, column.Name);
+                    w.FieldI32(6, (int)ConvertedType.Int64);
+                    w.FieldStructBegin(10); // logicalType
+                    w.FieldStructBegin(10); // INTEGER
+                    w.FieldI8(1, 64);       // bitWidth
+                    w.FieldBool(2, true);   // isSigned
+                    w.StructEnd();
+                    w.StructEnd();
+                    w.StructEnd();
+                    break;
+                case ParquetColumnType.Double:
+                    w.StructBegin();
+                    w.FieldI32(1, (int)PhysicalType.Double);
+                    w.FieldI32(3, (int)repetition);
+                    w.FieldString(4, column.Name);
+                    w.StructEnd();
+                    break;
                 case ParquetColumnType.FloatVector:
                     // The standard 3-level list of LogicalTypes.md: <name> (LIST) / repeated group list / element.
                     w.StructBegin();

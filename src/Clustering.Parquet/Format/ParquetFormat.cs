@@ -27,6 +27,7 @@ internal enum ConvertedType
     Utf8 = 0,
     List = 3,
     Int32 = 17,
+    Int64 = 18,
 }
 
 internal enum PageEncoding

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Clustering.Storage.Azure;
 
 namespace Clustering.Storage.Tests.Support;
@@ -13,19 +15,24 @@ public sealed class AzuriteProcess : IAsyncDisposable
 {
     private Process? _process;
     private readonly string _location = Directory.CreateTempSubdirectory("azurite-").FullName;
+    private readonly AzuriteTls? _tls;
+
+    /// <param name="tls">Serve HTTPS with this certificate and accept Entra ID (OAuth) bearer tokens (`--oauth basic`:
+    /// issuer, audience and expiry are checked, the signature is not); null: plain HTTP, keys and SAS only.</param>
+    public AzuriteProcess(AzuriteTls? tls = null) => _tls = tls;
 
     public int Port { get; } = FreePort();
 
-    public Uri BlobEndpoint => new($"http://127.0.0.1:{Port}/{AzureBlobAccount.DevelopmentAccountName}");
+    public Uri BlobEndpoint => new($"{(_tls is null ? "http" : "https")}://127.0.0.1:{Port}/{AzureBlobAccount.DevelopmentAccountName}");
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AzureBlobAccount.DevelopmentAccountName};AccountKey={AzureBlobAccount.DevelopmentAccountKey};BlobEndpoint={BlobEndpoint};";
 
     public AzureBlobAccount Account => AzureBlobAccount.Development(BlobEndpoint);
 
-    public static async Task<AzuriteProcess> StartNewAsync()
+    public static async Task<AzuriteProcess> StartNewAsync(AzuriteTls? tls = null)
     {
-        var azurite = new AzuriteProcess();
+        var azurite = new AzuriteProcess(tls);
         await azurite.StartAsync();
         return azurite;
     }
@@ -43,6 +50,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
         foreach (var arg in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _location,
                      "--disableTelemetry", "--skipApiVersionCheck", "--loose" })
             info.ArgumentList.Add(arg);
+        if (_tls is not null)
+            foreach (var arg in new[] { "--cert", _tls.CertificatePem, "--key", _tls.KeyPem, "--oauth", "basic" })
+                info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -99,6 +109,45 @@ public sealed class AzuriteProcess : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
+    }
+}
+
+/// <summary>A self-signed certificate for 127.0.0.1 as PEM files, for Azurite's HTTPS (which OAuth needs: the SDK sends bearer tokens over TLS only).</summary>
+public sealed class AzuriteTls : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("azurite-tls-").FullName;
+
+    public X509Certificate2 Certificate { get; }
+
+    public string CertificatePem => System.IO.Path.Combine(_folder, "cert.pem");
+
+    public string KeyPem => System.IO.Path.Combine(_folder, "key.pem");
+
+    public AzuriteTls()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key,
+            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        Certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        File.WriteAllText(CertificatePem, Certificate.ExportCertificatePem());
+        File.WriteAllText(KeyPem, key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>An HTTP handler that trusts this certificate (and only it) for the in-process SDK clients of a test.</summary>
+    public HttpMessageHandler TrustingHandler() => new SocketsHttpHandler
+    {
+        SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == Certificate.GetCertHashString() },
+    };
+
+    public void Dispose()
+    {
+        Certificate.Dispose();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 }
 

@@ -60,7 +60,7 @@ internal static class CorpusBenchmark
     /// Best of <paramref name="repeat"/> runs, in CPU seconds of this process: on a shared machine wall time measures the
     /// neighbours; every path here is single-threaded, so CPU time is the time it would take on an idle core.
     /// </summary>
-    private static (double Cpu, double Wall) Best(int repeat, Func<long> run)
+    internal static (double Cpu, double Wall) Best(int repeat, Func<long> run)
     {
         double best = double.MaxValue, bestWall = double.MaxValue;
         using var self = Process.GetCurrentProcess();
@@ -80,7 +80,7 @@ internal static class CorpusBenchmark
         return (best, bestWall);
     }
 
-    private static long Generate(string path, long targetBytes)
+    internal static long Generate(string path, long targetBytes)
     {
         string[] words = ["the", "embedding", "of", "a", "document", "is", "a", "vector", "naïve", "café", "数据", "модель", "\"quoted\"", "tab\tseparated", "🙂"];
         var random = new Random(7);
@@ -122,14 +122,14 @@ internal static class CorpusBenchmark
         return count + (chars & 0);
     }
 
-    private static async Task<ShardPlan> PlanAsync(string path, CorpusOptions options)
+    internal static async Task<ShardPlan> PlanAsync(string path, CorpusOptions options)
     {
         var stores = new InputStores();
         var inputs = await new InputResolver(stores).ResolveAsync([path]);
         return await new ShardPlanner(stores).PlanAsync(inputs, options);
     }
 
-    private static async Task<long> ReadAllAsync(string path, CorpusOptions options)
+    internal static async Task<long> ReadAllAsync(string path, CorpusOptions options)
     {
         var plan = await PlanAsync(path, options);
         var reader = new ShardReader(plan, new InputStores(), options);
@@ -142,7 +142,7 @@ internal static class CorpusBenchmark
         return documents;
     }
 
-    private static int ArgOr(string[] args, string name, int fallback)
+    internal static int ArgOr(string[] args, string name, int fallback)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var value) ? value : fallback;
