@@ -3,25 +3,26 @@ using Clustering.Models;
 namespace Clustering.Inference;
 
 /// <summary>
-/// A loaded embedding model: the Qwen3 graph on a backend, its pooling, MRL and normalization, its prompt and
+/// A loaded embedding model: an engine (our Qwen3 graph on a backend, or ONNX Runtime), its pooling, MRL and normalization, its prompt and
 /// max length. <see cref="Embed"/> cuts the given sequences into token-budget batches in the order given (sort them
 /// first with <see cref="LengthBatcher"/>); each batch holds the model's <see cref="Gate"/> while it runs, so a batch
 /// job's device loop and online requests may call from their own threads and share the device, online first.
 /// </summary>
 public sealed partial class EmbeddingModel : IDisposable
 {
-    private readonly ModelDirectory _directory;
-    private readonly IOps _ops;
-    private readonly Qwen3 _model;
+    private readonly IEmbeddingEngine _engine;
+    private readonly SentenceTransformersConfig _sentenceTransformers;
     private readonly TokenBatch _batch;
     private readonly float[] _pooled; // (sequence capacity, hidden)
 
-    public string ModelId => _directory.ModelId;
-    public string ModelPath => _directory.Path;
-    public string Device => _ops.Device;
-    public Qwen3Config Config => _directory.Config;
-    public PoolingMode Pooling => _directory.SentenceTransformers.Pooling;
-    public bool Normalize => _directory.SentenceTransformers.Normalize;
+    public string ModelId { get; }
+    public string ModelPath { get; }
+    public string Device => _engine.Device;
+    /// <summary>The engine that runs the model (Qwen3 graph, ONNX Runtime).</summary>
+    public IEmbeddingEngine Engine => _engine;
+    public ModelShape Config { get; }
+    public PoolingMode Pooling => _sentenceTransformers.Pooling;
+    public bool Normalize => _sentenceTransformers.Normalize;
 
     /// <summary>Length of every output vector (the MRL dimensions, or the hidden size).</summary>
     public int Dimensions { get; }
@@ -40,39 +41,51 @@ public sealed partial class EmbeddingModel : IDisposable
 
     /// <summary>The prompt for an instruction or a prompt name of this model (neither: the model's default prompt, or "").</summary>
     public string PromptFor(string? instruction, string? promptName) =>
-        PromptTemplate.Resolve(new EmbeddingOptions { Instruction = instruction, PromptName = promptName }, _directory.SentenceTransformers, _directory.Path);
+        PromptTemplate.Resolve(new EmbeddingOptions { Instruction = instruction, PromptName = promptName }, _sentenceTransformers, ModelPath);
 
-    private EmbeddingModel(ModelDirectory directory, EmbeddingOptions options, IOps ops, DeviceGate? gate)
+    /// <summary>The buffers a model of this shape needs for <paramref name="options"/>: (tokens, sequences) per batch.</summary>
+    public static (int Tokens, int Sequences) Capacity(ModelShape shape, EmbeddingOptions options)
+    {
+        var maxLength = options.MaxLength ?? Math.Min(EmbeddingOptions.DefaultMaxLength, shape.MaxPositionEmbeddings);
+        var tokens = Math.Max(options.BatchTokens, maxLength);
+        return (tokens, Math.Min(tokens, 4096));
+    }
+
+    /// <summary>
+    /// A model from its parts: where it is, its shape and sentence-transformers files, and the engine that runs it
+    /// (which the model then owns). Options are checked against the shape before the engine is made.
+    /// </summary>
+    public EmbeddingModel(string path, string modelId, ModelShape shape, SentenceTransformersConfig sentenceTransformers, EmbeddingOptions options,
+        Func<IEmbeddingEngine> engine, DeviceGate? gate = null)
     {
         Gate = gate ?? new DeviceGate();
-        var config = directory.Config;
-        var st = directory.SentenceTransformers;
-        if (options.Dimensions is int d && (d < 1 || d > config.HiddenSize))
-            throw new ClusteringException($"--dimensions {d} is outside 1..{config.HiddenSize} (the hidden size of {directory.Path})");
-        Dimensions = options.Dimensions ?? config.HiddenSize;
+        if (options.Dimensions is int d && (d < 1 || d > shape.HiddenSize))
+            throw new ClusteringException($"--dimensions {d} is outside 1..{shape.HiddenSize} (the hidden size of {path})");
+        Dimensions = options.Dimensions ?? shape.HiddenSize;
 
-        if (options.MaxLength is int max && (max < 1 || max > config.MaxPositionEmbeddings))
-            throw new ClusteringException($"--max-length {max} is outside 1..{config.MaxPositionEmbeddings} (max_position_embeddings of {directory.Path})");
-        MaxLength = options.MaxLength ?? Math.Min(EmbeddingOptions.DefaultMaxLength, config.MaxPositionEmbeddings);
+        if (options.MaxLength is int max && (max < 1 || max > shape.MaxPositionEmbeddings))
+            throw new ClusteringException($"--max-length {max} is outside 1..{shape.MaxPositionEmbeddings} (the most positions {path} has)");
+        MaxLength = options.MaxLength ?? Math.Min(EmbeddingOptions.DefaultMaxLength, shape.MaxPositionEmbeddings);
         if (options.BatchTokens < 1) throw new ClusteringException($"--batch-tokens {options.BatchTokens} must be at least 1");
         BatchTokens = options.BatchTokens;
         EffectiveBatchTokens = BatchTokens;
 
-        Prompt = PromptTemplate.Resolve(options, st, directory.Path);
-        if (st.Pooling == PoolingMode.Mean && !st.IncludePrompt && Prompt.Length > 0)
-            throw new ClusteringException($"{directory.Path}: mean pooling that excludes the prompt (include_prompt false) is not supported with a prompt");
+        Prompt = PromptTemplate.Resolve(options, sentenceTransformers, path);
+        if (sentenceTransformers.Pooling == PoolingMode.Mean && !sentenceTransformers.IncludePrompt && Prompt.Length > 0)
+            throw new ClusteringException($"{path}: mean pooling that excludes the prompt (include_prompt false) is not supported with a prompt");
 
-        _directory = directory;
-        _ops = ops;
-        var tokenCapacity = Math.Max(BatchTokens, MaxLength);
-        var sequenceCapacity = Math.Min(tokenCapacity, 4096);
-        _model = new Qwen3(config, directory.Tensors, ops, tokenCapacity, sequenceCapacity);
+        ModelPath = path;
+        ModelId = modelId;
+        Config = shape;
+        _sentenceTransformers = sentenceTransformers;
+        var (tokenCapacity, sequenceCapacity) = Capacity(shape, options);
         _batch = new TokenBatch(tokenCapacity, sequenceCapacity);
-        _pooled = new float[sequenceCapacity * config.HiddenSize];
+        _pooled = new float[sequenceCapacity * shape.HiddenSize];
+        _engine = engine();
     }
 
     /// <summary>
-    /// Opens the model directory and loads its weights into <paramref name="ops"/> (which the model then owns). The
+    /// Opens a Qwen3 safetensors directory and loads its weights into <paramref name="ops"/> (which the model then owns). The
     /// tokenizer loads on another thread meanwhile: Qwen3's takes ~0.5 s to parse, as long as the 0.6B's weights take
     /// to reach a GPU, and both stand before the first batch of a job.
     /// </summary>
@@ -81,23 +94,49 @@ public sealed partial class EmbeddingModel : IDisposable
     public static EmbeddingModel Load(string modelDirectory, EmbeddingOptions options, IOps ops, DeviceGate? gate = null)
     {
         ModelDirectory? directory = null;
-        Task<Tokenizers.Tokenizer>? tokenizer = null;
+        var engineMade = false; // from then on the engine owns the directory and the ops
         try
         {
             directory = ModelDirectory.Open(modelDirectory);
-            var tokenizerPath = options.TokenizerPath ?? directory.TokenizerPath;
-            if (tokenizerPath is not null) tokenizer = Task.Run(() => Tokenizers.Tokenizer.Load(tokenizerPath));
-            var model = new EmbeddingModel(directory, options, ops, gate);
+            var config = directory.Config;
+            var shape = new ModelShape(config.HiddenSize, config.VocabSize, config.MaxPositionEmbeddings, config.NumHiddenLayers);
+            var opened = directory;
+            return WithTokenizer(options.TokenizerPath ?? directory.TokenizerPath, () =>
+                new EmbeddingModel(opened.Path, opened.ModelId, shape, opened.SentenceTransformers, options, () =>
+                {
+                    var (tokens, sequences) = Capacity(shape, options);
+                    var engine = new Qwen3Engine(opened, ops, tokens, sequences);
+                    engineMade = true;
+                    return engine;
+                }, gate));
+        }
+        catch when (!engineMade)
+        {
+            directory?.Dispose();
+            ops.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds the model while its tokenizer (if any) loads on another thread, then gives it the tokenizer. A model error
+    /// is reported first, as when the two loaded one after the other; the tokenizer's own failure, if any, is observed
+    /// so that it is not rethrown later by the finalizer thread.
+    /// </summary>
+    public static EmbeddingModel WithTokenizer(string? tokenizerPath, Func<EmbeddingModel> build)
+    {
+        Task<Tokenizers.Tokenizer>? tokenizer = tokenizerPath is null ? null : Task.Run(() => Tokenizers.Tokenizer.Load(tokenizerPath));
+        EmbeddingModel? model = null;
+        try
+        {
+            model = build();
             if (tokenizer is not null) model.UseTokenizer(tokenizer.GetAwaiter().GetResult());
             return model;
         }
         catch
         {
-            // A weight error is reported first, as when the two loaded one after the other; the tokenizer's own
-            // failure, if any, is observed here so that it is not rethrown later by the finalizer thread.
             tokenizer?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            directory?.Dispose();
-            ops.Dispose();
+            model?.Dispose();
             throw;
         }
     }
@@ -157,20 +196,18 @@ public sealed partial class EmbeddingModel : IDisposable
     {
         try
         {
-            _model.Forward(_batch);
-            var pooled = _model.NormAndPool(_batch, Pooling);
             var count = _batch.SequenceCount;
             var hidden = Config.HiddenSize;
             if (pooledOnly)
             {
-                _ops.Download(pooled, count, output.Slice(first * hidden, count * hidden));
+                _engine.Forward(_batch, Pooling, output.Slice(first * hidden, count * hidden));
                 return;
             }
-            _ops.Download(pooled, count, _pooled.AsSpan(0, count * hidden));
+            _engine.Forward(_batch, Pooling, _pooled.AsSpan(0, count * hidden));
             for (var s = 0; s < count; s++)
                 EmbeddingHead.Apply(_pooled.AsSpan(s * hidden, hidden), Normalize, output.Slice((first + s) * Dimensions, Dimensions));
         }
-        catch (Exception e) when (_ops.IsOutOfMemory(e))
+        catch (Exception e) when (_engine.IsOutOfMemory(e))
         {
             if (end - first == 1)
                 throw new ClusteringException($"a sequence of {sequences[first].Length} tokens does not fit in the memory of {Device} even alone", e);
@@ -195,14 +232,8 @@ public sealed partial class EmbeddingModel : IDisposable
     {
         _batch.Clear();
         foreach (var ids in sequences) _batch.Add(ids);
-        _model.Forward(_batch, layers);
-        _ops.Download(_model.Hidden, _batch.TokenCount, output);
+        ((Qwen3Engine)_engine).HiddenStates(_batch, layers, output);
     }
 
-    public void Dispose()
-    {
-        _model.Dispose();
-        _ops.Dispose();
-        _directory.Dispose();
-    }
+    public void Dispose() => _engine.Dispose();
 }

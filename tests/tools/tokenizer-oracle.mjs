@@ -1,6 +1,7 @@
 // Hugging Face's own tokenizers library (Rust core, npm `tokenizers` 0.23.2) as the oracle for our tokenizer.
-//   node tokenizer-oracle.mjs encode TOKENIZER.json TEXTS.jsonl OUT.jsonl
-//       each input line {"text": ...} -> one output line: the ids with special tokens (an array)
+//   node tokenizer-oracle.mjs encode TOKENIZER.json TEXTS.jsonl OUT.jsonl [MAX_LENGTH]
+//       each input line {"text": ...} -> one output line: the ids with special tokens (an array), truncated to
+//       MAX_LENGTH when given (Hugging Face's truncation: the special tokens kept)
 //   node tokenizer-oracle.mjs bert VOCAB.txt OUT.json LOWERCASE(true|false)
 //       builds a BERT tokenizer.json from vocab.txt with HF's components, as transformers' BertConverter does
 //   node tokenizer-oracle.mjs unigram SPEC.json OUT.json
@@ -14,8 +15,9 @@ const tk = require('tokenizers');
 
 const [command, ...args] = process.argv.slice(2);
 if (command === 'encode') {
-  const [tokenizerPath, textsPath, outPath] = args;
+  const [tokenizerPath, textsPath, outPath, maxLength] = args;
   const tokenizer = tk.Tokenizer.fromFile(tokenizerPath);
+  if (maxLength) tokenizer.setTruncation(Number(maxLength));
   const texts = fs.readFileSync(textsPath, 'utf8').split('\n').filter(l => l.length).map(l => JSON.parse(l).text);
   const lines = [];
   for (let i = 0; i < texts.length; i += 256) {
