@@ -16,6 +16,9 @@ internal sealed class JobDirectoryGrain(ClusterServices services, IClusterMember
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Off the activation's own call before calling job grains (see JobGrain.OnActivateAsync: a synchronous store
+        // would send those calls inline under this activation's lock).
+        await Task.Yield();
         foreach (var state in new[] { JobState.Pending, JobState.Planning, JobState.Running })
             foreach (var job in await services.Store.ListJobsAsync(state, 1000, cancellationToken))
             {

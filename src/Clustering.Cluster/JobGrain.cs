@@ -37,7 +37,14 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
 
     private IJobDirectoryGrain Directory => GrainFactory.GetGrain<IJobDirectoryGrain>(0);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Off the activation's own call first: with a store whose calls complete synchronously (SQLite), the grain
+        // calls below would otherwise be sent inline while Orleans holds this activation's lock, and the directory
+        // grain activating at the same time and calling us back deadlocked the two (seen in `embedctl run`).
+        await Task.Yield();
+        await LoadAsync(cancellationToken);
+    }
 
     public async Task Start()
     {

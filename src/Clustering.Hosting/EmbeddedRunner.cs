@@ -1,20 +1,23 @@
 using System.Security.Cryptography;
 using System.Text;
+using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Clustering.Storage.Azure;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace Clustering.Hosting;
 
 /// <summary>
-/// `embedctl run`: the cluster with one in-process silo. The store is a SQLite file in a local state folder: the
+/// `embedctl run`: the cluster with one in-process silo (<see cref="EmbeddedSilo"/>): the same job grain and device
+/// workers as embed-silo, with localhost clustering. The store is a SQLite file in a local state folder: the
 /// output's `_state/` for a local output, a folder under ~/.cache for a blob output (<see cref="OutputStores.DefaultStateFolder"/>),
 /// or the one given. The job id is a hash of the spec, so the same command finds its job again and resumes: finished
 /// shards stay finished, shards that a killed run held are released at once (this process holds the state folder's
-/// lock, so their owner is gone), and the rest is done by the same workers and coordinator a silo runs. Inputs and
+/// lock, so their owner is gone), and the rest is done by the job grain and the device workers. Inputs and
 /// output may be local or in blob storage (<see cref="BlobUriResolvers"/>, <see cref="OutputStores"/>).
 /// </summary>
 public sealed class EmbeddedRunner
@@ -23,9 +26,12 @@ public sealed class EmbeddedRunner
     private readonly ILogger _log;
     private readonly StorageOptions _storage;
 
-    // One process on a local SQLite file: polling it is cheap, and every poll interval is time a finished job waits
-    // to be noticed (the coordinator completes it on a tick, this runner sees that on its own poll).
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+    // Workers are woken when a job has work; this is only how soon an idle one asks again on its own (a retried
+    // shard's backoff ending). In one process asking is cheap.
+    private static readonly TimeSpan IdleCheck = TimeSpan.FromMilliseconds(250);
+
+    // How often the wait for the job's end looks whether any worker is left.
+    private static readonly TimeSpan EndCheck = TimeSpan.FromSeconds(1);
 
     /// <param name="storage">How blob URIs are opened; null: credentials from the environment, store warnings logged.</param>
     public EmbeddedRunner(ILoggerFactory logs, StorageOptions? storage = null)
@@ -71,37 +77,58 @@ public sealed class EmbeddedRunner
         // Reading the output first refuses a wrong key or a missing container before any work, once, by name.
         var published = await JobPublisher.ReadManifestAsync(output, cancellationToken).ConfigureAwait(false);
         var job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
-        List<EmbeddingWorker>? pool = null;
+        if (job is null)
+        {
+            foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+                throw new ClusteringException($"--output {shownOutput}: holds job {other.Id}, made with other options " +
+                    $"(state in {stateFolder}); use another --output (or delete this one and its state) to start a new job");
+            if (published is not null)
+            {
+                // Finished by a run whose state is not here (another machine, a cleared cache): nothing to redo.
+                if (published.JobId != jobId)
+                    throw new ClusteringException($"--output {shownOutput}: holds job {published.JobId}, made with other options; " +
+                        "use another --output to start a new job");
+                _log.LogInformation("job {Job} was already published in {Output}", jobId, shownOutput);
+                await JobPublisher.FinishAsync(output, published, cancellationToken).ConfigureAwait(false);
+                return new EmbeddedResult(jobId, StateNames.ParseJobState(published.Status), published, []);
+            }
+        }
+        else
+        {
+            await ReleaseOrphanedLeasesAsync(store, jobId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var executors = CreateExecutors(spec, workers, inputs, output, progress);
         Task[] preloading = [];
+        Task<EmbeddedSilo>? starting = null;
         try
         {
+            if (!(job?.State.IsFinal() ?? false))
+            {
+                // The silo starts, and the workers load the model, while the corpus is read for the plan: each takes a
+                // second or more, none needs the others.
+                preloading = executors.Select(e => Task.Run(() => PreloadAsync(e, spec), CancellationToken.None)).ToArray();
+                var services = new ClusterServices
+                {
+                    Store = store,
+                    Inputs = inputs,
+                    Outputs = _ => output,
+                    Devices = executors,
+                    Progress = progress,
+                    SiloName = $"embedctl-{Environment.ProcessId}",
+                    // One process: a lease whose owner is gone is this process's own from before a kill, not a shard that killed a silo.
+                    DeadOwnerCountsAsFailure = false,
+                    IdleCheck = IdleCheck,
+                };
+                starting = EmbeddedSilo.StartAsync(services, _logs, cancellationToken);
+            }
             if (job is null)
             {
-                foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
-                    throw new ClusteringException($"--output {shownOutput}: holds job {other.Id}, made with other options " +
-                        $"(state in {stateFolder}); use another --output (or delete this one and its state) to start a new job");
-                if (published is not null)
-                {
-                    // Finished by a run whose state is not here (another machine, a cleared cache): nothing to redo.
-                    if (published.JobId != jobId)
-                        throw new ClusteringException($"--output {shownOutput}: holds job {published.JobId}, made with other options; " +
-                            "use another --output to start a new job");
-                    _log.LogInformation("job {Job} was already published in {Output}", jobId, shownOutput);
-                    await JobPublisher.FinishAsync(output, published, cancellationToken).ConfigureAwait(false);
-                    return new EmbeddedResult(jobId, StateNames.ParseJobState(published.Status), published, []);
-                }
                 _log.LogInformation("planning {Inputs}", SecretRedactor.Redact(string.Join(' ', spec.Inputs)));
-                // The workers load the model while the corpus is read for the plan: on a GPU both take seconds.
-                pool = CreateWorkers(spec, workers, store, inputs, output, progress);
-                preloading = pool.Select(w => Task.Run(() => Preload(w, spec), CancellationToken.None)).ToArray();
                 var plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
                 await store.CreateJobAsync(new NewJob(jobId, spec.ToJson(), ModelCache.ModelKeyOf(spec), spec.Output, spec.MaxAttempts, spec.AllowedFailedShards),
                     JobPlanner.ShardsOf(plan), cancellationToken).ConfigureAwait(false);
                 job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new ClusteringException($"job {jobId} was not created");
-            }
-            else
-            {
-                await ReleaseOrphanedLeasesAsync(store, jobId, cancellationToken).ConfigureAwait(false);
             }
 
             var shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
@@ -109,96 +136,80 @@ public sealed class EmbeddedRunner
             var doneShards = shards.Where(s => s.State == ShardState.Done).ToArray();
             progress.SetPlan(plannedDocuments, shards.Count, doneShards.Sum(s => PlannedDocuments(s.SpecJson)), doneShards.Length);
 
-            if (!job.State.IsFinal())
+            if (starting is not null)
             {
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var coordinator = new CoordinatorService(store, $"embedded-{Environment.ProcessId}", inputs, _ => output,
-                    _logs.CreateLogger("coordinator"), Poll);
-                var coordinating = coordinator.RunAsync(stop.Token);
-                pool ??= CreateWorkers(spec, workers, store, inputs, output, progress);
                 await Task.WhenAll(preloading).ConfigureAwait(false);
-                var running = new List<Task>();
-                foreach (var worker in pool)
-                {
-                    running.Add(Task.Run(async () =>
-                    {
-                        try
-                        {
-                            await worker.RunAsync(stop.Token, ct => JobEndedAsync(store, jobId, ct)).ConfigureAwait(false);
-                        }
-                        catch (Exception e) when (!stop.IsCancellationRequested)
-                        {
-                            _log.LogError("worker {Worker} ({Device}) crashed; the other workers go on: {Error}", worker.Id, worker.Device, e.Message);
-                            throw;
-                        }
-                    }, stop.Token));
-                }
-                try
-                {
-                    while (!await JobEndedAsync(store, jobId, cancellationToken).ConfigureAwait(false))
-                    {
-                        // A worker that stopped (its device kept failing) or crashed is one device less; the others go on.
-                        // Only when none is left is the run over.
-                        if (running.All(t => t.IsCompleted))
-                            throw new ClusteringException("every worker stopped before the job ended: " + string.Join("; ",
-                                pool.Select((w, i) => running[i].Exception?.GetBaseException().Message ?? w.StoppedBecause ?? "stopped")));
-                        await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                finally
-                {
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    await Task.WhenAll(running.Append(coordinating)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-                }
+                await using var silo = await starting.ConfigureAwait(false);
+                starting = null;
+                await RunToEndAsync(silo, jobId, cancellationToken).ConfigureAwait(false);
                 job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? job;
             }
 
-            // The coordinator publishes; doing it again here is a no-op that also covers a run killed between the two.
+            // The job grain publishes; doing it again here is a no-op that also covers a run killed between the two.
             shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
             var manifest = await JobPublisher.PublishAsync(job, spec, shards, output, description, cancellationToken).ConfigureAwait(false);
             return new EmbeddedResult(job.Id, job.State, manifest, shards.Where(s => s.State == ShardState.Failed).ToArray());
         }
         finally
         {
-            // Workers are disposed (models unloaded) only once their preloads are over.
+            // A silo still starting when planning failed is stopped; models are unloaded only once their preloads are over.
+            if (starting is not null)
+            {
+                try
+                {
+                    await (await starting.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or OrleansException)
+                {
+                    _log.LogDebug("the silo did not start: {Error}", e.Message);
+                }
+            }
             await Task.WhenAll(preloading).ConfigureAwait(false);
-            if (pool is not null) foreach (var worker in pool) await worker.DisposeAsync().ConfigureAwait(false);
+            foreach (var executor in executors) executor.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Starts the job's grain and waits for it to end and be published. A worker that stopped (its device kept
+    /// failing) or crashed is one device less; the others go on. Only when none is left is the run over.
+    /// </summary>
+    private static async Task RunToEndAsync(EmbeddedSilo silo, string jobId, CancellationToken cancellationToken)
+    {
+        var job = silo.Grains.GetGrain<IJobGrain>(jobId);
+        await job.Start().WaitAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var state = await job.WaitForEnd(EndCheck).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (state is "succeeded" or "failed" or "cancelled") return;
+            if (silo.Devices.AllStopped)
+                throw new ClusteringException("every worker stopped before the job ended: " + silo.Devices.StopReasons);
         }
     }
 
     /// <summary>One worker per device of the spec (every visible GPU for `cuda`, `workers` for the CPU).</summary>
-    private List<EmbeddingWorker> CreateWorkers(JobSpec spec, int workers, IClusterStore store, InputStores inputs, IBlobStore output, JobProgress progress)
+    private static List<ModelShardExecutor> CreateExecutors(JobSpec spec, int workers, InputStores inputs, IBlobStore output, JobProgress progress)
     {
         var devices = EngineFactory.WorkerDevices(spec.Embed.Device, workers);
         // CPU workers share the cores; a GPU worker's host thread needs none of them.
         var cpuWorkers = devices.Count(d => d.Kind == "cpu");
         var threads = spec.Embed.Threads > 0 ? spec.Embed.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
-        var options = new WorkerOptions { LeaseDuration = TimeSpan.FromSeconds(30), IdlePoll = Poll, Threads = threads };
-        return devices.Select((device, w) => new EmbeddingWorker(store, $"embedded-{Environment.ProcessId}-{w}", Environment.MachineName,
-            device, options, inputs, _ => output, progress, _logs.CreateLogger("worker"))).ToList();
+        return devices.Select(device => new ModelShardExecutor(device, threads, inputs, _ => output, progress)).ToList();
     }
 
     /// <summary>
     /// A model that fails to load here fails the same way when the worker's first shard loads it, and is reported
     /// there, with the shard; here it is only noted.
     /// </summary>
-    private void Preload(EmbeddingWorker worker, JobSpec spec)
+    private async Task PreloadAsync(ModelShardExecutor executor, JobSpec spec)
     {
         try
         {
-            worker.Preload(spec);
+            await executor.PreloadAsync(spec).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            _log.LogDebug("worker {Worker}: the model did not load ahead of the plan: {Error}", worker.Id, e.Message);
+            _log.LogDebug("worker on {Device}: the model did not load ahead of the plan: {Error}", executor.Device, e.Message);
         }
-    }
-
-    /// <summary>The job is final, or nothing is left that a worker could lease.</summary>
-    private static async Task<bool> JobEndedAsync(IClusterStore store, string jobId, CancellationToken cancellationToken)
-    {
-        var job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
-        return job is null || job.State.IsFinal();
     }
 
     private async Task ReleaseOrphanedLeasesAsync(IClusterStore store, string jobId, CancellationToken cancellationToken)
