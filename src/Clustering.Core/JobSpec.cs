@@ -54,8 +54,8 @@ public sealed record JobSpec
         if (ShardDocs < 1) throw new ClusteringException($"--shard-docs: must be at least 1 (got {ShardDocs})");
         if (MaxAttempts < 1) throw new ClusteringException($"--max-attempts: must be at least 1 (got {MaxAttempts})");
         if (Embed.MaxLength < 2) throw new ClusteringException($"--max-length: must be at least 2 (got {Embed.MaxLength})");
-        if (Embed.BatchTokens < Embed.MaxLength)
-            throw new ClusteringException($"--batch-tokens ({Embed.BatchTokens}) must be at least --max-length ({Embed.MaxLength})");
+        // A budget below --max-length is allowed: a document longer than the budget runs alone in its own pass.
+        if (Embed.BatchTokens < 1) throw new ClusteringException($"--batch-tokens: must be at least 1 (got {Embed.BatchTokens})");
         if (Embed.Dimensions is < 1) throw new ClusteringException($"--dimensions: must be positive (got {Embed.Dimensions})");
         if (Embed.Instruction is not null && Embed.PromptName is not null)
             throw new ClusteringException("--instruction and --prompt-name: give one or the other");
