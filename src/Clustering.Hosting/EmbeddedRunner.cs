@@ -53,19 +53,46 @@ public sealed class EmbeddedRunner
     };
 
     /// <summary>The state folder a run of <paramref name="spec"/> uses when none is given.</summary>
-    public string DefaultStateFolder(JobSpec spec) => OutputStores.DefaultStateFolder(OutputStores.Open(Normalize(spec).Output, _storage));
+    public string DefaultStateFolder(JobSpec spec)
+    {
+        try
+        {
+            return OutputStores.DefaultStateFolder(OutputStores.Open(Normalize(spec).Output, _storage));
+        }
+        catch (ClusteringException e)
+        {
+            throw new JobRefusedException(e); // an --output that cannot be one
+        }
+    }
 
     /// <param name="stateFolder">Where the SQLite store and the lock live; null: <see cref="DefaultStateFolder"/>.</param>
     public async Task<EmbeddedResult> RunAsync(JobSpec spec, int workers, JobProgress progress, CancellationToken cancellationToken, string? stateFolder = null)
     {
         spec = Normalize(spec);
         spec.Validate();
-        var output = OutputStores.Open(spec.Output, _storage);
+        IBlobStore output;
+        try
+        {
+            output = OutputStores.Open(spec.Output, _storage);
+        }
+        catch (ClusteringException e)
+        {
+            throw new JobRefusedException(e);
+        }
         stateFolder = Path.GetFullPath(stateFolder ?? OutputStores.DefaultStateFolder(output));
         Directory.CreateDirectory(stateFolder);
         using var runLock = AcquireLock(stateFolder);
         var jobId = JobIdOf(spec);
-        var description = EmbeddingDescriptions.Describe(spec);
+        EmbeddingDescription description;
+        try
+        {
+            OutputStores.CheckApart(spec);
+            description = ModelFolderCheck.Check(spec);
+        }
+        catch (ClusteringException e)
+        {
+            throw new JobRefusedException(e);
+        }
 
         await using var store = await ClusterStores.OpenAsync("sqlite:" + Path.Combine(stateFolder, "jobs.db"), new ClusterStoreOptions
         {
@@ -82,6 +109,8 @@ public sealed class EmbeddedRunner
             foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
                 throw new ClusteringException($"--output {shownOutput}: holds job {other.Id}, made with other options " +
                     $"(state in {stateFolder}); use another --output (or delete this one and its state) to start a new job");
+            if (published is not null && published.JobId == jobId && !await LostOutputRecovery.PublishedIsWholeAsync(output, published, _log, cancellationToken).ConfigureAwait(false))
+                published = null;
             if (published is not null)
             {
                 // Finished by a run whose state is not here (another machine, a cleared cache): nothing to redo.
@@ -96,6 +125,7 @@ public sealed class EmbeddedRunner
         else
         {
             await ReleaseOrphanedLeasesAsync(store, jobId, cancellationToken).ConfigureAwait(false);
+            job = await LostOutputRecovery.RedoLostShardsAsync(store, job, spec, output, _log, cancellationToken).ConfigureAwait(false);
         }
 
         var executors = CreateExecutors(spec, workers, inputs, output, progress);
@@ -125,7 +155,15 @@ public sealed class EmbeddedRunner
             if (job is null)
             {
                 _log.LogInformation("planning {Inputs}", SecretRedactor.Redact(string.Join(' ', spec.Inputs)));
-                var plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
+                Corpus.ShardPlan plan;
+                try
+                {
+                    plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ClusteringException e)
+                {
+                    throw new JobRefusedException(e); // nothing was done yet: a missing or unusable input is refused
+                }
                 await store.CreateJobAsync(new NewJob(jobId, spec.ToJson(), ModelCache.ModelKeyOf(spec), spec.Output, spec.MaxAttempts, spec.AllowedFailedShards),
                     JobPlanner.ShardsOf(plan), cancellationToken).ConfigureAwait(false);
                 job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new ClusteringException($"job {jobId} was not created");
