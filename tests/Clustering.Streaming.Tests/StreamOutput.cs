@@ -8,15 +8,19 @@ internal static class StreamOutput
 {
     public static string Parts(string output) => Path.Combine(output, "window=*", "part-*.parquet").Replace("'", "''");
 
-    /// <summary>Asserts the output holds exactly what <paramref name="events"/> says: every version once, the latest wins, deletions as tombstones, bad events in _errors/.</summary>
+    /// <summary>
+    /// Asserts the output holds exactly what <paramref name="events"/> says: every good event once, the latest version of
+    /// each id (by the producer's seq: a downstream upsert's order) as published, deletions as tombstones, bad events in _errors/.
+    /// </summary>
     public static void AssertExactlyOnce(string output, DocumentEvents events)
     {
         var parts = Parts(output);
-        var duplicates = DuckDb.Query($"SELECT id, v, deleted, count(*) FROM read_parquet('{parts}') GROUP BY ALL HAVING count(*) > 1 LIMIT 5")[0];
-        Assert.True(duplicates.Length == 0, "rows written twice: " + string.Join("; ", duplicates.Select(r => string.Join(",", r))));
+        var duplicates = DuckDb.Query($"SELECT id, seq, count(*) FROM read_parquet('{parts}') GROUP BY ALL HAVING count(*) > 1 LIMIT 5")[0];
+        Assert.True(duplicates.Length == 0, "events written twice: " + string.Join("; ", duplicates.Select(r => string.Join(",", r))));
+        Assert.Equal(events.Good, DuckDb.Scalar($"SELECT count(*) FROM read_parquet('{parts}')"));
 
         var latest = DuckDb.Query(
-            $"SELECT id, v, deleted, n_tokens FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY filename DESC) AS rn " +
+            $"SELECT id, v, deleted, n_tokens FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY seq DESC) AS rn " +
             $"FROM read_parquet('{parts}', filename = true)) WHERE rn = 1 ORDER BY id")[0];
         var found = latest.ToDictionary(r => r[0].GetString()!, r => (Version: r[1].ValueKind == JsonValueKind.Null ? null : r[1].GetString(), Deleted: r[2].GetBoolean(), Tokens: r[3].GetInt32()));
         Assert.Equal(events.Latest.Count, found.Count);

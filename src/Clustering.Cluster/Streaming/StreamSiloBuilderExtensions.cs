@@ -82,6 +82,19 @@ public static class StreamSiloBuilderExtensions
         return silo;
     }
 
+    /// <summary>
+    /// A source whose Orleans stream provider the caller adds (named by the source's URI, delivering
+    /// <see cref="SourcedEvent"/>s into <see cref="StreamSource.StreamId"/>, implicit pub-sub only): Orleans' Event Hubs
+    /// event generator in tests, or another provider.
+    /// </summary>
+    public static ISiloBuilder AddDocumentSourceProvider(this ISiloBuilder silo, string uri, Action<ISiloBuilder, StreamSource> addProvider)
+    {
+        var source = StreamSource.Parse(uri);
+        addProvider(silo, source);
+        Registry(silo).Add(source);
+        return silo;
+    }
+
     /// <summary>Null when the hub answered with its partitions; otherwise what went wrong, naming the hub.</summary>
     public static string? ProbeEventHub(string connectionString, StreamSource source, TimeSpan timeout)
     {

@@ -7,8 +7,7 @@ using Clustering.Storage;
 namespace Clustering.Pipeline.Streaming;
 
 /// <summary>
-/// Embeds one sealed window and commits it: parses its events, keeps the latest version of each id in the window (a
-/// deletion is a version too), tokenizes, embeds on the model's device (a long-running task, never the caller's
+/// Embeds one sealed window and commits it: parses its events, tokenizes, embeds on the model's device (a long-running task, never the caller's
 /// thread: the caller is a grain), writes <c>part-NNNNNNNN.parquet</c> with a <c>deleted</c> column (tombstones: a
 /// zero vector, n_tokens 0), the bad events to <c>_errors/</c>, and finally the manifest create-if-absent. A window
 /// whose manifest exists is already committed: nothing is written again. The part's name is fixed by the window, so
@@ -28,7 +27,7 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
         if (await ReadManifestAsync(output, manifestKey, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
 
         var model = models(work.Spec);
-        var (rows, errors) = LatestVersions(work, model);
+        var (rows, errors) = Rows(work, model);
         var documents = rows.Where(r => !r.Event.Deleted).ToList();
         var vectors = new float[documents.Count * model.Dimensions]; // (documents, dimensions)
         await Task.Factory.StartNew(() => EmbedByLength(model, documents, vectors), cancellationToken,
@@ -84,12 +83,15 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
         return WindowManifest.FromJson(buffer.ToArray());
     }
 
-    /// <summary>The rows of the window (the last version of each id, in the order those arrived) and the bad events.</summary>
-    private static (List<Row> Rows, List<WindowError> Errors) LatestVersions(WindowWork work, EmbeddingModel model)
+    /// <summary>
+    /// The rows of the window: every good event once, in the order received (versions of an id are not collapsed:
+    /// a queue is not FIFO, so arrival order need not be publish order; readers keep the latest by their own version
+    /// field or by window), and the bad events.
+    /// </summary>
+    private static (List<Row> Rows, List<WindowError> Errors) Rows(WindowWork work, EmbeddingModel model)
     {
         var errors = new List<WindowError>();
-        var versions = new List<Row>(work.Events.Count);
-        var latest = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rows = new List<Row>(work.Events.Count);
         foreach (var journaled in work.Events)
         {
             var parsed = StreamEvent.Parse(journaled.Text, work.Spec.Input);
@@ -107,17 +109,9 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
                     parsed = parsed with { Error = e.Message };
                 }
             }
-            if (parsed.IsBad)
-            {
-                errors.Add(new WindowError(journaled.Position, parsed.Error!, parsed.Id, journaled.Text));
-                continue;
-            }
-            latest[parsed.Id!] = versions.Count;
-            versions.Add(new Row(parsed, ids, truncated));
+            if (parsed.IsBad) errors.Add(new WindowError(journaled.Position, parsed.Error!, parsed.Id, journaled.Text));
+            else rows.Add(new Row(parsed, ids, truncated));
         }
-        var rows = new List<Row>(latest.Count);
-        for (var i = 0; i < versions.Count; i++)
-            if (latest[versions[i].Event.Id!] == i) rows.Add(versions[i]);
         return (rows, errors);
     }
 
