@@ -36,12 +36,14 @@ internal sealed class JobOptions
     public readonly Option<string?> OutputFormat = new("--output-format") { Description = "openai-batch: also write OpenAI batch result lines (one per request) under openai-batch/ beside the Parquet. Needs --input-format openai-batch." };
     public readonly Option<bool> SkipBadFiles = new("--skip-bad-files") { Description = "Leave out inputs that cannot be used as files (not a regular file, dangling link, not gzip, truncated, unreadable), listing them in the summary and manifest. Without it they refuse the job." };
     public readonly Option<string?> MaxBadRecords = new("--max-bad-records") { Description = "Bad records (bad lines, empty texts) a job may have and still succeed: N, or P% of all records. [default: 10%]", HelpName = "N|P%" };
+    public readonly Option<int?> ChunkTokens = new("--chunk-tokens") { Description = ChunkHelp.Tokens };
+    public readonly Option<int?> ChunkOverlap = new("--chunk-overlap") { Description = ChunkHelp.Overlap };
     public readonly Option<int> MaxAttempts = new("--max-attempts") { Description = "Attempts per shard before it is failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Input, Model, Output, Dimensions, Instruction, PromptName, MaxLength, Device, BatchTokens, Threads,
-                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, SkipBadFiles, MaxBadRecords, MaxAttempts })
+                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, SkipBadFiles, MaxBadRecords, MaxAttempts, ChunkTokens, ChunkOverlap })
             command.Options.Add(option);
     }
 
@@ -74,6 +76,8 @@ internal sealed class JobOptions
                 BatchTokens = result.GetValue(BatchTokens),
                 Device = result.GetValue(Device)!,
                 Threads = result.GetValue(Threads),
+                ChunkTokens = result.GetValue(ChunkTokens),
+                ChunkOverlap = result.GetValue(ChunkOverlap),
             },
             Write = new OutputOptions
             {
