@@ -57,8 +57,7 @@ internal static class EncodeCommand
         try
         {
             if (options.Threads < 0) throw new ClusteringException($"--threads {options.Threads} must be 0 (all cores) or more");
-            var ops = EngineFactory.CreateOps(EngineFactory.SingleDevice(options.Device), options.Threads);
-            embedder = EmbeddingModel.Load(modelPath, options, ops);
+            embedder = EngineFactory.LoadModel(modelPath, options, EngineFactory.SingleDevice(options.Device), options.Threads);
             if (embedder.Tokenizer is null) { embedder.Dispose(); throw new ClusteringException($"{modelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer"); }
         }
         catch (ClusteringException e)
