@@ -13,6 +13,7 @@ public sealed class DeviceHost(ClusterServices services, IGrainFactory grains, I
     private readonly List<DeviceWorker> _workers = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _releaseOnStop = true;
 
     public IReadOnlyList<DeviceWorker> Workers => _workers;
 
@@ -24,7 +25,7 @@ public sealed class DeviceHost(ClusterServices services, IGrainFactory grains, I
         var log = logs.CreateLogger("worker");
         foreach (var executor in services.Devices)
         {
-            var worker = new DeviceWorker(WorkerIds.Of(silo.SiloAddress, executor.Device), executor, services, grains, log);
+            var worker = new DeviceWorker(WorkerIds.Of(silo.SiloAddress, executor.Device), executor, services, grains, log, () => _releaseOnStop);
             _workers.Add(worker);
             _running.Add(Task.Run(() => worker.RunAsync(_stopping.Token), CancellationToken.None));
         }
@@ -35,6 +36,10 @@ public sealed class DeviceHost(ClusterServices services, IGrainFactory grains, I
 
     private async Task StopAsync(CancellationToken cancellationToken)
     {
+        // An ungraceful stop (its token already cancelled: a shutdown out of time, TestingHost's KillSiloAsync) is a
+        // crash: shards in hand are not released but taken back by membership as failed attempts. Releasing then
+        // would race the silo's messaging going down, so the outcome (released, or failed) depended on which won.
+        _releaseOnStop = !cancellationToken.IsCancellationRequested;
         await _stopping.CancelAsync();
         try
         {

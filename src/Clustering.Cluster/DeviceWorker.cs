@@ -16,6 +16,7 @@ public sealed class DeviceWorker
     private readonly ClusterServices _services;
     private readonly IGrainFactory _grains;
     private readonly ILogger _log;
+    private readonly Func<bool> _releaseOnStop;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Job, int Index), CancellationTokenSource> _inHand = [];
@@ -25,8 +26,9 @@ public sealed class DeviceWorker
     private int _consecutiveFailures;
     private string? _lastFailure;
 
-    internal DeviceWorker(string id, IShardExecutor executor, ClusterServices services, IGrainFactory grains, ILogger log)
+    internal DeviceWorker(string id, IShardExecutor executor, ClusterServices services, IGrainFactory grains, ILogger log, Func<bool> releaseOnStop)
     {
+        _releaseOnStop = releaseOnStop;
         Id = id;
         _executor = executor;
         _services = services;
@@ -172,6 +174,10 @@ public sealed class DeviceWorker
         catch (OperationCanceledException) when (abandon.IsCancellationRequested)
         {
             _log.LogWarning("worker {Worker}: job {Job} shard {Index} attempt {Attempt} abandoned (the job ended)", Id, lease.JobId, lease.Index, lease.Attempt);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !_releaseOnStop())
+        {
+            // A crash-like stop: left for membership to take back when this silo is declared dead.
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -149,8 +149,11 @@ public sealed class JobGrainTests
         await using var cluster = await GrainCluster.StartAsync(2);
         var primary = cluster.Cluster.Silos[0];
         var secondary = cluster.Cluster.Silos[1];
-        // The secondary's device never finishes; the primary's works normally.
-        cluster.Devices[secondary.Name].AfterWrite = (_, _, ct) => Task.Delay(Timeout.Infinite, ct);
+        // The secondary's device never finishes and, like a process killed with -9, never hears of the kill: a device
+        // that honoured the cancellation would let the worker release its shards while the in-process silo stops
+        // (TestingHost's kill still runs the silo's stop with a cancelled token), which is a graceful stop, not a kill.
+        var frozen = new TaskCompletionSource();
+        cluster.Devices[secondary.Name].AfterWrite = (_, _, _) => frozen.Task;
         cluster.Devices[primary.Name].AfterWrite = (_, _, ct) => Task.Delay(20, ct);
         var (id, output) = await cluster.CreateJobAsync("job-killed-silo", 12);
         var job = cluster.Grains.GetGrain<IJobGrain>(id);
@@ -172,5 +175,31 @@ public sealed class JobGrainTests
         }
         var manifest = JobManifest.Parse(await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest)));
         Assert.Equal(12, manifest.Files.Select(f => f.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_silo_that_stops_gracefully_releases_its_shards_without_counting_a_failed_attempt()
+    {
+        await using var cluster = await GrainCluster.StartAsync(2);
+        var primary = cluster.Cluster.Silos[0];
+        var secondary = cluster.Cluster.Silos[1];
+        cluster.Devices[secondary.Name].AfterWrite = (_, _, ct) => Task.Delay(Timeout.Infinite, ct);
+        cluster.Devices[primary.Name].AfterWrite = (_, _, ct) => Task.Delay(20, ct);
+        var (id, output) = await cluster.CreateJobAsync("job-stopped-silo", 12);
+        var job = cluster.Grains.GetGrain<IJobGrain>(id);
+        await job.Start();
+        while (cluster.Devices[secondary.Name].Runs.IsEmpty) await Task.Delay(20);
+        var held = cluster.Devices[secondary.Name].Runs.Select(r => r.Index).ToHashSet();
+
+        await cluster.Cluster.StopSiloAsync(secondary);
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+
+        var shards = await cluster.Store.ListShardsAsync(id);
+        foreach (var index in held)
+        {
+            var s = shards.Single(x => x.Index == index);
+            Assert.Equal((ShardState.Done, 2, 0, (string?)null), (s.State, s.Attempt, s.Failures, s.LastError));
+            Assert.False(File.Exists(Path.Combine(output, OutputLayout.PartKey(index, 1))));
+        }
     }
 }
