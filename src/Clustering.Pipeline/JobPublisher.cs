@@ -18,6 +18,14 @@ public static class JobPublisher
     {
         var existing = await ReadManifestAsync(output, cancellationToken).ConfigureAwait(false);
         var manifest = existing is not null && existing.JobId == job.Id ? existing : Build(job, spec, shards, model);
+        // No manifest (and no _SUCCESS) ever names an object that is not there: a rerun redoes lost shards first.
+        if (existing is null || existing.JobId == job.Id)
+        {
+            var missing = await CommittedObjects.FindMissingAsync(output, manifest, cancellationToken).ConfigureAwait(false);
+            if (missing.Count > 0)
+                throw new ClusteringException($"{output.DisplayName}: not publishing job {job.Id}: {string.Join("; ", missing.Take(3))}" +
+                    (missing.Count > 3 ? $" (and {missing.Count - 3} more)" : "") + "; the same command again redoes the shards whose objects are gone");
+        }
         if (existing is null)
         {
             try
@@ -109,6 +117,8 @@ public static class JobPublisher
             new(EmbeddingParquetWriter.TokensColumn, "int32"),
             new(EmbeddingParquetWriter.TruncatedColumn, "bool"),
         };
+        if (spec.Embed.ChunkTokens is not null)
+            schema.AddRange([new(EmbeddingParquetWriter.ChunkColumn, "int32"), new(EmbeddingParquetWriter.CharStartColumn, "int32"), new(EmbeddingParquetWriter.CharEndColumn, "int32")]);
         // Every shard row carries the plan's kept field types (the same in all of them).
         var keptTypes = shards.Count == 0 || spec.Input.KeepFields.Count == 0 ? null : JobPlanner.ReadShardSpec(shards[0].SpecJson).KeptTypes;
         schema.AddRange(spec.Input.KeepFields.Select((f, k) => new ManifestColumn(f, (keptTypes?[k] ?? KeptFieldType.String).ManifestName())));

@@ -34,12 +34,14 @@ internal sealed class JobOptions
     public readonly Option<int> MaxDocumentBytes = new("--max-document-bytes") { Description = "Longer input lines are reported as errors.", DefaultValueFactory = _ => 8 << 20 };
     public readonly Option<string?> InputFormat = new("--input-format") { Description = "openai-batch: the inputs are OpenAI batch files ({\"custom_id\",\"url\":\"/v1/embeddings\",\"body\":{\"input\"...}} lines); one document per input, id custom_id (a list's inputs: custom_id#N). Default: documents." };
     public readonly Option<string?> OutputFormat = new("--output-format") { Description = "openai-batch: also write OpenAI batch result lines (one per request) under openai-batch/ beside the Parquet. Needs --input-format openai-batch." };
+    public readonly Option<int?> ChunkTokens = new("--chunk-tokens") { Description = ChunkHelp.Tokens };
+    public readonly Option<int?> ChunkOverlap = new("--chunk-overlap") { Description = ChunkHelp.Overlap };
     public readonly Option<int> MaxAttempts = new("--max-attempts") { Description = "Attempts per shard before it is failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Input, Model, Output, Dimensions, Instruction, PromptName, MaxLength, Device, BatchTokens, Threads,
-                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, MaxAttempts })
+                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, MaxAttempts, ChunkTokens, ChunkOverlap })
             command.Options.Add(option);
     }
 
@@ -70,6 +72,8 @@ internal sealed class JobOptions
                 BatchTokens = result.GetValue(BatchTokens),
                 Device = result.GetValue(Device)!,
                 Threads = result.GetValue(Threads),
+                ChunkTokens = result.GetValue(ChunkTokens),
+                ChunkOverlap = result.GetValue(ChunkOverlap),
             },
             Write = new OutputOptions
             {
