@@ -68,6 +68,8 @@ public static class SiloHost
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(new SiloMetrics(options.ResolvedName));
         builder.Services.AddSingleton(new JobPathPolicy(options.AllowedRoots));
+        // Checked again by every local store and model loader of this process when a file is opened (links included).
+        LocalPaths.ConfineTo(options.AllowedRoots);
         builder.Services.AddSingleton<SiloCluster>();
         var servingLimits = new ServingLimits();
         builder.Services.AddSingleton(new ServingMetrics());
