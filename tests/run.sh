@@ -6,4 +6,7 @@ cd "$(dirname "$0")/.."
 if [ ! -d tests/tools/node_modules ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; then
   (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
-dotnet test Clustering.sln -c Release --logger "console;verbosity=minimal" "$@"
+status=0
+dotnet test Clustering.sln -c Release --logger "console;verbosity=minimal" "$@" || status=$?
+echo "tests/run.sh: $((SECONDS / 60)) m $((SECONDS % 60)) s (exit $status)"
+exit $status

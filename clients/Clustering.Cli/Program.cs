@@ -6,4 +6,14 @@ var root = new RootCommand("embedctl: turn a corpus into embedding vectors (Parq
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);
 // No response files: "@daily" and "@every 6h" are schedule rules, not files of arguments to expand.
-return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();
+var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+if (parse.Errors.Count > 0) return UsageErrors.Report(parse, Console.Error);
+try
+{
+    // Our handler, not System.CommandLine's: its default prints "Unhandled exception" and a stack trace.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    return Failures.Report(UsageErrors.CommandPath(parse.CommandResult), e, Console.Error);
+}

@@ -54,11 +54,20 @@ public sealed record JobSpec
         if (ShardDocs < 1) throw new ClusteringException($"--shard-docs: must be at least 1 (got {ShardDocs})");
         if (MaxAttempts < 1) throw new ClusteringException($"--max-attempts: must be at least 1 (got {MaxAttempts})");
         if (Embed.MaxLength < 2) throw new ClusteringException($"--max-length: must be at least 2 (got {Embed.MaxLength})");
-        if (Embed.BatchTokens < Embed.MaxLength)
-            throw new ClusteringException($"--batch-tokens ({Embed.BatchTokens}) must be at least --max-length ({Embed.MaxLength})");
+        // A budget below --max-length is allowed: a document longer than the budget runs alone in its own pass.
+        if (Embed.BatchTokens < 1) throw new ClusteringException($"--batch-tokens: must be at least 1 (got {Embed.BatchTokens})");
         if (Embed.Dimensions is < 1) throw new ClusteringException($"--dimensions: must be positive (got {Embed.Dimensions})");
         if (Embed.Instruction is not null && Embed.PromptName is not null)
             throw new ClusteringException("--instruction and --prompt-name: give one or the other");
+        if (Embed.ChunkTokens is < 1) throw new ClusteringException($"--chunk-tokens: must be at least 1 (got {Embed.ChunkTokens})");
+        if (Embed.ChunkOverlap is { } overlap)
+        {
+            if (Embed.ChunkTokens is not { } chunk) throw new ClusteringException("--chunk-overlap needs --chunk-tokens");
+            if (overlap < 0 || overlap >= chunk)
+                throw new ClusteringException($"--chunk-overlap: must be at least 0 and below --chunk-tokens {chunk} (got {overlap})");
+        }
+        if (Embed.ChunkTokens is not null && Write.Format is not null)
+            throw new ClusteringException($"--chunk-tokens and --output-format {Write.Format}: an OpenAI batch result holds one vector per input, not chunks");
         if (Input.MaxDocumentBytes < 1) throw new ClusteringException("--max-document-bytes: must be positive");
         OpenAiBatch.Check("--input-format", Input.Format);
         if (OpenAiBatch.Check("--output-format", Write.Format) is not null && Input.Format != OpenAiBatch.Format)
@@ -124,6 +133,15 @@ public sealed record EmbedOptions
 
     /// <summary>Tokens per forward pass (the batch budget).</summary>
     public int BatchTokens { get; init; } = 16_384;
+
+    /// <summary>
+    /// Cut each document into windows of this many of its tokens (the prompt and special tokens come on top), one output
+    /// row per window. Null: one row per document, truncated to <see cref="MaxLength"/>.
+    /// </summary>
+    public int? ChunkTokens { get; init; }
+
+    /// <summary>Tokens each window shares with the one before (below <see cref="ChunkTokens"/>). Null: 0.</summary>
+    public int? ChunkOverlap { get; init; }
 
     /// <summary>`cpu`, `cuda` (every GPU) or `cuda:0,1`.</summary>
     public string Device { get; init; } = "cpu";

@@ -86,7 +86,7 @@ public sealed class InputResolver(InputStores stores)
         new(name, root, item.Key, format, item.Length, item.ETag, item.LastModified);
 
     /// <summary>Splits "data/**/x.jsonl" into ("data/", "**/x.jsonl"); (argument, null) when there is no wildcard.</summary>
-    internal static (string Literal, string? Pattern) SplitGlob(string argument)
+    public static (string Literal, string? Pattern) SplitGlob(string argument)
     {
         var start = 0;
         while (start <= argument.Length)

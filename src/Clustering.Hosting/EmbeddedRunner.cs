@@ -47,19 +47,46 @@ public sealed class EmbeddedRunner
     };
 
     /// <summary>The state folder a run of <paramref name="spec"/> uses when none is given.</summary>
-    public string DefaultStateFolder(JobSpec spec) => OutputStores.DefaultStateFolder(OutputStores.Open(Normalize(spec).Output, _storage));
+    public string DefaultStateFolder(JobSpec spec)
+    {
+        try
+        {
+            return OutputStores.DefaultStateFolder(OutputStores.Open(Normalize(spec).Output, _storage));
+        }
+        catch (ClusteringException e)
+        {
+            throw new JobRefusedException(e); // an --output that cannot be one
+        }
+    }
 
     /// <param name="stateFolder">Where the SQLite store and the lock live; null: <see cref="DefaultStateFolder"/>.</param>
     public async Task<EmbeddedResult> RunAsync(JobSpec spec, int workers, JobProgress progress, CancellationToken cancellationToken, string? stateFolder = null)
     {
         spec = Normalize(spec);
         spec.Validate();
-        var output = OutputStores.Open(spec.Output, _storage);
+        IBlobStore output;
+        try
+        {
+            output = OutputStores.Open(spec.Output, _storage);
+        }
+        catch (ClusteringException e)
+        {
+            throw new JobRefusedException(e);
+        }
         stateFolder = Path.GetFullPath(stateFolder ?? OutputStores.DefaultStateFolder(output));
         Directory.CreateDirectory(stateFolder);
         using var runLock = AcquireLock(stateFolder);
         var jobId = JobIdOf(spec);
-        var description = EmbeddingDescriptions.Describe(spec);
+        EmbeddingDescription description;
+        try
+        {
+            OutputStores.CheckApart(spec);
+            description = ModelFolderCheck.Check(spec);
+        }
+        catch (ClusteringException e)
+        {
+            throw new JobRefusedException(e);
+        }
 
         await using var store = await ClusterStores.OpenAsync("sqlite:" + Path.Combine(stateFolder, "jobs.db"), new ClusterStoreOptions
         {
@@ -94,7 +121,15 @@ public sealed class EmbeddedRunner
                 // The workers load the model while the corpus is read for the plan: on a GPU both take seconds.
                 pool = CreateWorkers(spec, workers, store, inputs, output, progress);
                 preloading = pool.Select(w => Task.Run(() => Preload(w, spec), CancellationToken.None)).ToArray();
-                var plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
+                Corpus.ShardPlan plan;
+                try
+                {
+                    plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ClusteringException e)
+                {
+                    throw new JobRefusedException(e); // nothing was done yet: a missing or unusable input is refused
+                }
                 await store.CreateJobAsync(new NewJob(jobId, spec.ToJson(), ModelCache.ModelKeyOf(spec), spec.Output, spec.MaxAttempts, spec.AllowedFailedShards),
                     JobPlanner.ShardsOf(plan), cancellationToken).ConfigureAwait(false);
                 job = await store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new ClusteringException($"job {jobId} was not created");

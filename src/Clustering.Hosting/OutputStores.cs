@@ -24,11 +24,35 @@ public static class OutputStores
             if (output.Contains("://", StringComparison.Ordinal) && !output.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
                 throw new ClusteringException($"--output '{SecretRedactor.Redact(output)}': unknown scheme; give a folder, az://container/path or an https:// blob URL");
             var path = output.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(output).LocalPath : output;
-            return new LocalBlobStore(Path.GetFullPath(path));
+            var full = Path.GetFullPath(path);
+            if (File.Exists(full)) throw new ClusteringException($"--output {output}: is a file; give a folder (it is created when missing)");
+            return new LocalBlobStore(full);
         }
         var (store, key) = BlobLocations.Open(output, storage);
         return key.Length == 0 ? store : new PrefixedBlobStore(store, key.EndsWith('/') ? key : key + "/");
     }
+
+    /// <summary>
+    /// Refuses a local output that overlaps a local input: output inside an input folder (the next run would read its
+    /// own Parquet parts as input) or an input inside the output (publishing removes what the manifest does not name).
+    /// </summary>
+    public static void CheckApart(JobSpec spec)
+    {
+        if (BlobUriResolvers.IsBlobUri(spec.Output) || spec.Output.Contains("://", StringComparison.Ordinal)) return;
+        var output = WithSlash(Path.GetFullPath(spec.Output));
+        foreach (var input in spec.Inputs)
+        {
+            if (input.Contains("://", StringComparison.Ordinal)) continue;
+            var (literal, _) = InputResolver.SplitGlob(input);
+            var folder = WithSlash(Path.GetFullPath(literal.Length == 0 ? "." : literal));
+            if (output.StartsWith(folder, StringComparison.Ordinal))
+                throw new ClusteringException($"--output {spec.Output}: is inside --input {input}; a later run would read its own output as input");
+            if (folder.StartsWith(output, StringComparison.Ordinal))
+                throw new ClusteringException($"--input {input}: is inside --output {spec.Output}; publishing removes files the manifest does not name");
+        }
+    }
+
+    private static string WithSlash(string path) => Path.TrimEndingDirectorySeparator(path) + Path.DirectorySeparatorChar;
 
     /// <summary>
     /// Where embedded mode keeps its SQLite store and lock for an output: <c>OUTPUT/_state/</c> for a local folder;

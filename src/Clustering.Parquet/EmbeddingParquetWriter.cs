@@ -6,12 +6,14 @@ namespace Clustering.Parquet;
 /// The embedding output file: <c>id</c> (string), <c>embedding</c> (list&lt;float32&gt; of the model's
 /// dimension, or the fixed-size form), <c>n_tokens</c> (int32), <c>truncated</c> (bool), then the kept
 /// input fields as optional columns, in the order given: strings, or int64 / double / bool where the input's column
-/// had that type (values arrive as invariant text and are stored typed). Rows are appended one at a time; row groups are
+/// had that type (values arrive as invariant text and are stored typed). A chunked job (<c>--chunk-tokens</c>) adds
+/// <c>chunk</c>, <c>char_start</c> and <c>char_end</c> (int32) after <c>truncated</c>: one row per window of a document. Rows are appended one at a time; row groups are
 /// written as they fill. Appending copies into column buffers and allocates nothing per row.
 /// </summary>
 public sealed class EmbeddingParquetWriter : IDisposable
 {
-    public const string IdColumn = "id", EmbeddingColumn = "embedding", TokensColumn = "n_tokens", TruncatedColumn = "truncated";
+    public const string IdColumn = "id", EmbeddingColumn = "embedding", TokensColumn = "n_tokens", TruncatedColumn = "truncated",
+        ChunkColumn = "chunk", CharStartColumn = "char_start", CharEndColumn = "char_end";
 
     private readonly ParquetFileWriter _writer;
     private readonly ParquetStringColumn _id;
@@ -19,6 +21,7 @@ public sealed class EmbeddingParquetWriter : IDisposable
     private readonly ParquetInt32Column _tokens;
     private readonly ParquetBooleanColumn _truncated;
     private readonly ParquetColumnBuffer[] _kept;
+    private readonly ParquetInt32Column? _chunk, _charStart, _charEnd;
 
     /// <param name="output">Where the file goes (typically a temp file that is uploaded once complete).</param>
     /// <param name="dimensions">The vector length of every row.</param>
@@ -27,8 +30,9 @@ public sealed class EmbeddingParquetWriter : IDisposable
     /// <param name="keptTypes">The column type of each kept field (String, Int64, Double or Boolean); null: all strings.</param>
     /// <param name="metadata">Model and job description for the footer.</param>
     /// <param name="options">Codec, page version and sizes; its KeyValueMetadata is appended after ours.</param>
+    /// <param name="chunks">Write the chunk, char_start and char_end columns (rows are appended with a <see cref="ChunkPosition"/>).</param>
     public EmbeddingParquetWriter(Stream output, int dimensions, ParquetVectorType vectorType, IReadOnlyList<string> keptFields,
-        EmbeddingMetadata metadata, ParquetWriteOptions options, IReadOnlyList<ParquetColumnType>? keptTypes = null)
+        EmbeddingMetadata metadata, ParquetWriteOptions options, IReadOnlyList<ParquetColumnType>? keptTypes = null, bool chunks = false)
     {
         if (keptTypes is not null && keptTypes.Count != keptFields.Count)
             throw new ClusteringException($"Embedding file: {keptTypes.Count} kept field types for {keptFields.Count} kept fields.");
@@ -39,12 +43,14 @@ public sealed class EmbeddingParquetWriter : IDisposable
             ParquetColumn.Int32(TokensColumn),
             ParquetColumn.Boolean(TruncatedColumn),
         };
+        if (chunks) columns.AddRange([ParquetColumn.Int32(ChunkColumn), ParquetColumn.Int32(CharStartColumn), ParquetColumn.Int32(CharEndColumn)]);
+        int firstKept = columns.Count;
         for (var k = 0; k < keptFields.Count; k++)
         {
             var name = keptFields[k];
             if (columns.Exists(c => c.Name == name))
             {
-                throw new ClusteringException($"Kept field '{name}' has the name of an output column; output columns are id, embedding, n_tokens, truncated and each kept field once.");
+                throw new ClusteringException($"Kept field '{name}' has the name of an output column; output columns are id, embedding, n_tokens, truncated (chunk, char_start, char_end when chunked) and each kept field once.");
             }
             var type = keptTypes?[k] ?? ParquetColumnType.String;
             if (type is not (ParquetColumnType.String or ParquetColumnType.Int64 or ParquetColumnType.Double or ParquetColumnType.Boolean))
@@ -60,8 +66,14 @@ public sealed class EmbeddingParquetWriter : IDisposable
         _embedding = _writer.FloatVectors(1);
         _tokens = _writer.Int32s(2);
         _truncated = _writer.Booleans(3);
+        if (chunks)
+        {
+            _chunk = _writer.Int32s(4);
+            _charStart = _writer.Int32s(5);
+            _charEnd = _writer.Int32s(6);
+        }
         _kept = new ParquetColumnBuffer[keptFields.Count];
-        for (int i = 0; i < _kept.Length; i++) _kept[i] = _writer.Column(4 + i);
+        for (int i = 0; i < _kept.Length; i++) _kept[i] = _writer.Column(firstKept + i);
     }
 
     public ParquetSchema Schema { get; }
@@ -73,8 +85,14 @@ public sealed class EmbeddingParquetWriter : IDisposable
     public long BytesWritten => _writer.BytesWritten;
 
     /// <summary>Appends one row. <paramref name="keptFields"/> holds one value (or null) per kept field name, in order.</summary>
-    public void Append(string id, ReadOnlySpan<float> embedding, int nTokens, bool truncated, ReadOnlySpan<string?> keptFields)
+    public void Append(string id, ReadOnlySpan<float> embedding, int nTokens, bool truncated, ReadOnlySpan<string?> keptFields) =>
+        Append(id, embedding, nTokens, truncated, keptFields, null);
+
+    /// <summary>Appends one row; <paramref name="chunk"/> is required exactly when the file was made with chunk columns.</summary>
+    public void Append(string id, ReadOnlySpan<float> embedding, int nTokens, bool truncated, ReadOnlySpan<string?> keptFields, ChunkPosition? chunk)
     {
+        if ((chunk is null) != (_chunk is null))
+            throw new ClusteringException($"Embedding row '{id}': {(_chunk is null ? "a chunk position given for a file without chunk columns" : "no chunk position for a file with chunk columns")}.");
         if (keptFields.Length != _kept.Length)
         {
             throw new ClusteringException($"Embedding row '{id}': {keptFields.Length} kept field values given, the file has {_kept.Length} kept fields.");
@@ -90,6 +108,12 @@ public sealed class EmbeddingParquetWriter : IDisposable
         _embedding.Append(embedding);
         _tokens.Append(nTokens);
         _truncated.Append(truncated);
+        if (chunk is { } c)
+        {
+            _chunk!.Append(c.Index);
+            _charStart!.Append(c.CharStart);
+            _charEnd!.Append(c.CharEnd);
+        }
         for (int i = 0; i < _kept.Length; i++) AppendKept(_kept[i], keptFields[i]);
         _writer.EndBatch();
     }
@@ -126,3 +150,6 @@ public sealed class EmbeddingParquetWriter : IDisposable
 
     public void Dispose() => _writer.Dispose();
 }
+
+/// <summary>Where a chunk row's window lies: its index in the document and [CharStart, CharEnd) in code points of the text.</summary>
+public readonly record struct ChunkPosition(int Index, int CharStart, int CharEnd);

@@ -109,6 +109,8 @@ public static class JobPublisher
             new(EmbeddingParquetWriter.TokensColumn, "int32"),
             new(EmbeddingParquetWriter.TruncatedColumn, "bool"),
         };
+        if (spec.Embed.ChunkTokens is not null)
+            schema.AddRange([new(EmbeddingParquetWriter.ChunkColumn, "int32"), new(EmbeddingParquetWriter.CharStartColumn, "int32"), new(EmbeddingParquetWriter.CharEndColumn, "int32")]);
         // Every shard row carries the plan's kept field types (the same in all of them).
         var keptTypes = shards.Count == 0 || spec.Input.KeepFields.Count == 0 ? null : JobPlanner.ReadShardSpec(shards[0].SpecJson).KeptTypes;
         schema.AddRange(spec.Input.KeepFields.Select((f, k) => new ManifestColumn(f, (keptTypes?[k] ?? KeptFieldType.String).ManifestName())));

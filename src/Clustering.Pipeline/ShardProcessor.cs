@@ -59,7 +59,7 @@ public sealed class ShardProcessor
         {
             var reader = Stage(() => ReadAsync(job, shardPlan, documents.Writer, errors, token), documents.Writer, linked);
             var tokenizers = Enumerable.Range(0, _tokenizerThreads)
-                .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, errors, token), token)).ToArray();
+                .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, errors, job.Spec.Embed, token), token)).ToArray();
             var tokenizersDone = Stage(() => Task.WhenAll(tokenizers), tokenized.Writer, linked);
             var device = Stage(() => Task.Factory.StartNew(() => EmbedLoop(tokenized.Reader, windows.Writer, token),
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap(), windows.Writer, linked);
@@ -149,13 +149,21 @@ public sealed class ShardProcessor
     }
 
     private async Task TokenizeAsync(ChannelReader<Document> input, ChannelWriter<TokenizedDocument> output, ConcurrentQueue<DocumentError> errors,
-        CancellationToken token)
+        EmbedOptions embed, CancellationToken token)
     {
         await foreach (var document in input.ReadAllAsync(token).ConfigureAwait(false))
         {
             EncodedText encoded;
             try
             {
+                if (embed.ChunkTokens is { } chunkTokens)
+                {
+                    // One row per window; the windows cover the whole text, so none is truncated.
+                    foreach (var chunk in _model.Chunk(document.Text, chunkTokens, embed.ChunkOverlap ?? 0))
+                        await output.WriteAsync(new TokenizedDocument(document, chunk.Ids, false, new ChunkPosition(chunk.Index, chunk.CharStart, chunk.CharEnd)), token)
+                            .ConfigureAwait(false);
+                    continue;
+                }
                 encoded = _model.Tokenize(document.Text);
             }
             catch (ClusteringException e)
@@ -215,14 +223,15 @@ public sealed class ShardProcessor
         await using var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         await using var openAiFile = openAiPath is null ? null : new FileStream(openAiPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         using var openAi = openAiFile is null ? null : new OpenAiBatchResultWriter(openAiFile, _model.ModelId, dimensions, shardIndex);
-        using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, MetadataOf(job), job.ParquetOptions, KeptColumnTypes.Of(keptTypes)))
+        using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, MetadataOf(job), job.ParquetOptions, KeptColumnTypes.Of(keptTypes),
+            chunks: job.Spec.Embed.ChunkTokens is not null))
         {
             await foreach (var window in input.ReadAllAsync(token).ConfigureAwait(false))
             {
                 for (var i = 0; i < window.Count; i++)
                 {
                     var item = window.Documents[i];
-                    writer.Append(item.Document.Id, window.Vectors.AsSpan(i * dimensions, dimensions), item.Ids.Length, item.Truncated, item.Document.KeptFields);
+                    writer.Append(item.Document.Id, window.Vectors.AsSpan(i * dimensions, dimensions), item.Ids.Length, item.Truncated, item.Document.KeptFields, item.Chunk);
                     openAi?.Add(item.Document, window.Vectors.AsSpan(i * dimensions, dimensions), item.Ids.Length);
                     tokens += item.Ids.Length;
                 }

@@ -14,7 +14,7 @@ namespace Clustering.Tokenizers;
 /// tokens → pre-tokenizer → model: BPE, WordPiece or Unigram (word cache) → truncation → post-processor. Thread-safe: every thread encodes with its
 /// own scratch buffers and word cache, behind one shared read-mostly word cache.
 /// </summary>
-public sealed class Tokenizer
+public sealed partial class Tokenizer
 {
     internal Normalizer? Normalizer { get; }
     internal PreTokenizer? PreTokenizer { get; }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Coordination.Tests;
 
@@ -9,12 +10,19 @@ namespace Clustering.Coordination.Tests;
 /// authentication. Run as the `postgres` user when we are root (initdb refuses root). Stop() and Start() restart it
 /// on the same port and data; Dispose stops it and deletes the folder. Shared by the conformance suite, the
 /// integration tests (which also make it listen inside network namespaces) and the store benchmark (linked there).
+/// A first start whose port was taken meanwhile tries another; pg_ctl waits up to 120 s for readiness (a loaded 2-core
+/// machine is slow); a failed start stops and deletes what it made; a <see cref="ServerReaper"/> stops the server and
+/// deletes its folder if the test host dies without disposing it.
 /// </summary>
 public sealed class TemporaryPostgres : IDisposable
 {
     private readonly string _bin;
     private readonly bool _asPostgresUser;
     private string _listen = "127.0.0.1";
+    private ServerReaper? _reaper;
+
+    /// <summary>Seconds pg_ctl waits for the server to accept connections.</summary>
+    public const int ReadySeconds = 120;
 
     private TemporaryPostgres(string bin, string root, int port, bool asPostgresUser)
     {
@@ -25,7 +33,7 @@ public sealed class TemporaryPostgres : IDisposable
     }
 
     public string Root { get; }
-    public int Port { get; }
+    public int Port { get; private set; }
     private string DataDir => System.IO.Path.Combine(Root, "data");
 
     /// <summary>The address of database <paramref name="database"/> as the superuser (trust auth: any password is accepted).</summary>
@@ -52,18 +60,31 @@ public sealed class TemporaryPostgres : IDisposable
         return null;
     }
 
-    public static TemporaryPostgres Start(string? bin = null)
+    /// <param name="port">The port to try first (default: a free one).</param>
+    /// <param name="ownerPid">The process whose end stops the server (default: this test host).</param>
+    public static TemporaryPostgres Start(string? bin = null, int? port = null, int? ownerPid = null)
     {
         bin ??= FindBinaries() ?? throw new InvalidOperationException("PostgreSQL binaries (initdb, pg_ctl) not found: install postgresql or set CLUSTERING_PG_BIN");
         var asPostgresUser = Environment.UserName == "root";
         var root = Directory.CreateTempSubdirectory("clustering-pg-").FullName;
         if (asPostgresUser) Exec("chown", "postgres:postgres", root);
-        var server = new TemporaryPostgres(bin, root, FreePort(), asPostgresUser);
+        var server = new TemporaryPostgres(bin, root, port ?? FreePort(), asPostgresUser);
         try
         {
+            server._reaper = ServerReaper.Watch($"{server.PgLine("pg_ctl", "-D", server.DataDir, "-w", "-m", "immediate", "stop")}; rm -rf {ServerReaper.Quote(root)}", ownerPid);
             server.Pg("initdb", "-D", server.DataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
-            server.StartServer();
-            return server;
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    server.StartServer();
+                    return server;
+                }
+                catch (InvalidOperationException) when (attempt < 5 && server.LostItsPort())
+                {
+                    server.Port = FreePort(); // taken between choosing it and binding it
+                }
+            }
         }
         catch
         {
@@ -74,9 +95,16 @@ public sealed class TemporaryPostgres : IDisposable
 
     /// <summary>Starts the (stopped) server again on the same port and data.</summary>
     public void StartServer() =>
-        Pg("pg_ctl", "-D", DataDir, "-l", System.IO.Path.Combine(Root, "log"), "-w", "-t", "60",
+        Pg("pg_ctl", "-D", DataDir, "-l", System.IO.Path.Combine(Root, "log"), "-w", "-t", ReadySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-o", $"-k {Root} -p {Port} -c listen_addresses={_listen} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
             "start");
+
+    /// <summary>Whether the last start failed because another process holds the port.</summary>
+    private bool LostItsPort()
+    {
+        var log = System.IO.Path.Combine(Root, "log");
+        return File.Exists(log) && File.ReadAllText(log).Contains("Address already in use", StringComparison.Ordinal);
+    }
 
     /// <summary>Also listen on <paramref name="address"/> and trust clients from <paramref name="clientCidr"/> (restarts the server).</summary>
     public void AlsoListenOn(string address, string clientCidr)
@@ -105,6 +133,18 @@ public sealed class TemporaryPostgres : IDisposable
         try { if (File.Exists(System.IO.Path.Combine(DataDir, "postmaster.pid"))) Pg("pg_ctl", "-D", DataDir, "-w", "-m", "immediate", "stop"); }
         catch (InvalidOperationException) { /* already stopped */ }
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _reaper?.Dispose();
+    }
+
+    /// <summary>The postmaster's pid while the server runs (for tests of this fixture).</summary>
+    public int? ServerProcessId
+    {
+        get
+        {
+            var pidFile = System.IO.Path.Combine(DataDir, "postmaster.pid");
+            try { return File.Exists(pidFile) ? int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture) : null; }
+            catch (IOException) { return null; }
+        }
     }
 
     private void Pg(string tool, params string[] args)
@@ -112,6 +152,13 @@ public sealed class TemporaryPostgres : IDisposable
         var path = System.IO.Path.Combine(_bin, tool);
         if (_asPostgresUser) Exec("runuser", ["-u", "postgres", "--", path, .. args]);
         else Exec(path, args);
+    }
+
+    /// <summary>The same call as <see cref="Pg"/> as one bash line, for the reaper.</summary>
+    private string PgLine(string tool, params string[] args)
+    {
+        var line = string.Join(' ', new[] { System.IO.Path.Combine(_bin, tool) }.Concat(args).Select(ServerReaper.Quote));
+        return _asPostgresUser ? "runuser -u postgres -- " + line : line;
     }
 
     internal static string Exec(string file, params string[] args)
@@ -122,7 +169,8 @@ public sealed class TemporaryPostgres : IDisposable
         // Read both streams concurrently: a full pipe would block the child.
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new InvalidOperationException($"{file} did not finish in 120 s"); }
+        // pg_ctl itself waits up to ReadySeconds for a start; this bound is for a tool that hangs.
+        if (!p.WaitForExit(180_000)) { p.Kill(true); throw new InvalidOperationException($"{file} did not finish in 180 s"); }
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {p.ExitCode}: {stderr.Result}{stdout.Result}");
         return stdout.Result;

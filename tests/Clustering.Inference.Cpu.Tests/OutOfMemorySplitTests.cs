@@ -29,6 +29,35 @@ public sealed class OutOfMemorySplitTests
     }
 
     [Fact]
+    public void Sequences_longer_than_the_budget_run_alone_and_still_split_safely()
+    {
+        // --batch-tokens 16 below --max-length 64: the long sequences each take a pass of their own, the short ones share.
+        var rng = new Random(14);
+        var sequences = Enumerable.Range(0, 17).Select(i => Enumerable.Range(0, i % 3 == 0 ? rng.Next(17, 64) : rng.Next(2, 8)).Select(_ => rng.Next(1, 250)).ToArray()).ToList();
+        using var reference = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), new EmbeddingOptions { BatchTokens = 4096, MaxLength = 64 }, new CpuOps(new CpuOptions { Threads = 1 }));
+        var expected = new float[sequences.Count * reference.Dimensions];
+        reference.Embed(sequences, expected);
+
+        using var small = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), new EmbeddingOptions { BatchTokens = 16, MaxLength = 64 },
+            new MemoryLimitedOps(new CpuOps(new CpuOptions { Threads = 1 }), 64));
+        var actual = new float[expected.Length];
+        small.Embed(sequences, actual);
+        Assert.Equal(0, small.OutOfMemorySplits);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+
+        // A device with room for 40 tokens: batches of short ones still split, and a 40-token sequence runs alone.
+        using var tight = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), new EmbeddingOptions { BatchTokens = 48, MaxLength = 64 },
+            new MemoryLimitedOps(new CpuOps(new CpuOptions { Threads = 1 }), 40));
+        var fits = sequences.Where(s => s.Length <= 40).ToList();
+        var want = new float[fits.Count * tight.Dimensions];
+        reference.Embed(fits, want);
+        var got = new float[want.Length];
+        tight.Embed(fits, got);
+        Assert.True(tight.OutOfMemorySplits > 0);
+        for (var i = 0; i < want.Length; i++) Assert.Equal(want[i], got[i], 1e-5f);
+    }
+
+    [Fact]
     public void One_sequence_that_does_not_fit_alone_is_an_error_naming_its_length()
     {
         using var limited = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), new EmbeddingOptions { BatchTokens = 4096, MaxLength = 64 },

@@ -80,6 +80,41 @@ public static class GpuBenchmarks
     }
 
     /// <summary>
+    /// Causal attention alone on long documents (issue 14): for each length, a batch of 65,536 tokens (or one document
+    /// when longer) of documents of that length, at the heads of Qwen3-Embedding-0.6B (16 / 8 kv × 128) and 4B (32 / 8 × 128).
+    /// FLOPs count Q·Kᵀ and P·V over the causal half (2·L·(L+1)·D per head and document). Prints a line and a JSON line each.
+    /// </summary>
+    public static void RunAttention(int[] lengths)
+    {
+        var gpu = GpuSession.Get();
+        var random = new Random(2);
+        foreach (var (shape, heads, kvHeads) in new[] { ("0.6b", 16, 8), ("4b", 32, 8) })
+        {
+            const int headDim = 128;
+            foreach (var length in lengths)
+            {
+                var count = Math.Max(1, 65536 / length);
+                var total = count * length;
+                var cu = Enumerable.Range(0, count + 1).Select(s => s * length).ToArray();
+                var qkvWidth = (heads + 2 * kvHeads) * headDim;
+                using var qkv = gpu.Upload(Bf16.Random(random, total * qkvWidth));
+                using var cuOnGpu = gpu.Upload(cu);
+                using var output = gpu.Context.Allocate((long)total * heads * headDim * 2);
+                var flops = count * 2.0 * length * (length + 1) * headDim * heads;
+                var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
+                    qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
+                    output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim));
+                var tflops = flops / ms / 1e9;
+                Console.WriteLine($"attention {shape} heads {heads}/{kvHeads}x{headDim}, {count} x {length} tokens: {ms:F3} ms, {tflops:F1} TFLOP/s");
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    side = "kernel", kernel = "attention", shape, length, sequences = count, ms, tflops, gpu = gpu.Context.Device.ToString(),
+                }));
+            }
+        }
+    }
+
+    /// <summary>
     /// Qwen3-Embedding-0.6B end to end on the engine (random weights written here, ids fed directly): the issue's corpus
     /// shape (20,000 documents, log-normal lengths 16-512, mean about 180), sorted by length, cut by a token budget.
     /// </summary>

@@ -18,6 +18,17 @@ public static class SelfTestRunner
     {
         var engine = Array.IndexOf(args, "--engine");
         if (engine >= 0) return CorpusBenchmark.Run(args);
+        var attention = Array.IndexOf(args, "--attention"); // --attention 2048,8192,32768: the attention kernel alone at those lengths (tests/gpu/longdocs.sh)
+        if (attention >= 0 && attention + 1 < args.Length)
+        {
+            if (CudaDevices.Discover().Count == 0)
+            {
+                Console.Error.WriteLine($"--attention needs a CUDA device: {CudaDevices.UnavailableReason}");
+                return 2;
+            }
+            GpuBenchmarks.RunAttention(args[attention + 1].Split(',').Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            return 0;
+        }
         var kernelsOnly = args.Contains("--kernels"); // the kernel timings of --bench, without the model
         string? filter = null;
         var list = false;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Integration.Tests;
 
@@ -12,6 +13,8 @@ public sealed class ChildProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new(); // guarded by itself: both reader callbacks append
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServerReaper? _reaper; // kills the child if the test host dies first
 
     private ChildProcess(Process process) => _process = process;
 
@@ -33,6 +36,7 @@ public sealed class ChildProcess : IDisposable
         process.ErrorDataReceived += (_, e) => child.Append(e.Data, true);
         process.Exited += (_, _) => child._exited.TrySetResult();
         process.Start();
+        child._reaper = ServerReaper.Watch(ServerReaper.KillIfStill(process.Id, file));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
@@ -108,5 +112,6 @@ public sealed class ChildProcess : IDisposable
     {
         try { KillHard(); } catch (InvalidOperationException) { }
         _process.Dispose();
+        _reaper?.Dispose();
     }
 }

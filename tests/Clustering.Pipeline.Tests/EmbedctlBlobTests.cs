@@ -116,7 +116,7 @@ public sealed class EmbedctlBlobTests(AzuriteFixture fixture) : IDisposable
         var (failedCode, failedOut, failedErr) = Embedctl.Run(environment, null,
             RunArgs($"{Azurite.BlobEndpoint}/{missing}/data/?{sas}", $"{Azurite.BlobEndpoint}/{outContainer.Container}/jobs/sas2/?{sas}"));
 
-        Assert.Equal(1, failedCode);
+        Assert.Equal(2, failedCode); // an input refused before any work
         Assert.Contains($"container '{missing}' does not exist in account '{AzureBlobAccount.DevelopmentAccountName}'", failedErr);
         foreach (var text in new[] { stdout, stderr, failedOut, failedErr })
         {

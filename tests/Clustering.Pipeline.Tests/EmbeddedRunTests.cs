@@ -148,8 +148,9 @@ public sealed class EmbeddedRunTests : IDisposable
     [Fact]
     public async Task A_missing_input_is_refused_naming_it()
     {
-        var e = await Assert.ThrowsAsync<ClusteringException>(() => Run(Spec(Path.Combine(_dir, "nope.jsonl"), Path.Combine(_dir, "o"))));
-        Assert.Contains("nope.jsonl", e.Message);
+        // Refused before any work: embedctl exits 2 for it, not 1 as for a job that ran and failed.
+        var e = await Assert.ThrowsAsync<JobRefusedException>(() => Run(Spec(Path.Combine(_dir, "nope.jsonl"), Path.Combine(_dir, "o"))));
+        Assert.Equal($"--input '{_dir}/nope.jsonl': no such file or folder", e.Message);
     }
 
     /// <summary>The vectors the engine gives for these texts, one model load, input order.</summary>

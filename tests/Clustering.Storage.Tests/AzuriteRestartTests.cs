@@ -19,7 +19,8 @@ public sealed class AzuriteRestartTests
         BlockSize = 1 << 20,
         MaxParallelBlocks = 3,
         Events = events.Enqueue,
-        Retry = { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1), AttemptTimeout = TimeSpan.FromSeconds(10), MaxAttempts = 30 },
+        // Attempts enough to outlast a restart of Azurite on a loaded 2-core machine (node alone can take 30 s there).
+        Retry = { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1), AttemptTimeout = TimeSpan.FromSeconds(10), MaxAttempts = 150 },
     };
 
     [Fact]

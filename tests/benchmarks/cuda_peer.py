@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The GPU benchmark's corpus and its peer: Hugging Face transformers (SDPA, bf16) on the same GPU and the same ids.
 
-    python3 cuda_peer.py corpus --out ids.jsonl [--docs 20000] [--seed 7]
-        the synthetic corpus: log-normal lengths clipped to 16..512 (mean ~180), uniform random ids below 151669.
+    python3 cuda_peer.py corpus --out ids.jsonl [--docs 20000] [--seed 7] [--length N --tokens T]
+        the synthetic corpus: log-normal lengths clipped to 16..512 (mean ~180), uniform random ids below 151669;
+        with --length, long documents instead (issue 14): lengths uniform in [3N/4, N], documents until T tokens.
     python3 cuda_peer.py text --corpus ids.jsonl --tokenizer tokenizer.json --out text.jsonl [--repeat 1]
         the same documents as text ({"id", "text"} per line) for the end-to-end run with tokenization.
     python3 cuda_peer.py peer --model DIR --corpus ids.jsonl --label NAME --mode batch32|budget [--budget 65536]
@@ -16,8 +17,16 @@ import argparse, json, math, time
 def corpus(a):
     import numpy as np
     rng = np.random.default_rng(a.seed)
-    # ln L ~ N(5.05, 0.55²), clipped to [16, 512]: mean ~180 tokens.
-    lengths = np.clip(np.exp(rng.normal(5.05, 0.55, a.docs)).astype(np.int64), 16, 512)
+    if a.length:
+        lengths, total = [], 0
+        while total < a.tokens:
+            lengths.append(int(rng.integers(a.length * 3 // 4, a.length + 1)))
+            total += lengths[-1]
+        lengths = np.array(lengths, dtype=np.int64)
+        a.docs = len(lengths)
+    else:
+        # ln L ~ N(5.05, 0.55²), clipped to [16, 512]: mean ~180 tokens.
+        lengths = np.clip(np.exp(rng.normal(5.05, 0.55, a.docs)).astype(np.int64), 16, 512)
     with open(a.out, "w") as f:
         for n in lengths:
             f.write(json.dumps({"ids": rng.integers(0, 151669, int(n)).tolist()}) + "\n")
@@ -73,8 +82,9 @@ def peer(a):
         return F.normalize(hidden[torch.arange(len(batch), device="cuda"), last].float(), p=2, dim=1).cpu()
 
     with torch.inference_mode():
-        for b in batches[:3]:
-            run(b)  # warm-up at the longest shapes
+        # Warm-up at the longest shapes: three batches, or one of long documents (one is already seconds of work).
+        for b in batches[: 3 if len(docs[order[0]]) <= 4096 else 1]:
+            run(b)
         torch.cuda.synchronize()
         start = time.perf_counter()
         for batch in batches:
@@ -96,6 +106,8 @@ def main():
     c.add_argument("--out", required=True)
     c.add_argument("--docs", type=int, default=20000)
     c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--length", type=int, default=0, help="long documents of 3/4..1 times this many tokens")
+    c.add_argument("--tokens", type=int, default=2_000_000, help="with --length: documents until this many tokens")
     t = sub.add_parser("text")
     t.add_argument("--corpus", required=True)
     t.add_argument("--tokenizer", required=True)

@@ -52,7 +52,8 @@ internal sealed class ClusterOptions
         catch (ClusterApiException e)
         {
             Console.Error.WriteLine($"embedctl {name}: {e.Message}");
-            return 1;
+            // 400: the silo refused what was sent (a bad spec, a bad model folder) before any work: a usage error.
+            return e.Status == System.Net.HttpStatusCode.BadRequest ? 2 : 1;
         }
         catch (ClusteringException e)
         {

@@ -7,7 +7,8 @@ using Clustering.Tokenizers.JsonLines;
 namespace Clustering.Cli.Commands;
 
 /// <summary>
-/// `embedctl encode`: {"id","text"} JSON lines on stdin → {"id","embedding","n_tokens"} on stdout, in input order.
+/// `embedctl encode`: {"id","text"} JSON lines on stdin → {"id","embedding","n_tokens"} on stdout, in input order
+/// (with --chunk-tokens: one {"id","chunk","char_start","char_end","embedding","n_tokens"} line per window).
 /// Reads a chunk of lines at a time, tokenizes it on all cores, runs it in length-sorted token-budget batches, and
 /// writes it out before reading on. Bad lines get an error record and the run goes on; exit 0 only if none.
 /// </summary>
@@ -26,10 +27,12 @@ internal static class EncodeCommand
         var batchTokens = new Option<int>("--batch-tokens") { Description = "tokens per forward pass", DefaultValueFactory = _ => EmbeddingOptions.DefaultBatchTokens };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json (or its directory) when the model directory has none" };
+        var chunkTokens = new Option<int?>("--chunk-tokens") { Description = ChunkHelp.Tokens + " One output line per window." };
+        var chunkOverlap = new Option<int?>("--chunk-overlap") { Description = ChunkHelp.Overlap };
 
         var command = new Command("encode", "Embed {\"id\",\"text\"} JSON lines from stdin; one {\"id\",\"embedding\",\"n_tokens\"} line per input on stdout.")
         {
-            model, dimensions, promptName, instruction, maxLength, device, batchTokens, threads, tokenizer,
+            model, dimensions, promptName, instruction, maxLength, device, batchTokens, threads, tokenizer, chunkTokens, chunkOverlap,
         };
         command.SetAction(parse =>
         {
@@ -46,17 +49,29 @@ internal static class EncodeCommand
             };
             using var stdin = Console.OpenStandardInput();
             using var stdout = Console.OpenStandardOutput();
-            return Run(parse.GetValue(model)!, options, stdin, stdout, Console.Error);
+            var chunking = parse.GetValue(chunkTokens) is { } n ? new Chunking(n, parse.GetValue(chunkOverlap) ?? 0) : null;
+            if (chunking is null && parse.GetValue(chunkOverlap) is not null)
+            {
+                Console.Error.WriteLine("embedctl encode: --chunk-overlap needs --chunk-tokens");
+                return 2;
+            }
+            return Run(parse.GetValue(model)!, options, stdin, stdout, Console.Error, chunking);
         });
         return command;
     }
 
-    public static int Run(string modelPath, EmbeddingOptions options, Stream input, Stream output, TextWriter log)
+    /// <summary>--chunk-tokens / --chunk-overlap: each text becomes windows of Tokens tokens sharing Overlap with the one before.</summary>
+    public sealed record Chunking(int Tokens, int Overlap);
+
+    public static int Run(string modelPath, EmbeddingOptions options, Stream input, Stream output, TextWriter log, Chunking? chunking = null)
     {
         EmbeddingModel embedder;
         try
         {
             if (options.Threads < 0) throw new ClusteringException($"--threads {options.Threads} must be 0 (all cores) or more");
+            if (chunking is { Tokens: < 1 }) throw new ClusteringException($"--chunk-tokens {chunking.Tokens} must be at least 1");
+            if (chunking is { } c && (c.Overlap < 0 || c.Overlap >= c.Tokens))
+                throw new ClusteringException($"--chunk-overlap {c.Overlap} must be at least 0 and below --chunk-tokens {c.Tokens}");
             var ops = EngineFactory.CreateOps(EngineFactory.SingleDevice(options.Device), options.Threads);
             embedder = EmbeddingModel.Load(modelPath, options, ops);
             if (embedder.Tokenizer is null) { embedder.Dispose(); throw new ClusteringException($"{modelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer"); }
@@ -73,57 +88,79 @@ internal static class EncodeCommand
         using var writer = new Utf8JsonWriter(buffered, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var chunk = new List<JsonTextLine>(LinesPerChunk);
         var d = embedder.Dimensions;
-        var encoded = new Tokenizers.EncodedText[LinesPerChunk];
+        // Per line: its windows (one, the whole truncated text, unless chunking); null for a bad line.
+        var encoded = new IReadOnlyList<TextChunk>?[LinesPerChunk];
         var errors = new string?[LinesPerChunk];
-        var vectors = new float[LinesPerChunk * d];
         long ok = 0, bad = 0;
         while (reader.ReadChunk(chunk, LinesPerChunk))
         {
             Parallel.For(0, chunk.Count, i =>
             {
                 errors[i] = chunk[i].Error;
-                encoded[i] = default;
+                encoded[i] = null;
                 if (errors[i] is not null) return;
-                try { encoded[i] = embedder.Tokenize(chunk[i].Text!); }
+                try
+                {
+                    encoded[i] = chunking is null
+                        ? [new TextChunk(0, 0, 0, embedder.Tokenize(chunk[i].Text!).Ids)]
+                        : embedder.Chunk(chunk[i].Text!, chunking.Tokens, chunking.Overlap);
+                }
                 catch (ClusteringException e) { errors[i] = e.Message; }
             });
 
-            var good = new List<int>(chunk.Count);
-            for (var i = 0; i < chunk.Count; i++) if (errors[i] is null) good.Add(i);
-            var lengths = good.Select(i => encoded[i].Ids.Length).ToArray();
+            var items = new List<TextChunk>(chunk.Count);
+            for (var i = 0; i < chunk.Count; i++) if (errors[i] is null) items.AddRange(encoded[i]!);
+            var vectors = new float[items.Count * d];
+            var lengths = items.Select(item => item.Ids.Length).ToArray();
             foreach (var batch in LengthBatcher.Plan(lengths, embedder.BatchTokens))
             {
-                var ids = batch.Select(b => encoded[good[b]].Ids).ToArray();
+                var ids = batch.Select(b => items[b].Ids).ToArray();
                 var result = new float[ids.Length * d];
                 embedder.Embed(ids, result);
-                for (var j = 0; j < batch.Length; j++) result.AsSpan(j * d, d).CopyTo(vectors.AsSpan(good[batch[j]] * d, d));
+                for (var j = 0; j < batch.Length; j++) result.AsSpan(j * d, d).CopyTo(vectors.AsSpan(batch[j] * d, d));
             }
 
+            var next = 0;
             for (var i = 0; i < chunk.Count; i++)
             {
                 if (errors[i] is { } error)
                 {
                     JsonTextLineReader.WriteError(writer, chunk[i], error);
                     bad++;
+                    EndLine(writer, buffered);
+                    continue;
                 }
-                else
+                foreach (var item in encoded[i]!)
                 {
                     writer.WriteStartObject();
                     JsonTextLineReader.WriteId(writer, chunk[i].IdJson);
+                    if (chunking is not null)
+                    {
+                        writer.WriteNumber("chunk", item.Index);
+                        writer.WriteNumber("char_start", item.CharStart);
+                        writer.WriteNumber("char_end", item.CharEnd);
+                    }
                     writer.WriteStartArray("embedding");
-                    foreach (var x in vectors.AsSpan(i * d, d)) writer.WriteNumberValue(x); // shortest round-trip form
+                    foreach (var x in vectors.AsSpan(next * d, d)) writer.WriteNumberValue(x); // shortest round-trip form
                     writer.WriteEndArray();
-                    writer.WriteNumber("n_tokens", encoded[i].Ids.Length);
+                    writer.WriteNumber("n_tokens", item.Ids.Length);
                     writer.WriteEndObject();
-                    ok++;
+                    EndLine(writer, buffered);
+                    next++;
                 }
-                writer.Flush();
-                writer.Reset(buffered); // one top-level object per line: no separator state carried over
-                buffered.WriteByte((byte)'\n');
+                ok++;
             }
             buffered.Flush();
         }
         log.WriteLine($"embedctl encode: {ok + bad} lines, {ok} encoded, {bad} errors, {reader.BlankLines} blank skipped");
         return bad == 0 ? 0 : 1;
+    }
+
+    /// <summary>One top-level object per line: no separator state carried over.</summary>
+    private static void EndLine(Utf8JsonWriter writer, Stream buffered)
+    {
+        writer.Flush();
+        writer.Reset(buffered);
+        buffered.WriteByte((byte)'\n');
     }
 }

@@ -25,21 +25,23 @@ internal sealed class JobOptions
     public readonly Option<int> BatchTokens = new("--batch-tokens") { Description = "Tokens per forward pass.", DefaultValueFactory = _ => 16_384 };
     public readonly Option<int> Threads = new("--threads") { Description = "CPU threads for the engine (0: all cores).", DefaultValueFactory = _ => 0 };
     public readonly Option<int> ShardDocs = new("--shard-docs") { Description = "About N documents per shard (the unit of work, retry and output).", DefaultValueFactory = _ => 10_000 };
-    public readonly Option<CompressionCodec> Compression = new("--compression") { Description = "Parquet codec: zstd, snappy, gzip or none.", DefaultValueFactory = _ => CompressionCodec.Zstd };
-    public readonly Option<VectorType> VectorType = new("--vector-type") { Description = "embedding column: list (list<float>) or fixed (fixed-size list).", DefaultValueFactory = _ => Clustering.VectorType.List };
+    public readonly Option<CompressionCodec?> Compression = new("--compression") { Description = "Parquet codec: zstd, snappy, gzip or none. [default: zstd]", HelpName = "zstd|snappy|gzip|none" };
+    public readonly Option<VectorType?> VectorType = new("--vector-type") { Description = "embedding column: list (list<float>) or fixed (fixed-size list). [default: list]", HelpName = "list|fixed" };
     public readonly Option<string> IdField = new("--id-field") { Description = "JSON field (dotted path) holding the document id; missing ids become <file>:<line>.", DefaultValueFactory = _ => "id" };
     public readonly Option<string> TextField = new("--text-field") { Description = "JSON field (dotted path) holding the text.", DefaultValueFactory = _ => "text" };
     public readonly Option<string?> KeepFields = new("--keep-fields") { Description = "Comma-separated fields (dotted paths) copied to the output: strings from JSON lines; from Parquet, integers as int64, floats as double, booleans as bool, other types as strings." };
-    public readonly Option<TextMode> TextMode = new("--text-mode") { Description = "Plain text inputs: file (each file is a document) or line (each non-blank line is).", DefaultValueFactory = _ => Clustering.TextMode.File };
+    public readonly Option<TextMode?> TextMode = new("--text-mode") { Description = "Plain text inputs: file (each file is a document) or line (each non-blank line is). [default: file]", HelpName = "file|line" };
     public readonly Option<int> MaxDocumentBytes = new("--max-document-bytes") { Description = "Longer input lines are reported as errors.", DefaultValueFactory = _ => 8 << 20 };
     public readonly Option<string?> InputFormat = new("--input-format") { Description = "openai-batch: the inputs are OpenAI batch files ({\"custom_id\",\"url\":\"/v1/embeddings\",\"body\":{\"input\"...}} lines); one document per input, id custom_id (a list's inputs: custom_id#N). Default: documents." };
     public readonly Option<string?> OutputFormat = new("--output-format") { Description = "openai-batch: also write OpenAI batch result lines (one per request) under openai-batch/ beside the Parquet. Needs --input-format openai-batch." };
+    public readonly Option<int?> ChunkTokens = new("--chunk-tokens") { Description = ChunkHelp.Tokens };
+    public readonly Option<int?> ChunkOverlap = new("--chunk-overlap") { Description = ChunkHelp.Overlap };
     public readonly Option<int> MaxAttempts = new("--max-attempts") { Description = "Attempts per shard before it is failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Input, Model, Output, Dimensions, Instruction, PromptName, MaxLength, Device, BatchTokens, Threads,
-                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, MaxAttempts })
+                     ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, MaxAttempts, ChunkTokens, ChunkOverlap })
             command.Options.Add(option);
     }
 
@@ -57,7 +59,7 @@ internal sealed class JobOptions
                 IdField = result.GetValue(IdField)!,
                 TextField = result.GetValue(TextField)!,
                 KeepFields = SplitList(result.GetValue(KeepFields)),
-                TextMode = result.GetValue(TextMode),
+                TextMode = result.GetValue(TextMode) ?? Clustering.TextMode.File,
                 MaxDocumentBytes = result.GetValue(MaxDocumentBytes),
                 Format = OpenAiBatch.Check("--input-format", result.GetValue(InputFormat)),
             },
@@ -70,11 +72,13 @@ internal sealed class JobOptions
                 BatchTokens = result.GetValue(BatchTokens),
                 Device = result.GetValue(Device)!,
                 Threads = result.GetValue(Threads),
+                ChunkTokens = result.GetValue(ChunkTokens),
+                ChunkOverlap = result.GetValue(ChunkOverlap),
             },
             Write = new OutputOptions
             {
-                Compression = result.GetValue(Compression),
-                VectorType = result.GetValue(VectorType),
+                Compression = result.GetValue(Compression) ?? CompressionCodec.Zstd,
+                VectorType = result.GetValue(VectorType) ?? Clustering.VectorType.List,
                 Format = OpenAiBatch.Check("--output-format", result.GetValue(OutputFormat)),
             },
         };

@@ -90,7 +90,7 @@ internal static class RunCommand
             {
                 display?.Stop();
                 Console.Error.WriteLine($"embedctl run: {e.Message}");
-                return 1;
+                return e is JobRefusedException ? 2 : 1;
             }
             finally
             {

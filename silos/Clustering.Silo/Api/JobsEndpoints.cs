@@ -31,6 +31,9 @@ internal static class JobsEndpoints
             spec = JobSpec.FromJson(body!);
             spec.Validate();
             paths.Check(spec);
+            // The model folder as a worker will load it (tokenizer included): a bad one is refused now, not by every shard.
+            Hosting.OutputStores.CheckApart(spec);
+            if (!spec.Model.Contains("://", StringComparison.Ordinal)) Pipeline.ModelFolderCheck.Check(spec);
         }
         catch (JsonException e)
         {

@@ -4,12 +4,16 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Clustering.Storage.Azure;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Storage.Tests.Support;
 
 /// <summary>
 /// A real Azurite Blob service (tests/tools/node_modules) on a free loopback port with its own data folder.
 /// It can be stopped (SIGTERM, so it saves its metadata) and started again on the same port and folder.
+/// A first start that loses its port to another process (the port is free when chosen, not when Azurite binds it)
+/// tries another; readiness is awaited up to 120 s (a loaded 2-core machine needed more than 30); a start that fails
+/// stops what it started; and a <see cref="ServerReaper"/> stops Azurite if the test host dies without disposing it.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
@@ -19,9 +23,31 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     /// <param name="tls">Serve HTTPS with this certificate and accept Entra ID (OAuth) bearer tokens (`--oauth basic`:
     /// issuer, audience and expiry are checked, the signature is not); null: plain HTTP, keys and SAS only.</param>
-    public AzuriteProcess(AzuriteTls? tls = null) => _tls = tls;
+    /// <param name="port">The port to try first (default: a free one).</param>
+    /// <param name="ownerPid">The process whose end stops Azurite (default: this test host).</param>
+    public AzuriteProcess(AzuriteTls? tls = null, int? port = null, int? ownerPid = null)
+    {
+        _tls = tls;
+        _ownerPid = ownerPid;
+        Port = port ?? FreePort();
+    }
 
-    public int Port { get; } = FreePort();
+    private readonly int? _ownerPid;
+
+    /// <summary>How long a start waits for Azurite to listen.</summary>
+    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+
+    private ServerReaper? _reaper;
+    private bool _started; // once started, the port is the service's address: a restart must keep it
+    private readonly System.Text.StringBuilder _log = new(); // guarded by itself: both output readers append
+
+    public int Port { get; private set; }
+
+    /// <summary>The Azurite process while it runs (for tests of this fixture).</summary>
+    public int? ProcessId => _process is { HasExited: false } ? _process.Id : null;
+
+    /// <summary>Azurite's data folder.</summary>
+    public string Location => _location;
 
     public Uri BlobEndpoint => new($"{(_tls is null ? "http" : "https")}://127.0.0.1:{Port}/{AzureBlobAccount.DevelopmentAccountName}");
 
@@ -33,11 +59,37 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public static async Task<AzuriteProcess> StartNewAsync(AzuriteTls? tls = null)
     {
         var azurite = new AzuriteProcess(tls);
-        await azurite.StartAsync();
-        return azurite;
+        try
+        {
+            await azurite.StartAsync();
+            return azurite;
+        }
+        catch
+        {
+            await azurite.DisposeAsync();
+            throw;
+        }
     }
 
-    public async Task StartAsync()
+    /// <param name="readyWithin">How long to wait for it to listen (default <see cref="ReadyTimeout"/>).</param>
+    public async Task StartAsync(TimeSpan? readyWithin = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync(readyWithin ?? ReadyTimeout);
+                _started = true;
+                return;
+            }
+            catch (PortTakenException) when (!_started && attempt < 5)
+            {
+                Port = FreePort();
+            }
+        }
+    }
+
+    private async Task StartOnceAsync(TimeSpan readyWithin)
     {
         var exe = System.IO.Path.Combine(RepoRoot.Path, "tests", "tools", "node_modules", ".bin", "azurite-blob");
         if (!File.Exists(exe)) throw new InvalidOperationException($"Azurite is not installed at {exe}; run tests/run.sh (npm ci in tests/tools)");
@@ -53,27 +105,62 @@ public sealed class AzuriteProcess : IAsyncDisposable
         if (_tls is not null)
             foreach (var arg in new[] { "--cert", _tls.CertificatePem, "--key", _tls.KeyPem, "--oauth", "basic" })
                 info.ArgumentList.Add(arg);
+        lock (_log) _log.Clear();
         _process = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _reaper?.Dispose();
+        // Its command line names our own data folder: the reaper kills this Azurite and no process that reused the pid.
+        _reaper = ServerReaper.Watch($"{ServerReaper.KillIfStill(_process.Id, _location)}; rm -rf {ServerReaper.Quote(_location)}", _ownerPid);
+        _process.OutputDataReceived += (_, e) => Log(e.Data);
+        _process.ErrorDataReceived += (_, e) => Log(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        var deadline = DateTime.UtcNow + readyWithin;
+        try
         {
-            if (_process.HasExited) throw new InvalidOperationException($"Azurite exited with {_process.ExitCode}");
-            try
+            while (DateTime.UtcNow < deadline)
             {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException)
-            {
+                if (_process.HasExited)
+                {
+                    _process.WaitForExit(); // drains the output readers
+                    var log = Log(null);
+                    if (log.Contains("EADDRINUSE", StringComparison.Ordinal)) throw new PortTakenException();
+                    throw new InvalidOperationException($"Azurite exited with {_process.ExitCode}: {log}");
+                }
+                // Its own word, not a TCP probe: a probe also succeeds against another process that holds the port.
+                if (Log(null).Contains("Azurite Blob service successfully listens on", StringComparison.Ordinal)) return;
                 await Task.Delay(100);
             }
+            throw new TimeoutException($"Azurite did not listen on port {Port} within {readyWithin.TotalSeconds:0.###} s: {Log(null)}");
         }
-        throw new TimeoutException($"Azurite did not listen on port {Port} within 30 s");
+        catch
+        {
+            await KillAsync(); // a failed start leaves nothing running
+            throw;
+        }
+    }
+
+    /// <summary>Appends a line of Azurite's output (null: none) and returns the whole output so far.</summary>
+    private string Log(string? line)
+    {
+        lock (_log)
+        {
+            if (line is not null) _log.Append(line).Append('\n');
+            return _log.ToString();
+        }
+    }
+
+    private sealed class PortTakenException : Exception;
+
+    private async Task KillAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        _process = null;
     }
 
     /// <summary>
@@ -93,12 +180,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process?.Dispose();
+        await KillAsync();
+        _reaper?.Dispose();
         try { Directory.Delete(_location, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 

@@ -7,11 +7,12 @@ using Clustering.Inference.Cpu;
 namespace Clustering.Benchmarks;
 
 /// <summary>
-/// `engine --model DIR [--docs N] [--threads T] [--batch-tokens N] [--corpus FILE] [--write-corpus FILE]`:
+/// `engine --model DIR [--docs N] [--threads T] [--batch-tokens N] [--max-length N] [--corpus FILE] [--write-corpus FILE]`:
 /// embeds a deterministic synthetic corpus of token ids (log-normal lengths 16–512, mean ~180) with the CPU
 /// backend in length-sorted token-budget batches and prints tokens/s. `--write-corpus` saves the ids as JSON lines
 /// ({"ids": [...]}) for tests/benchmarks/engine_peer.py (transformers on CPU) to run the same documents;
-/// `--corpus` reads such a file instead of generating.
+/// `--corpus` reads such a file instead of generating. The max length is --max-length, or the corpus's longest document
+/// (at least 512), so corpora of 2k-32k-token documents run whole.
 /// `engine-random-model --size 0.6b|4b|8b|tiny --out DIR`: writes random bf16 weights of a Qwen3-Embedding shape
 /// (for machines without torch; make_random_model.py does it with transformers).
 /// </summary>
@@ -25,12 +26,15 @@ internal static class EngineBenchmark
         var threads = a.Int("--threads", Environment.ProcessorCount);
         var batchTokens = a.Int("--batch-tokens", 8192);
 
+        var given = a.Get("--corpus") is { } file ? ReadCorpus(file, docs) : null;
+        var maxLength = a.Int("--max-length", Math.Max(512, given is { Length: > 0 } ? given.Max(d => d.Length) : 0));
+
         var load = Stopwatch.StartNew();
-        using var model = EmbeddingModel.Load(modelPath, new EmbeddingOptions { BatchTokens = batchTokens, MaxLength = 512 },
+        using var model = EmbeddingModel.Load(modelPath, new EmbeddingOptions { BatchTokens = batchTokens, MaxLength = maxLength },
             new CpuOps(new CpuOptions { Threads = threads }));
         load.Stop();
 
-        var corpus = a.Get("--corpus") is { } file ? ReadCorpus(file, docs) : Synthetic(docs, model.Config.VocabSize);
+        var corpus = given ?? Synthetic(docs, model.Config.VocabSize);
         if (a.Get("--write-corpus") is { } outFile) WriteCorpus(outFile, corpus);
         long tokens = corpus.Sum(d => (long)d.Length);
 
@@ -50,7 +54,7 @@ internal static class EngineBenchmark
         var seconds = clock.Elapsed.TotalSeconds;
         // CPU seconds too: on a shared machine wall time measures the neighbours as much as us.
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-        Console.WriteLine($"engine cpu: {model.ModelId} ({model.Config.NumHiddenLayers} layers, hidden {model.Config.HiddenSize}), {threads} threads, batch {batchTokens} tokens");
+        Console.WriteLine($"engine cpu: {model.ModelId} ({model.Config.NumHiddenLayers} layers, hidden {model.Config.HiddenSize}), {threads} threads, batch {batchTokens} tokens, max length {maxLength}");
         Console.WriteLine($"  {corpus.Length} docs, {tokens} tokens (mean {tokens / (double)corpus.Length:F0}) in {seconds:F2} s: {tokens / seconds:F0} tokens/s, {corpus.Length / seconds:F1} docs/s (load {load.Elapsed.TotalSeconds:F1} s)");
         Console.WriteLine($"  CPU time {cpuSeconds:F2} s: {tokens / cpuSeconds:F0} tokens per CPU-second");
         Console.WriteLine(JsonSerializer.Serialize(new { engine = "ours-cpu", docs = corpus.Length, tokens, seconds, tokens_per_s = tokens / seconds, cpu_seconds = cpuSeconds, threads }));

@@ -59,7 +59,8 @@ internal static class TokenizerBenchmark
         // speed of a core drifts by tens of percent over seconds, and measuring one setting's runs back to back lets
         // such a drift land on one side of the ratio only.
         long Run(int n) => tokenizer.EncodeBatch(texts, threads: n).Sum(e => (long)e.Ids.Length);
-        int[] settings = [1, threads, .. curve.Where(n => n != 1 && n != threads)];
+        // Distinct: --threads 1 is also the single-thread setting, and a setting measured twice would be two keys.
+        int[] settings = new[] { 1, threads }.Concat(curve).Distinct().ToArray();
         var runs = settings.ToDictionary(n => n, _ => new List<double>());
         long[] tokensOf = new long[settings.Length];
         foreach (int n in settings) Run(n); // warm-up: word caches filled, JIT done, the pool grown

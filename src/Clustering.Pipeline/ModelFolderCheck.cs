@@ -1,0 +1,30 @@
+using Clustering.Inference;
+using Clustering.Models;
+using Clustering.Tokenizers;
+
+namespace Clustering.Pipeline;
+
+/// <summary>
+/// The whole model folder checked as a worker will load it, without loading weights: config.json, the safetensors
+/// headers against the architecture, the sentence-transformers files, the job's options against them, and the
+/// tokenizer (present, parseable, every component supported). A bad folder is refused here, before planning or
+/// leasing, with `&lt;file&gt; (&lt;field&gt;): &lt;reason&gt;`; without this a job without a tokenizer "succeeded" with
+/// every line an error, and a garbage tokenizer.json was found only by every shard's retries.
+/// </summary>
+public static class ModelFolderCheck
+{
+    public static EmbeddingDescription Check(JobSpec spec)
+    {
+        var description = EmbeddingDescriptions.Describe(spec);
+        using (var model = ModelDirectory.Open(spec.Model))
+        {
+            var max = model.Config.MaxPositionEmbeddings;
+            if (spec.Embed.MaxLength is var length && (length < 1 || length > max))
+                throw new ClusteringException($"--max-length {length} is outside 1..{max} (the most positions {model.Path} has)");
+            var tokenizer = model.TokenizerPath ?? throw new InputFormatException(Path.Combine(model.Path, "tokenizer.json"), null,
+                "not found: the model folder has no tokenizer (tokenizer.json, vocab.json + merges.txt, or a BERT vocab.txt)");
+            Tokenizer.Load(tokenizer); // refuses malformed JSON and unsupported components, naming the JSON path
+        }
+        return description;
+    }
+}
