@@ -117,6 +117,24 @@ public sealed partial class PostgresClusterStore
             $"UPDATE shards s SET state = 'pending', lease_expires_at = NULL, not_before = @now WHERE {Keyed}", ct,
             [Time("@now", _options.Now()), .. KeyParameters(shard, attempt, workerId)]).ConfigureAwait(false) == 1, cancellationToken);
 
+    public Task<int> ReopenShardsAsync(string jobId, IReadOnlyCollection<int> shardIndices, string reason, CancellationToken cancellationToken = default) =>
+        RunAsync("reopen shards of " + jobId, async (c, ct) =>
+        {
+            var now = _options.Now();
+            await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+            if (await ExecuteAsync(c, tx, "UPDATE jobs SET state = 'running', updated_at = @now WHERE id = @job AND state IN ('running', 'succeeded', 'failed')", ct,
+                    P("@job", NpgsqlDbType.Text, jobId), Time("@now", now)).ConfigureAwait(false) == 0)
+                return 0;
+            var reopened = await ExecuteAsync(c, tx,
+                "UPDATE shards SET state = 'pending', owner = NULL, lease_expires_at = NULL, not_before = @now, last_error = @reason, " +
+                "output_key = NULL, row_count = 0, byte_count = 0, checksum = NULL, error_count = 0, token_count = 0, completed_at = NULL " +
+                "WHERE job_id = @job AND shard_index = ANY(@indexes) AND state = 'done'", ct,
+                P("@job", NpgsqlDbType.Text, jobId), Time("@now", now), P("@reason", NpgsqlDbType.Text, Limit(reason)),
+                P("@indexes", NpgsqlDbType.Array | NpgsqlDbType.Integer, shardIndices.ToArray())).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            return reopened;
+        }, cancellationToken);
+
     public Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default) =>
         RunAsync("reclaim expired leases", (c, ct) => ExecuteAsync(c, null,
             "UPDATE shards s SET state = CASE WHEN s.failures + 1 >= j.max_attempts THEN 'failed' ELSE 'pending' END, " +

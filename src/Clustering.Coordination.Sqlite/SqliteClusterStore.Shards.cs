@@ -113,6 +113,28 @@ public sealed partial class SqliteClusterStore
             ("@now", Ms(_options.Now())), ("@cap_ms", (long)_options.Backoff.MaxDelay.TotalMilliseconds),
             ("@base_ms", (long)_options.Backoff.BaseDelay.TotalMilliseconds))), cancellationToken);
 
+    public Task<int> ReopenShardsAsync(string jobId, IReadOnlyCollection<int> shardIndices, string reason, CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) =>
+        {
+            var now = Ms(_options.Now());
+            if (Execute(c, tx, "UPDATE jobs SET state = 'running', updated_at = @now WHERE id = @job AND state IN ('running', 'succeeded', 'failed')",
+                    ("@job", jobId), ("@now", now)) == 0)
+                return 0;
+            using var cmd = Command(c, tx,
+                "UPDATE shards SET state = 'pending', owner = NULL, lease_expires_at = NULL, not_before = @now, last_error = @reason, " +
+                "output_key = NULL, row_count = 0, byte_count = 0, checksum = NULL, error_count = 0, token_count = 0, completed_at = NULL " +
+                "WHERE job_id = @job AND shard_index = @index AND state = 'done'",
+                ("@now", now), ("@reason", Limit(reason)), ("@job", jobId), ("@index", 0));
+            cmd.Prepare();
+            var reopened = 0;
+            foreach (var index in shardIndices)
+            {
+                cmd.Parameters["@index"].Value = index;
+                reopened += cmd.ExecuteNonQuery();
+            }
+            return reopened;
+        }), cancellationToken);
+
     private static ShardRecord ReadShard(SqliteDataReader r) => new(
         JobId: r.GetString(0),
         Index: r.GetInt32(1),

@@ -98,6 +98,14 @@ public interface IClusterStore : IAsyncDisposable
     /// <summary>Leased shards past their expiry count a failure and go back to pending with backoff (or failed). Returns how many.</summary>
     Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Done shards whose committed objects are gone from the output (found by a rerun that checks the output against
+    /// the record) go back to pending, with <paramref name="reason"/> as their last error; their next lease is a new
+    /// attempt and so a new object name. A finished job (succeeded or failed) with such shards runs again; a cancelled
+    /// one is left alone. Returns how many shards were reopened.
+    /// </summary>
+    Task<int> ReopenShardsAsync(string jobId, IReadOnlyCollection<int> shardIndices, string reason, CancellationToken cancellationToken = default);
+
     // ---- workers ----
 
     /// <summary>Registers or re-registers the worker (upsert by id) and stamps its heartbeat.</summary>

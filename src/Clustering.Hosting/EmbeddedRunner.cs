@@ -107,6 +107,8 @@ public sealed class EmbeddedRunner
                 foreach (var other in await store.ListJobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
                     throw new ClusteringException($"--output {shownOutput}: holds job {other.Id}, made with other options " +
                         $"(state in {stateFolder}); use another --output (or delete this one and its state) to start a new job");
+                if (published is not null && published.JobId == jobId && !await LostOutputRecovery.PublishedIsWholeAsync(output, published, _log, cancellationToken).ConfigureAwait(false))
+                    published = null;
                 if (published is not null)
                 {
                     // Finished by a run whose state is not here (another machine, a cleared cache): nothing to redo.
@@ -137,6 +139,7 @@ public sealed class EmbeddedRunner
             else
             {
                 await ReleaseOrphanedLeasesAsync(store, jobId, cancellationToken).ConfigureAwait(false);
+                job = await LostOutputRecovery.RedoLostShardsAsync(store, job, spec, output, _log, cancellationToken).ConfigureAwait(false);
             }
 
             var shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);

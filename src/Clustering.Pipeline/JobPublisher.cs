@@ -18,6 +18,14 @@ public static class JobPublisher
     {
         var existing = await ReadManifestAsync(output, cancellationToken).ConfigureAwait(false);
         var manifest = existing is not null && existing.JobId == job.Id ? existing : Build(job, spec, shards, model);
+        // No manifest (and no _SUCCESS) ever names an object that is not there: a rerun redoes lost shards first.
+        if (existing is null || existing.JobId == job.Id)
+        {
+            var missing = await CommittedObjects.FindMissingAsync(output, manifest, cancellationToken).ConfigureAwait(false);
+            if (missing.Count > 0)
+                throw new ClusteringException($"{output.DisplayName}: not publishing job {job.Id}: {string.Join("; ", missing.Take(3))}" +
+                    (missing.Count > 3 ? $" (and {missing.Count - 3} more)" : "") + "; the same command again redoes the shards whose objects are gone");
+        }
         if (existing is null)
         {
             try

@@ -335,6 +335,43 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
     // ---- job completion ----
 
     [StoreFact]
+    public async Task Reopened_shards_of_a_finished_job_are_redone_as_new_attempts_and_the_job_completes_again()
+    {
+        await Store.CreateJobAsync(Job("lost"), Shards(3));
+        for (var i = 0; i < 3; i++)
+        {
+            var s = (await Store.LeaseShardAsync($"w{i}", Cpu, [], Lease))!;
+            Assert.True(await Store.CompleteShardAsync(Done(s, $"w{i}", rows: 10 + i)));
+        }
+        Assert.Equal(JobState.Succeeded, (await Store.TryCompleteJobAsync("lost"))!.State);
+
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        // Shard 1's object is gone; 7 is no shard of the job: only shard 1 is reopened.
+        Assert.Equal(1, await Store.ReopenShardsAsync("lost", [1, 7], "part-00001-a1.parquet is gone from the output"));
+        var job = (await Store.GetJobAsync("lost"))!;
+        Assert.Equal((JobState.Running, 1, 2, 22L), (job.State, job.Counters.Pending, job.Counters.Done, job.Counters.Rows));
+        var reopened = (await Store.ListShardsAsync("lost"))[1];
+        Assert.Equal((ShardState.Pending, null, 0L, null, "part-00001-a1.parquet is gone from the output", 1),
+            (reopened.State, reopened.OutputKey, reopened.Rows, reopened.CompletedAt, reopened.LastError, reopened.Attempt));
+        Assert.Equal(0, await Store.ReopenShardsAsync("lost", [1], "again")); // pending, not done: nothing to reopen
+
+        var redo = (await Store.LeaseShardAsync("w9", Cpu, [], Lease))!;
+        Assert.Equal((1, 2), (redo.Index, redo.Attempt)); // a new attempt: a new object name
+        Assert.True(await Store.CompleteShardAsync(Done(redo, "w9", rows: 11)));
+        var again = (await Store.TryCompleteJobAsync("lost"))!;
+        Assert.Equal(JobState.Succeeded, again.State);
+        Assert.Equal(["part-00000-a1.parquet", "part-00001-a2.parquet", "part-00002-a1.parquet"], again.Committed.Select(s => s.OutputKey!));
+
+        // A cancelled job stays cancelled.
+        await Store.CreateJobAsync(Job("gone"), Shards(1));
+        var only = (await Store.LeaseShardAsync("w", Cpu, [], Lease, onlyJob: "gone"))!;
+        Assert.True(await Store.CompleteShardAsync(Done(only, "w")));
+        Assert.True(await Store.CancelJobAsync("gone"));
+        Assert.Equal(0, await Store.ReopenShardsAsync("gone", [0], "lost"));
+        Assert.Equal(JobState.Cancelled, (await Store.GetJobAsync("gone"))!.State);
+    }
+
+    [StoreFact]
     public async Task A_job_completes_exactly_once_even_with_concurrent_completers()
     {
         await Store.CreateJobAsync(Job("done"), Shards(4));

@@ -92,4 +92,59 @@ public sealed class EncodeCommandTests
         var (_, _, stderr) = Encode("", "--model", Demo, "--prompt-name", "nope");
         Assert.Contains("the model's prompts are: document, query", stderr);
     }
+
+    [Fact]
+    public void Chunked_lines_are_hugging_faces_windows_in_input_order()
+    {
+        // Hugging Face tokenizers (tests/tools/chunk-oracle.mjs) cut the same texts: windows of 6 tokens, overlap 2.
+        var texts = new[] { "Grüße aus Köln, 東京は日本の首都です。 emoji 😀🎉 and a few more words to cut", "short", "नमस्ते दुनिया, यह एक परीक्षण है।" };
+        var dir = Directory.CreateTempSubdirectory("clustering-encode-chunks-").FullName;
+        try
+        {
+            var textsFile = Path.Combine(dir, "texts.jsonl");
+            File.WriteAllLines(textsFile, texts.Select((t, i) => JsonSerializer.Serialize(new { id = $"t{i}", text = t })));
+            var oracle = Path.Combine(dir, "oracle.jsonl");
+            var node = Process.Start(new ProcessStartInfo("node", [Path.Combine(Fixtures.RepoRoot, "tests", "tools", "chunk-oracle.mjs"),
+                Path.Combine(Demo, "tokenizer.json"), textsFile, "6", "2", oracle]) { RedirectStandardError = true })!;
+            var nodeErrors = node.StandardError.ReadToEnd();
+            node.WaitForExit();
+            Assert.True(node.ExitCode == 0, nodeErrors);
+            var expected = File.ReadAllLines(oracle).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+
+            var input = string.Concat(texts.Select((t, i) => JsonSerializer.Serialize(new { id = $"t{i}", text = t }) + "\n")) + "{\"id\":\"bad\"}\n";
+            var (code, lines, stderr) = Encode(input, "--model", Demo, "--threads", "1", "--chunk-tokens", "6", "--chunk-overlap", "2");
+            Assert.Equal(1, code);
+            Assert.Contains("4 lines, 3 encoded, 1 errors", stderr);
+            Assert.Equal(expected.Count + 1, lines.Length);
+            using var model = EmbeddingModel.Load(Demo, new EmbeddingOptions(), new CpuOps(new CpuOptions { Threads = 1 }));
+            for (var i = 0; i < expected.Count; i++)
+            {
+                using var doc = JsonDocument.Parse(lines[i]);
+                var (r, e) = (doc.RootElement, expected[i]);
+                foreach (var field in new[] { "chunk", "char_start", "char_end", "n_tokens" })
+                    Assert.Equal(e.GetProperty(field).GetInt32(), r.GetProperty(field).GetInt32());
+                Assert.Equal(e.GetProperty("id").GetString(), r.GetProperty("id").GetString());
+                var want = new float[model.Dimensions];
+                model.Embed([e.GetProperty("ids").EnumerateArray().Select(v => v.GetInt32()).ToArray()], want);
+                Assert.Equal(want, r.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray());
+            }
+            Assert.Contains("\"error\"", lines[^1]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--chunk-overlap", "2" }, "--chunk-overlap needs --chunk-tokens")]
+    [InlineData(new[] { "--chunk-tokens", "4", "--chunk-overlap", "4" }, "--chunk-overlap 4 must be at least 0 and below --chunk-tokens 4")]
+    [InlineData(new[] { "--chunk-tokens", "0" }, "--chunk-tokens 0 must be at least 1")]
+    public void Bad_chunk_options_are_refused(string[] options, string message)
+    {
+        var (code, lines, stderr) = Encode("{\"id\":1,\"text\":\"x\"}\n", ["--model", Demo, .. options]);
+        Assert.Equal(2, code);
+        Assert.Empty(lines);
+        Assert.Contains(message, stderr);
+    }
 }

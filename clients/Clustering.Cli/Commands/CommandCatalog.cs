@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return EncodeCommand.Create();
         yield return TokenizeCommand.Build();
         yield return RunCommand.Create();
+        yield return VerifyCommand.Create();
         yield return ServeCommand.Create();
         yield return SubmitCommand.Create();
         yield return StatusCommand.Create();
