@@ -1,16 +1,20 @@
 namespace Clustering.Silo;
 
 /// <summary>
-/// Checks the paths a submitted job names (inputs, model, output) against --allow-paths. Paths are made absolute
-/// and normalized first (relative paths are refused: a silo cannot know the submitter's working folder), so "allowed/../etc" is judged as "/etc". Blob URIs (scheme://) are not local paths and
-/// pass; the storage layer's credentials decide those.
+/// Checks the paths a submitted job or schedule names (inputs, model, output) against --allow-paths. Paths must be
+/// absolute (a silo cannot know the submitter's working folder) and are resolved through every symbolic link and
+/// `..` (<see cref="LocalPaths.Resolve"/>) before they are compared, as are the allowed folders: a link inside an
+/// allowed folder that points outside is refused with 400 naming the field. A glob is judged by its fixed part.
+/// Workers check again when they open each file (<see cref="LocalPaths.CheckAllowed"/>), which covers links inside
+/// an allowed input folder and links changed after the submit. Blob URIs (scheme://) are not local paths and pass;
+/// the storage layer's credentials decide those.
 /// </summary>
 public sealed class JobPathPolicy(IReadOnlyList<string> allowedRoots)
 {
     public const int MaxInputs = 10_000;
     public const int MaxPathChars = 4096;
 
-    private readonly string[] _roots = allowedRoots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)) + Path.DirectorySeparatorChar).ToArray();
+    private readonly string[] _roots = allowedRoots.Select(LocalPaths.Resolve).ToArray();
 
     /// <summary>Throws <see cref="ClusteringException"/> naming the field and the path when one is refused.</summary>
     public void Check(JobSpec spec)
@@ -30,11 +34,19 @@ public sealed class JobPathPolicy(IReadOnlyList<string> allowedRoots)
         if (!Path.IsPathFullyQualified(path))
             throw new ClusteringException($"{field} '{path}': the silo resolves paths on its own machine, so give an absolute path");
         if (_roots.Length == 0) return;
-        var full = Path.GetFullPath(path);
-        // A glob's fixed prefix is what matters; the wildcard part cannot climb out with '..' after normalization.
-        var withSlash = Path.TrimEndingDirectorySeparator(full) + Path.DirectorySeparatorChar;
-        foreach (var root in _roots)
-            if (withSlash.StartsWith(root, StringComparison.Ordinal)) return;
-        throw new ClusteringException($"{field} '{path}': outside the folders this silo allows (--allow-paths)");
+        var resolved = LocalPaths.Resolve(FixedPart(path));
+        if (LocalPaths.IsInside(resolved, _roots)) return;
+        throw new ClusteringException(resolved == Path.TrimEndingDirectorySeparator(Path.GetFullPath(FixedPart(path)))
+            ? $"{field} '{path}': outside the folders this silo allows (--allow-paths)"
+            : $"{field} '{path}': resolves through a symbolic link to '{resolved}', outside the folders this silo allows (--allow-paths)");
+    }
+
+    /// <summary>The folders before a glob's first wildcard: what the glob can reach is under it.</summary>
+    private static string FixedPart(string path)
+    {
+        var wild = path.IndexOfAny(['*', '?', '[', '{']);
+        if (wild < 0) return path;
+        var slash = path.LastIndexOf('/', wild);
+        return slash <= 0 ? "/" : path[..slash];
     }
 }

@@ -74,6 +74,8 @@ public static class SiloHost
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(new JobPathPolicy(options.AllowedRoots));
         builder.Services.AddSingleton(cluster);
+        // Checked again by every local store and model loader of this process when a file is opened (links included).
+        LocalPaths.ConfineTo(options.AllowedRoots);
         var servingLimits = new ServingLimits();
         builder.Services.AddSingleton(new ServingMetrics());
         builder.Services.AddSingleton(sp => new SiloOnlineModels(cluster, options, servingLimits, sp.GetRequiredService<ServingMetrics>()));

@@ -26,6 +26,7 @@ public sealed record OnnxModelDirectory(string Path, string OnnxPath, EncoderCon
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = System.IO.Path.GetFullPath(path);
         if (!Directory.Exists(full)) throw new InputFormatException(path, null, "model directory not found");
+        LocalPaths.CheckAllowedTree(full, "model"); // a silo's --allow-paths: no file of the model may lead outside
         string onnx = FindOnnx(full) ?? throw new InputFormatException(full, null, "no model.onnx (nor onnx/model.onnx) in this directory");
         string configPath = System.IO.Path.Combine(full, ModelDirectory.ConfigFileName);
         var config = EncoderConfig.Load(configPath);

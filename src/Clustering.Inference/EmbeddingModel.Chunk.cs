@@ -39,5 +39,15 @@ public sealed partial class EmbeddingModel
     }
 }
 
+/// <summary>Refuses chunking up front when this model's tokenizer cannot say where its tokens lie in the text.</summary>
+public static class ChunkingSupport
+{
+    public static void Check(EmbeddingModel model)
+    {
+        if (model.Tokenizer is { MapsSpans: false } tokenizer)
+            throw new ClusteringException($"--chunk-tokens: the tokenizer {tokenizer.Source} is not byte-level BPE (Qwen3, GPT-2 style), so chunk positions in the text are unknown");
+    }
+}
+
 /// <summary>One window of a document: its index, [CharStart, CharEnd) in code points of the text, and the ids to embed.</summary>
 public sealed record TextChunk(int Index, int CharStart, int CharEnd, int[] Ids);

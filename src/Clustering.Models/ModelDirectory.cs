@@ -42,6 +42,7 @@ public sealed class ModelDirectory : IDisposable
         string full = System.IO.Path.GetFullPath(path);
         if (!Directory.Exists(full))
             throw new InputFormatException(path, null, File.Exists(full) ? "is a file; expected a model directory" : "model directory not found");
+        LocalPaths.CheckAllowedTree(full, "model"); // a silo's --allow-paths: no file of the model may lead outside
 
         string configPath = System.IO.Path.Combine(full, ConfigFileName);
         var config = Qwen3Config.Load(configPath);

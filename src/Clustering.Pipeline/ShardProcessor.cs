@@ -45,6 +45,7 @@ public sealed class ShardProcessor
     public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardPlan shardPlan, CancellationToken cancellationToken,
         Action? deviceDone = null)
     {
+        if (job.Spec.Embed.ChunkTokens is not null) ChunkingSupport.Check(_model);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
         var documents = Channel.CreateBounded<Document>(new BoundedChannelOptions(DocumentQueue) { SingleWriter = true });

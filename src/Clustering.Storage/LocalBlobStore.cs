@@ -55,13 +55,17 @@ public sealed class LocalBlobStore : IBlobStore
 
     public Task<BlobItem?> GetPropertiesAsync(string key, CancellationToken cancellationToken = default)
     {
-        var info = new FileInfo(PathOf(key));
+        var path = PathOf(key);
+        LocalPaths.CheckAllowed(path, "file");
+        var info = new FileInfo(path);
         return Task.FromResult(info.Exists ? ItemOf(key, info) : null);
     }
 
     public Task<Stream> OpenReadAsync(string key, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
+        // A process confined by --allow-paths reads nothing a link leads out to, whatever the job spec said.
+        LocalPaths.CheckAllowed(path, "file");
         if (!File.Exists(path)) throw new BlobNotFoundException(_root, key);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false);
         var size = stream.Length;
@@ -78,6 +82,7 @@ public sealed class LocalBlobStore : IBlobStore
     public async Task<BlobItem> WriteAsync(string key, Stream content, WriteCondition condition = default, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
+        LocalPaths.CheckAllowed(path, "file");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = $"{path}.{Guid.NewGuid():N}.tmp~";
         try

@@ -140,9 +140,10 @@ public sealed class EncodeCommandTests
     [InlineData(new[] { "--chunk-overlap", "2" }, "--chunk-overlap needs --chunk-tokens")]
     [InlineData(new[] { "--chunk-tokens", "4", "--chunk-overlap", "4" }, "--chunk-overlap 4 must be at least 0 and below --chunk-tokens 4")]
     [InlineData(new[] { "--chunk-tokens", "0" }, "--chunk-tokens 0 must be at least 1")]
+    [InlineData(new[] { "--chunk-tokens", "4", "--tokenizer", "tests/fixtures/tokenizers/metaspace-bpe/tokenizer.json" }, "is not byte-level BPE")]
     public void Bad_chunk_options_are_refused(string[] options, string message)
     {
-        var (code, lines, stderr) = Encode("{\"id\":1,\"text\":\"x\"}\n", ["--model", Demo, .. options]);
+        var (code, lines, stderr) = Encode("{\"id\":1,\"text\":\"x\"}\n", ["--model", Demo, .. options.Select(o => o.StartsWith("tests/", StringComparison.Ordinal) ? Path.Combine(Fixtures.RepoRoot, o) : o)]);
         Assert.Equal(2, code);
         Assert.Empty(lines);
         Assert.Contains(message, stderr);

@@ -75,6 +75,11 @@ internal static class EncodeCommand
             var ops = EngineFactory.CreateOps(EngineFactory.SingleDevice(options.Device), options.Threads);
             embedder = EmbeddingModel.Load(modelPath, options, ops);
             if (embedder.Tokenizer is null) { embedder.Dispose(); throw new ClusteringException($"{modelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer"); }
+            if (chunking is not null)
+            {
+                try { ChunkingSupport.Check(embedder); }
+                catch { embedder.Dispose(); throw; }
+            }
         }
         catch (ClusteringException e)
         {
