@@ -56,6 +56,7 @@ public sealed record JobSpec
         if (Embed.MaxLength < 2) throw new ClusteringException($"--max-length: must be at least 2 (got {Embed.MaxLength})");
         // A budget below --max-length is allowed: a document longer than the budget runs alone in its own pass.
         if (Embed.BatchTokens < 1) throw new ClusteringException($"--batch-tokens: must be at least 1 (got {Embed.BatchTokens})");
+        BadRecordBudget.Parse(Input.MaxBadRecords);
         if (Embed.Dimensions is < 1) throw new ClusteringException($"--dimensions: must be positive (got {Embed.Dimensions})");
         if (Embed.Instruction is not null && Embed.PromptName is not null)
             throw new ClusteringException("--instruction and --prompt-name: give one or the other");
@@ -90,6 +91,17 @@ public sealed record InputOptions
     /// Null rather than a default name, so the specs (and ids) of jobs without it stay as they were.
     /// </summary>
     public string? Format { get; init; }
+
+    /// <summary>
+    /// <c>--skip-bad-files</c>: inputs that cannot be used as files (not a regular file, a dangling link, not gzip, truncated,
+    /// unreadable) are left out and listed in the summary and the manifest; without it they refuse the job. Written only
+    /// when set, so the specs (and ids) of jobs without it stay as they were.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SkipBadFiles { get; init; }
+
+    /// <summary><c>--max-bad-records</c>: N bad records, or P% of all records; null for the default, <see cref="BadRecordBudget.Default"/>.</summary>
+    public string? MaxBadRecords { get; init; }
 }
 
 /// <summary>The name of OpenAI's batch file format in <c>--input-format</c> and <c>--output-format</c>.</summary>

@@ -23,6 +23,9 @@ public sealed record CorpusOptions
     /// <summary>JSON lines are OpenAI batch requests (<see cref="OpenAiBatchLine"/>), not documents.</summary>
     public bool OpenAiBatch { get; init; }
 
+    /// <summary>Plan without the inputs that cannot be used as files (<see cref="InputFileException"/>) instead of refusing the job.</summary>
+    public bool SkipBadFiles { get; init; }
+
     /// <summary>Parses <c>--keep-fields a,b.c</c>: comma-separated, blanks dropped, order kept.</summary>
     public static IReadOnlyList<string> ParseFieldList(string? list) =>
         string.IsNullOrWhiteSpace(list) ? [] : list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

@@ -13,7 +13,7 @@ internal static class LineScanner
     private const int BufferBytes = 1 << 20;
 
     /// <summary>Lines, and the offsets after lines linesPerCut, 2·linesPerCut, ...; <c>Broken</c> when a gzip stream broke off.</summary>
-    public readonly record struct Result(long Lines, long[] CutOffsets, bool Broken);
+    public readonly record struct Result(long Lines, long[] CutOffsets, string? Broken);
 
     public static async Task<Result> ScanAsync(Stream stream, long linesPerCut, CancellationToken cancellationToken)
     {
@@ -24,7 +24,7 @@ internal static class LineScanner
             long newlines = 0, offset = 0;
             var nextCut = linesPerCut;
             var trailing = false; // bytes after the last '\n'
-            var broken = false;
+            string? broken = null;
             while (true)
             {
                 int read;
@@ -32,9 +32,9 @@ internal static class LineScanner
                 {
                     read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
                 }
-                catch (InvalidDataException)
+                catch (InvalidDataException e)
                 {
-                    broken = true; // the reader reports it, at the line where it happens
+                    broken = $"{e.Message}, after {newlines} lines"; // a whole-file failure: the planner refuses the file
                     break;
                 }
                 if (read == 0) break;

@@ -19,6 +19,13 @@ public sealed record ShardPlan(
     public const int CurrentVersion = 1;
 
     /// <summary>
+    /// Inputs left out with --skip-bad-files, as "&lt;file&gt;: &lt;reason&gt;" (not a regular file, not gzip, truncated,
+    /// unreadable); empty otherwise, and then not written, so such plans read and hash as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? SkippedFiles { get; init; }
+
+    /// <summary>
     /// The output type of each kept field (<see cref="KeptFieldTypes.Agree"/>); null when they are all strings, as for
     /// every line-format corpus, so those plans read and hash as before.
     /// </summary>

@@ -1,3 +1,5 @@
+using Clustering.Storage;
+
 namespace Clustering.Corpus;
 
 /// <summary>
@@ -23,20 +25,46 @@ public sealed class ShardPlanner(InputStores stores)
         var rowGroups = new long[]?[inputs.Count];
         var keptTypes = new KeptFieldType?[inputs.Count][];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8), CancellationToken = cancellationToken };
+        var badFiles = new InputFileException?[inputs.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, inputs.Count), parallel, async (i, ct) =>
         {
             var input = inputs[i];
-            if (input.Format == InputFormat.Parquet)
+            try
             {
-                (rowGroups[i], keptTypes[i]) = await ParquetFooterAsync(input, options, ct).ConfigureAwait(false);
-                return;
+                if (stores.Open(input.Root) is LocalBlobStore local && LocalFileCheck.Problem(local.PathOf(input.Key)) is { } problem)
+                    throw new InputFileException(input.Name, problem);
+                if (input.Format == InputFormat.Parquet)
+                {
+                    (rowGroups[i], keptTypes[i]) = await ParquetFooterAsync(input, options, ct).ConfigureAwait(false);
+                    return;
+                }
+                if (IsWholeFile(input, options) || (input.Length == 0 && !input.Format.IsGzip())) return;
+                var raw = await stores.Open(input.Root).OpenReadAsync(input.Key, 0, null, ct).ConfigureAwait(false);
+                var stream = input.Format.IsGzip() ? new GzipDecoderStream(raw) : raw;
+                await using (stream.ConfigureAwait(false))
+                    scans[i] = await LineScanner.ScanAsync(stream, n, ct).ConfigureAwait(false);
+                if (scans[i]!.Value.Broken is { } broken) throw new InputFileException(input.Name, broken);
             }
-            if (IsWholeFile(input, options) || (input.Length == 0 && !input.Format.IsGzip())) return;
-            var raw = await stores.Open(input.Root).OpenReadAsync(input.Key, 0, null, ct).ConfigureAwait(false);
-            var stream = input.Format.IsGzip() ? new GzipDecoderStream(raw) : raw;
-            await using (stream.ConfigureAwait(false))
-                scans[i] = await LineScanner.ScanAsync(stream, n, ct).ConfigureAwait(false);
+            catch (InputFileException e)
+            {
+                badFiles[i] = e;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                badFiles[i] = new InputFileException(input.Name, $"cannot be read: {e.Message}");
+            }
         }).ConfigureAwait(false);
+        var skipped = new List<string>();
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (badFiles[i] is not { } bad) continue;
+            var others = badFiles.Count(b => b is not null) - 1;
+            if (!options.SkipBadFiles)
+                throw others == 0 ? bad : new InputFileException(bad.Input, $"{bad.Reason} (and {others} more bad files; --skip-bad-files embeds the others)");
+            skipped.Add(bad.Message);
+        }
+        if (skipped.Count > 0 && skipped.Count == inputs.Count)
+            throw new InputFileException(badFiles[0]!.Input, $"{badFiles[0]!.Reason} (and every other input is bad too: nothing to embed)");
 
         var shards = new List<Shard>();
         var open = new List<ShardSlice>();
@@ -57,6 +85,7 @@ public sealed class ShardPlanner(InputStores stores)
 
         for (var i = 0; i < inputs.Count; i++)
         {
+            if (badFiles[i] is not null) continue;
             var input = inputs[i];
             var gzip = input.Format.IsGzip();
             if (input.Format == InputFormat.Parquet)
@@ -89,7 +118,7 @@ public sealed class ShardPlanner(InputStores stores)
             }
         }
         Close();
-        return new ShardPlan(ShardPlan.CurrentVersion, n, options.TextMode, inputs, shards) { KeptTypes = KeptFieldTypes.Agree(options.KeepFields.Count, keptTypes) };
+        return new ShardPlan(ShardPlan.CurrentVersion, n, options.TextMode, inputs, shards) { KeptTypes = KeptFieldTypes.Agree(options.KeepFields.Count, keptTypes), SkippedFiles = skipped.Count == 0 ? null : skipped };
     }
 
     /// <summary>

@@ -194,7 +194,8 @@ public sealed class EmbeddedRunner
             // The coordinator publishes; doing it again here is a no-op that also covers a run killed between the two.
             shards = await store.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
             var manifest = await JobPublisher.PublishAsync(job, spec, shards, output, description, cancellationToken).ConfigureAwait(false);
-            return new EmbeddedResult(job.Id, job.State, manifest, shards.Where(s => s.State == ShardState.Failed).ToArray());
+            // The manifest's status is the last word: a job over its bad-record budget is failed there.
+            return new EmbeddedResult(job.Id, StateNames.ParseJobState(manifest.Status), manifest, shards.Where(s => s.State == ShardState.Failed).ToArray());
         }
         finally
         {

@@ -33,6 +33,7 @@ public sealed class JobContext
         MaxDocumentBytes = spec.Input.MaxDocumentBytes,
         ShardDocuments = spec.ShardDocs,
         OpenAiBatch = spec.Input.Format == Clustering.OpenAiBatch.Format,
+        SkipBadFiles = spec.Input.SkipBadFiles,
     };
 
     public ParquetWriteOptions ParquetOptions => new()

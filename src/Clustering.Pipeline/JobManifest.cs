@@ -27,6 +27,12 @@ public sealed record JobManifest
     public required IReadOnlyList<ManifestColumn> Schema { get; init; }
     public IReadOnlyList<ManifestFailedShard> FailedShards { get; init; } = [];
 
+    /// <summary>Why a job whose shards all committed failed anyway (over --max-bad-records, with the counts); null otherwise.</summary>
+    public string? FailureReason { get; init; }
+
+    /// <summary>Inputs left out with --skip-bad-files, "&lt;file&gt;: &lt;reason&gt;"; null when none were.</summary>
+    public IReadOnlyList<string>? SkippedFiles { get; init; }
+
     /// <summary>OpenAI batch result files, one per committed shard (<c>--output-format openai-batch</c>); null otherwise.</summary>
     public IReadOnlyList<ManifestFile>? BatchResultFiles { get; init; }
 

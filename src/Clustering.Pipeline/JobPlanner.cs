@@ -47,6 +47,7 @@ public sealed class JobPlanner(InputStores inputs)
             }
             slices.Add(slice with { Input = local });
         }
-        return plan with { Inputs = inputs, Shards = [new Shard(0, shard.Documents, slices)] };
+        // The skipped files travel with shard 0 only (the publisher reads them there), not copied into every row.
+        return plan with { Inputs = inputs, Shards = [new Shard(0, shard.Documents, slices)], SkippedFiles = shard.Index == 0 ? plan.SkippedFiles : null };
     }
 }

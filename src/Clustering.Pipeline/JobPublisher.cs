@@ -119,13 +119,19 @@ public static class JobPublisher
         };
         if (spec.Embed.ChunkTokens is not null)
             schema.AddRange([new(EmbeddingParquetWriter.ChunkColumn, "int32"), new(EmbeddingParquetWriter.CharStartColumn, "int32"), new(EmbeddingParquetWriter.CharEndColumn, "int32")]);
-        // Every shard row carries the plan's kept field types (the same in all of them).
-        var keptTypes = shards.Count == 0 || spec.Input.KeepFields.Count == 0 ? null : JobPlanner.ReadShardSpec(shards[0].SpecJson).KeptTypes;
+        // Every shard row carries the plan's kept field types (the same in all of them); shard 0's, the skipped files.
+        var first = shards.Count == 0 ? null : JobPlanner.ReadShardSpec(shards.MinBy(s => s.Index)!.SpecJson);
+        var keptTypes = spec.Input.KeepFields.Count == 0 ? null : first?.KeptTypes;
+        // A job whose shards all committed still fails when too much of its input was bad: no _SUCCESS for a pipeline
+        // to trust over an empty or half output.
+        var overBudget = job.State == JobState.Succeeded ? BadRecordBudget.Parse(spec.Input.MaxBadRecords).Exceeded(errors, documents + errors) : null;
         schema.AddRange(spec.Input.KeepFields.Select((f, k) => new ManifestColumn(f, (keptTypes?[k] ?? KeptFieldType.String).ManifestName())));
         return new JobManifest
         {
             JobId = job.Id,
-            Status = job.State == JobState.Succeeded ? "succeeded" : job.State.ToText(),
+            Status = overBudget is not null ? JobState.Failed.ToText() : job.State == JobState.Succeeded ? "succeeded" : job.State.ToText(),
+            FailureReason = overBudget,
+            SkippedFiles = first?.SkippedFiles,
             Model = model.ModelId,
             Dimensions = model.Dimensions,
             Pooling = model.Pooling,

@@ -45,58 +45,54 @@ public sealed class BrokenCorpusTests
         Assert.Equal(50, documents.Count(d => d.Id == $"{d.Source}:{d.Line}"));
     }
 
+    // A broken .gz is a bad FILE, not bad lines: planning (which reads every gzip input to count its lines) refuses it
+    // naming the file, so a truncated archive can never end as a "successful" half output.
     [Fact]
-    public async Task ATruncatedGzipYieldsItsLinesUpToTheBreakThenOneErrorNamingTheLine()
+    public async Task ATruncatedGzipIsABadFileNamingItAndTheLinesBeforeTheBreak_SkippedOnlyWhenAsked()
     {
         using var folder = new TempFolder();
         var lines = Enumerable.Range(1, 30_000).Select(i => $"{{\"id\":\"t{i}\",\"text\":\"line {i} {new string('z', i % 50)}\"}}\n");
         var whole = CorpusTestKit.Gzip(System.Text.Encoding.UTF8.GetBytes(string.Concat(lines)));
         folder.Write("t.jsonl.gz", whole[..(whole.Length * 2 / 3)]);
+        folder.Write("u.jsonl", "{\"id\":\"u1\",\"text\":\"fine\"}\n"u8.ToArray());
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/t.jsonl.gz"], Options);
+        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path], Options));
+        Assert.Equal(folder.Path + "/t.jsonl.gz", e.Input);
+        Assert.Matches(@"^gzip stream ends early \(truncated file\), after \d+ lines$", e.Reason);
+        Assert.InRange(long.Parse(System.Text.RegularExpressions.Regex.Match(e.Reason, @"after (\d+) lines").Groups[1].Value), 1000, 29_999);
 
-        Assert.True(plan.Shards.Count > 1);
-        var documents = records.OfType<Document>().ToList();
-        var error = Assert.Single(records.OfType<DocumentError>());
-        Assert.InRange(documents.Count, 1000, 29_999);
-        for (var i = 0; i < documents.Count; i++)
-        {
-            Assert.Equal($"t{i + 1}", documents[i].Id);
-            Assert.Equal(i + 1, documents[i].Line);
-        }
-        Assert.Same(error, records[^1]);
-        Assert.Equal(folder.Path + "/t.jsonl.gz", error.Source);
-        Assert.Equal(documents.Count + 1, error.Line);
-        Assert.Contains("truncated", error.Reason);
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path], Options with { SkipBadFiles = true });
+        Assert.Equal(["u1"], records.OfType<Document>().Select(d => d.Id));
+        Assert.Empty(records.OfType<DocumentError>());
+        var skipped = Assert.Single(plan.SkippedFiles!);
+        Assert.StartsWith(folder.Path + "/t.jsonl.gz: gzip stream ends early (truncated file), after ", skipped);
     }
 
     [Theory]
     [InlineData(0)]     // empty file: no gzip header at all
     [InlineData(5)]     // a header cut short
-    public async Task AGzipWithNothingReadableIsOneErrorAtLineOne(int keep)
+    public async Task AGzipWithNothingReadableIsABadFile(int keep)
     {
         using var folder = new TempFolder();
         folder.Write("x.jsonl.gz", CorpusTestKit.Gzip("{\"id\":1,\"text\":\"a\"}\n"u8.ToArray())[..keep]);
-        var (_, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options);
-        var error = Assert.IsType<DocumentError>(Assert.Single(records));
-        Assert.Equal(1, error.Line);
-        Assert.Contains("truncated", error.Reason);
+        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options));
+        Assert.Equal(folder.Path + "/x.jsonl.gz", e.Input);
+        Assert.StartsWith("gzip stream ends early (truncated file), after 0 lines", e.Reason);
     }
 
     [Fact]
-    public async Task ACorruptGzipIsAnErrorAtTheLineWhereItBreaks()
+    public async Task ACorruptGzipOrAFileThatIsNotGzipIsABadFile()
     {
         using var folder = new TempFolder();
         var data = CorpusTestKit.Gzip(System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 5000).Select(i => $"{{\"text\":\"{i} {(uint)(i * 2654435761u):x8}\"}}\n"))));
         for (var i = data.Length / 2; i < data.Length / 2 + 64; i++) data[i] ^= 0x5A;
         folder.Write("x.jsonl.gz", data);
-        var (_, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options);
-        // Corrupt deflate data may first inflate to garbage lines (reported as bad lines) before zlib notices;
-        // the read must still end with one gzip error at the line after the last one it produced.
-        var error = Assert.IsType<DocumentError>(records[^1]);
-        Assert.Contains("gzip", error.Reason);
-        Assert.Single(records.OfType<DocumentError>(), e => e.Reason.Contains("gzip"));
-        Assert.Equal(records.Count, error.Line);
+        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options));
+        Assert.StartsWith("corrupt gzip data: ", e.Reason);
+
+        folder.Write("y.jsonl.gz", "{\"id\":1,\"text\":\"plain, not gzip\"}\n"u8.ToArray());
+        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/y.jsonl.gz"], Options));
+        Assert.StartsWith("corrupt gzip data: incorrect header check, after 0 lines", e.Reason);
     }
 
     [Fact]

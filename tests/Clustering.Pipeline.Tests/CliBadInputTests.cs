@@ -130,6 +130,83 @@ public sealed class CliBadInputTests : IDisposable
             Expect(2, RunArgs(Path.Combine(_dir, "o", "in.jsonl"), Path.Combine(_dir, "o"))));
     }
 
+    /// <summary>A folder of one good file and every kind of bad file; returns the folder and the bad files' reasons.</summary>
+    private (string Folder, string[] Bad) FolderWithBadFiles()
+    {
+        var folder = PathOf("mixed");
+        Directory.CreateDirectory(folder);
+        TestCorpus.Write(Path.Combine(folder, "a-good.jsonl"), 5);
+        File.CreateSymbolicLink(Path.Combine(folder, "b-dangling.jsonl"), Path.Combine(_dir, "nowhere.jsonl"));
+        File.CreateSymbolicLink(Path.Combine(folder, "c-loop.jsonl"), Path.Combine(folder, "c-loop.jsonl"));
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(folder, "d-fifo.jsonl"))) mkfifo.WaitForExit();
+        File.WriteAllText(Path.Combine(folder, "e-not-gzip.jsonl.gz"), "{\"id\":\"p\",\"text\":\"plain text\"}\n");
+        var gzip = new MemoryStream();
+        using (var z = new System.IO.Compression.GZipStream(gzip, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            z.Write(File.ReadAllBytes(Corpus(400)));
+        File.WriteAllBytes(Path.Combine(folder, "f-truncated.jsonl.gz"), gzip.ToArray()[..(int)(gzip.Length / 2)]);
+        return (folder, [
+            $"{folder}/b-dangling.jsonl: a dangling symbolic link (to {_dir}/nowhere.jsonl, which does not exist)",
+            $"{folder}/c-loop.jsonl: a symbolic link that cannot be followed",
+            $"{folder}/d-fifo.jsonl: not a regular file (a FIFO)",
+            $"{folder}/e-not-gzip.jsonl.gz: corrupt gzip data: incorrect header check, after 0 lines",
+            $"{folder}/f-truncated.jsonl.gz: gzip stream ends early (truncated file), after ",
+        ]);
+    }
+
+    [Fact]
+    public void Bad_files_refuse_the_job_naming_the_first_unless_skipped_and_then_the_summary_and_manifest_list_each()
+    {
+        var (folder, bad) = FolderWithBadFiles();
+        var output = PathOf("out");
+
+        Assert.Equal($"embedctl run: {bad[0]} (and 4 more bad files; --skip-bad-files embeds the others)", Expect(2, RunArgs(folder, output)));
+        AssertNoSuccess(output);
+        // Each named alone, too (a dangling link given as --input was a stack trace).
+        foreach (var (file, reason) in Directory.GetFileSystemEntries(folder).Order().Skip(1).Zip(bad))
+            Assert.StartsWith($"embedctl run: {reason}", Expect(2, RunArgs(file, PathOf("out-" + Path.GetFileName(file)))));
+
+        var (code, _, stderr) = Embedctl.Run(null, RunArgs(folder, output, null, "--skip-bad-files"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("succeeded: 5 documents, 0 bad lines", stderr);
+        var lines = stderr.Split('\n').Where(l => l.StartsWith("  skipped (--skip-bad-files): ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(bad.Length, lines.Length);
+        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "_manifest.json"))).RootElement;
+        var skipped = manifest.GetProperty("skipped_files").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(bad.Length, skipped.Length);
+        for (var i = 0; i < bad.Length; i++)
+        {
+            Assert.StartsWith(bad[i], skipped[i]);
+            Assert.Equal("  skipped (--skip-bad-files): " + skipped[i], lines[i]);
+        }
+        Assert.Equal(5, DuckDb.Query($"SELECT count(DISTINCT id) FROM read_parquet('{DuckDb.Glob(output)}')")[0][0][0].GetInt64());
+    }
+
+    [Fact]
+    public void Over_the_bad_record_budget_the_job_fails_with_the_counts_and_no_SUCCESS_and_a_budget_can_be_raised()
+    {
+        var input = PathOf("half-bad.jsonl");
+        File.WriteAllText(input, "{\"id\":\"a\",\"text\":\"one\"}\nnot json\n{\"id\":\"b\",\"text\":\n{\"id\":\"c\",\"text\":\"three\"}\n");
+        var output = PathOf("out");
+
+        var (code, _, stderr) = Embedctl.Run(null, RunArgs(input, output));
+        Assert.True(code == 1, stderr);
+        var lines = stderr.Split('\n');
+        Assert.StartsWith("job job-", lines[0]);
+        Assert.Contains(": failed: 2 documents, 2 bad lines, ", lines[0]);
+        Assert.Equal("  2 bad records of 4 (50%) is over --max-bad-records 10%", lines[1]);
+        AssertNoSuccess(output);
+        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "_manifest.json"))).RootElement;
+        Assert.Equal("failed", manifest.GetProperty("status").GetString());
+        Assert.Equal("2 bad records of 4 (50%) is over --max-bad-records 10%", manifest.GetProperty("failure_reason").GetString());
+
+        var raised = PathOf("out-raised");
+        (code, _, stderr) = Embedctl.Run(null, RunArgs(input, raised, null, "--max-bad-records", "2"));
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(Path.Combine(raised, "_SUCCESS")));
+        Assert.Equal("embedctl run: --max-bad-records: '50 percent' is not a whole number of records or a percentage from 0% to 100% (e.g. 100 or 10%)",
+            Expect(2, RunArgs(input, PathOf("out-bad"), null, "--max-bad-records", "50 percent")));
+    }
+
     private static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);

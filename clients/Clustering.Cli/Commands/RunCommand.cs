@@ -75,6 +75,8 @@ internal static class RunCommand
                 var m = outcome.Manifest;
                 Console.Error.WriteLine($"job {outcome.JobId}: {outcome.State.ToText()}: {m.Documents} documents, {m.Errors} bad lines, {m.Tokens} tokens, " +
                     $"{m.Files.Count} files in {shownOutput} ({progress.Snapshot().Elapsed.TotalSeconds:F1} s)");
+                if (m.FailureReason is { } reason) Console.Error.WriteLine($"  {reason}");
+                foreach (var skipped in m.SkippedFiles ?? []) Console.Error.WriteLine($"  skipped (--skip-bad-files): {skipped}");
                 foreach (var failed in outcome.FailedShards)
                     Console.Error.WriteLine($"  shard {failed.Index} failed after {failed.Attempt} attempts: {failed.LastError}");
                 if (m.Errors > 0) Console.Error.WriteLine($"  bad lines are listed in {ErrorsLocation(spec.Output)}");
