@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Clustering.Inference;
+using Clustering.Parquet;
+using Clustering.Storage;
+
+namespace Clustering.Pipeline.Streaming;
+
+/// <summary>
+/// Embeds one sealed window and commits it: parses its events, tokenizes, embeds on the model's device (a long-running task, never the caller's
+/// thread: the caller is a grain), writes <c>part-NNNNNNNN.parquet</c> with a <c>deleted</c> column (tombstones: a
+/// zero vector, n_tokens 0), the bad events to <c>_errors/</c>, and finally the manifest create-if-absent. A window
+/// whose manifest exists is already committed: nothing is written again. The part's name is fixed by the window, so
+/// a writer that died before the manifest leaves nothing a later attempt does not overwrite.
+/// </summary>
+public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, string? tempFolder = null)
+{
+    public const string DeletedColumn = "deleted";
+    private const int MaxErrorEventChars = 4096;
+
+    private readonly string _tempFolder = tempFolder ?? Path.GetTempPath();
+
+    /// <summary>The committed window's manifest: this writer's, or the one that was there already.</summary>
+    public async Task<WindowManifest> CommitAsync(WindowWork work, IBlobStore output, CancellationToken cancellationToken)
+    {
+        var manifestKey = WindowLayout.ManifestKey(work.Start);
+        if (await ReadManifestAsync(output, manifestKey, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
+
+        var model = models(work.Spec);
+        var (rows, errors) = Rows(work, model);
+        var documents = rows.Where(r => !r.Event.Deleted).ToList();
+        var vectors = new float[documents.Count * model.Dimensions]; // (documents, dimensions)
+        await Task.Factory.StartNew(() => EmbedByLength(model, documents, vectors), cancellationToken,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+
+        var partKey = WindowLayout.PartKey(work.Start, work.Window);
+        var (bytes, sha) = await WritePartAsync(work, output, model, rows, documents, vectors, partKey, cancellationToken).ConfigureAwait(false);
+        string? errorsKey = null;
+        if (errors.Count > 0)
+        {
+            errorsKey = WindowLayout.ErrorsKey(work.Start, work.Window);
+            await output.WriteAsync(errorsKey, new MemoryStream(ErrorLines(errors)), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        var manifest = new WindowManifest
+        {
+            Job = work.Job,
+            Window = work.Window,
+            Start = work.Start,
+            Part = partKey,
+            Rows = rows.Count,
+            Documents = documents.Count,
+            Tombstones = rows.Count - documents.Count,
+            Errors = errors.Count,
+            ErrorsFile = errorsKey,
+            Events = work.Events.Count,
+            Bytes = bytes,
+            Sha256 = sha,
+            JournalFrom = work.JournalFrom,
+            JournalTo = work.JournalTo,
+            Model = model.ModelId,
+            Dimensions = model.Dimensions,
+            FirstReceivedAt = work.FirstReceivedAt,
+            CommittedAt = DateTimeOffset.UtcNow,
+        };
+        try
+        {
+            await output.WriteAsync(manifestKey, new MemoryStream(manifest.ToJson()), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
+            return manifest;
+        }
+        catch (BlobConditionFailedException)
+        {
+            // Another activation committed this window first (it made the same part from the same journal range).
+            return (await ReadManifestAsync(output, manifestKey, cancellationToken).ConfigureAwait(false))!;
+        }
+    }
+
+    public static async Task<WindowManifest?> ReadManifestAsync(IBlobStore output, string key, CancellationToken cancellationToken)
+    {
+        if (await output.GetPropertiesAsync(key, cancellationToken).ConfigureAwait(false) is null) return null;
+        await using var stream = await output.OpenReadAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return WindowManifest.FromJson(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// The rows of the window: every good event once, in the order received (versions of an id are not collapsed:
+    /// a queue is not FIFO, so arrival order need not be publish order; readers keep the latest by their own version
+    /// field or by window), and the bad events.
+    /// </summary>
+    private static (List<Row> Rows, List<WindowError> Errors) Rows(WindowWork work, EmbeddingModel model)
+    {
+        var errors = new List<WindowError>();
+        var rows = new List<Row>(work.Events.Count);
+        foreach (var journaled in work.Events)
+        {
+            var parsed = StreamEvent.Parse(journaled.Text, work.Spec.Input);
+            int[] ids = [];
+            var truncated = false;
+            if (!parsed.IsBad && !parsed.Deleted)
+            {
+                try
+                {
+                    (ids, truncated) = model.Tokenize(parsed.Text!);
+                }
+                catch (ClusteringException e)
+                {
+                    // A document the model cannot take (no tokens at all) is a bad event, not a failed window.
+                    parsed = parsed with { Error = e.Message };
+                }
+            }
+            if (parsed.IsBad) errors.Add(new WindowError(journaled.Position, parsed.Error!, parsed.Id, journaled.Text));
+            else rows.Add(new Row(parsed, ids, truncated));
+        }
+        return (rows, errors);
+    }
+
+    /// <summary>Embeds in order of length, so each forward pass holds sequences of similar length; vectors land in document order.</summary>
+    private static void EmbedByLength(EmbeddingModel model, List<Row> documents, float[] vectors)
+    {
+        if (documents.Count == 0) return;
+        var order = Enumerable.Range(0, documents.Count).OrderBy(i => documents[i].Ids.Length).ToArray();
+        var sorted = new float[vectors.Length];
+        model.Embed(order.Select(i => documents[i].Ids).ToArray(), sorted);
+        var d = model.Dimensions;
+        for (var k = 0; k < order.Length; k++) sorted.AsSpan(k * d, d).CopyTo(vectors.AsSpan(order[k] * d, d));
+    }
+
+    private async Task<(long Bytes, string Sha256)> WritePartAsync(WindowWork work, IBlobStore output, EmbeddingModel model, List<Row> rows,
+        List<Row> documents, float[] vectors, string partKey, CancellationToken cancellationToken)
+    {
+        var job = new JobContext(work.Job, work.Spec, output);
+        var keep = work.Spec.Input.KeepFields;
+        var columns = keep.Append(DeletedColumn).ToArray();
+        var types = keep.Select(_ => ParquetColumnType.String).Append(ParquetColumnType.Boolean).ToArray();
+        var metadata = new EmbeddingMetadata
+        {
+            ModelId = model.ModelId,
+            Pooling = model.Pooling.ToString().ToLowerInvariant(),
+            Normalized = model.Normalize,
+            Prompt = model.Prompt,
+            Dtype = "float32",
+            JobId = work.Job,
+            ToolVersion = ToolVersion.Text,
+        };
+        var temp = Path.Combine(_tempFolder, $"clustering-stream-{work.Job}-{work.Window}-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                using var writer = new EmbeddingParquetWriter(file, model.Dimensions, job.VectorType, columns, metadata, job.ParquetOptions, types);
+                var zero = new float[model.Dimensions];
+                var values = new string?[columns.Length];
+                var next = 0;
+                foreach (var row in rows)
+                {
+                    row.Event.KeptFields.CopyTo(values, 0);
+                    values[^1] = row.Event.Deleted ? "true" : "false";
+                    if (row.Event.Deleted)
+                    {
+                        writer.Append(row.Event.Id!, zero, 0, false, values);
+                        continue;
+                    }
+                    writer.Append(row.Event.Id!, vectors.AsSpan(next * model.Dimensions, model.Dimensions), row.Ids.Length, row.Truncated, values);
+                    next++;
+                }
+                writer.Complete();
+            }
+            string sha;
+            await using (var hashing = File.OpenRead(temp))
+                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(hashing, cancellationToken).ConfigureAwait(false));
+            await using var content = File.OpenRead(temp);
+            var item = await output.WriteAsync(partKey, content, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (item.Length, sha);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>One JSON object per bad event: where the source had it, why it is bad, its id when it had one, its text (cut at 4 KB).</summary>
+    private static byte[] ErrorLines(List<WindowError> errors)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            foreach (var error in errors)
+            {
+                json.WriteStartObject();
+                json.WriteString("position", error.Position);
+                json.WriteString("reason", error.Reason);
+                if (error.Id is not null) json.WriteString("id", error.Id);
+                json.WriteString("event", error.Text.Length > MaxErrorEventChars ? error.Text[..MaxErrorEventChars] : error.Text);
+                json.WriteEndObject();
+                json.Flush();
+                buffer.WriteByte((byte)'\n');
+                json.Reset();
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    private sealed record Row(StreamEvent Event, int[] Ids, bool Truncated);
+
+    private sealed record WindowError(string Position, string Reason, string? Id, string Text);
+}
