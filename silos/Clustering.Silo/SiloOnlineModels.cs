@@ -64,8 +64,7 @@ public sealed class SiloOnlineModels(SiloCluster cluster, SiloOptions options, S
             Parallel.For(0, workers.Count, i =>
             {
                 var worker = workers[i];
-                var model = EmbeddingModel.Load(_configured[name], new EmbeddingOptions { Device = worker.Device, Threads = worker.Threads },
-                    EngineFactory.CreateOps(worker.Device, worker.Threads), worker.Gate);
+                var model = EngineFactory.LoadModel(_configured[name], new EmbeddingOptions(), worker.Device, worker.Threads, worker.Gate);
                 copies[i] = new LocalOnlineModel(name, model, limits, metrics);
             });
         }

@@ -2,6 +2,8 @@ using Clustering.Inference;
 using Clustering.Inference.Cpu;
 using Clustering.Inference.Cuda;
 using Clustering.Inference.Cuda.Native;
+using Clustering.Inference.Onnx;
+using Clustering.Models;
 
 namespace Clustering.Hosting;
 
@@ -48,5 +50,17 @@ public static class EngineFactory
     }
 
     public static EmbeddingModel Load(JobSpec spec, string device, int threads, DeviceGate? gate = null) =>
-        EmbeddingModel.Load(spec.Model, Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec) with { Device = device, Threads = threads }, CreateOps(device, threads), gate);
+        LoadModel(spec.Model, Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec), device, threads, gate);
+
+    /// <summary>
+    /// Loads a model directory on one device with the engine its files call for (<see cref="ModelBackends.Of"/>):
+    /// ONNX Runtime for an ONNX export, our engine on <paramref name="device"/>'s ops for a Qwen3 checkpoint.
+    /// </summary>
+    public static EmbeddingModel LoadModel(string modelDirectory, EmbeddingOptions options, string device, int threads, DeviceGate? gate = null)
+    {
+        options = options with { Device = device, Threads = threads };
+        return ModelBackends.Of(modelDirectory) == ModelBackend.Onnx
+            ? OnnxModels.Load(modelDirectory, options, gate)
+            : EmbeddingModel.Load(modelDirectory, options, CreateOps(device, threads), gate);
+    }
 }

@@ -1,3 +1,5 @@
+using Clustering.Models;
+
 namespace Clustering.Inference.Onnx;
 
 /// <summary>Loads an ONNX model directory (<see cref="OnnxModelDirectory"/>) as an <see cref="EmbeddingModel"/> on ONNX Runtime's CPU provider.</summary>

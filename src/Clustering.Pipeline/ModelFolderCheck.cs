@@ -16,6 +16,17 @@ public static class ModelFolderCheck
     public static EmbeddingDescription Check(JobSpec spec)
     {
         var description = EmbeddingDescriptions.Describe(spec);
+        if (ModelBackends.Of(spec.Model) == ModelBackend.Onnx)
+        {
+            // An ONNX folder: Describe opened it (config, pooling, tokenizer present); the job's default max length
+            // means the model's limit there (see EmbeddingDescriptions.EngineOptionsOf), any other is checked.
+            var onnx = OnnxModelDirectory.Open(spec.Model);
+            var positions = onnx.Config.MaxPositions;
+            if (spec.Embed.MaxLength != EmbeddingOptions.DefaultMaxLength && (spec.Embed.MaxLength < 1 || spec.Embed.MaxLength > positions))
+                throw new ClusteringException($"--max-length {spec.Embed.MaxLength} is outside 1..{positions} (the most positions {onnx.Path} has)");
+            Tokenizer.Load(onnx.TokenizerPath!);
+            return description;
+        }
         using (var model = ModelDirectory.Open(spec.Model))
         {
             var max = model.Config.MaxPositionEmbeddings;

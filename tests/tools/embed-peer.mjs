@@ -4,8 +4,8 @@
 // Input lines are {"text": ...} (transformers.js's feature-extraction pipeline, its own tokenizer included) or
 // {"ids": [...]} (token ids from elsewhere, e.g. Hugging Face's tokenizers: padded, run through transformers.js's
 // model, pooled with its mean_pooling or the first token, normalized). OUT gets the vectors as little-endian
-// float32, (inputs, hidden) row-major. Prints one JSON line: {"inputs", "dimensions", "tokens", "seconds"} (the
-// embedding calls only, not loading).
+// float32, (inputs, hidden) row-major. Prints one JSON line: {"inputs", "dimensions", "tokens", "seconds", "cpu_seconds"}
+// (the embedding calls only, not loading; CPU time of the whole process, onnxruntime's threads included).
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline, AutoModel, Tensor, mean_pooling, env } from '@huggingface/transformers';
@@ -20,6 +20,7 @@ const inputs = fs.readFileSync(inputPath, 'utf8').split('\n').filter(l => l.leng
 const size = Number(batch);
 const chunks = [];
 let dims = 0, tokens = 0, seconds = 0;
+const cpuBefore = process.cpuUsage();
 
 if (inputs.length && inputs[0].ids) {
   const model = await AutoModel.from_pretrained(name, options);
@@ -52,4 +53,5 @@ if (inputs.length && inputs[0].ids) {
   seconds = Number(process.hrtime.bigint() - started) / 1e9;
 }
 fs.writeFileSync(outPath, Buffer.concat(chunks));
-console.log(JSON.stringify({ inputs: inputs.length, dimensions: dims, tokens, seconds }));
+const cpu = process.cpuUsage(cpuBefore);
+console.log(JSON.stringify({ inputs: inputs.length, dimensions: dims, tokens, seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6 }));

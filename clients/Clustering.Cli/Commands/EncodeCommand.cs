@@ -72,8 +72,7 @@ internal static class EncodeCommand
             if (chunking is { Tokens: < 1 }) throw new ClusteringException($"--chunk-tokens {chunking.Tokens} must be at least 1");
             if (chunking is { } c && (c.Overlap < 0 || c.Overlap >= c.Tokens))
                 throw new ClusteringException($"--chunk-overlap {c.Overlap} must be at least 0 and below --chunk-tokens {c.Tokens}");
-            var ops = EngineFactory.CreateOps(EngineFactory.SingleDevice(options.Device), options.Threads);
-            embedder = EmbeddingModel.Load(modelPath, options, ops);
+            embedder = EngineFactory.LoadModel(modelPath, options, EngineFactory.SingleDevice(options.Device), options.Threads);
             if (embedder.Tokenizer is null) { embedder.Dispose(); throw new ClusteringException($"{modelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer"); }
             if (chunking is not null)
             {

@@ -76,7 +76,7 @@ internal static class ServeCommand
             if (engine.Threads < 0) throw new ClusteringException($"--threads {engine.Threads} must be 0 (all cores) or more");
             if (name is { Length: 0 }) throw new ClusteringException("--served-model-name must not be empty");
             var single = EngineFactory.SingleDevice(device);
-            var model = EmbeddingModel.Load(modelPath, engine with { Device = single }, EngineFactory.CreateOps(single, engine.Threads));
+            var model = EngineFactory.LoadModel(modelPath, engine, single, engine.Threads);
             try
             {
                 served = new LocalOnlineModel(name ?? model.ModelId, model, options.Limits, metrics);

@@ -14,6 +14,7 @@ internal static class BenchmarkRegistry
         ["engine-random-model"] = ("random bf16 weights of a Qwen3-Embedding shape (--size 0.6b|4b|8b|tiny --out DIR)", RandomQwen3Model.Run),
         ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
         ["tokenizer"] = (TokenizerBenchmark.About, TokenizerBenchmark.Run),
+        ["onnx"] = (OnnxBenchmark.About, OnnxBenchmark.Run),
     };
 
     public static int Run(string[] args)

@@ -1,6 +1,4 @@
-using Clustering.Models;
-
-namespace Clustering.Inference.Onnx;
+namespace Clustering.Models;
 
 /// <summary>
 /// A model directory for ONNX Runtime: model.onnx (or onnx/model.onnx, as Optimum exports it), config.json (sizes),
