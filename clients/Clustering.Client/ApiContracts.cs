@@ -6,7 +6,10 @@ namespace Clustering.Client;
 /// <summary>The answer to POST /v1/jobs.</summary>
 public sealed record SubmittedJob(string Id, string State);
 
-/// <summary>A job: its state, shard counters and the errors of shards that failed or are retrying.</summary>
+/// <summary>
+/// A job: its state, shard counters, the errors of shards that failed or are retrying, and for a failed job why it
+/// failed (its "failed" event: the planning error of a job that could not be planned).
+/// </summary>
 public sealed record JobView(
     string Id,
     string State,
@@ -17,7 +20,8 @@ public sealed record JobView(
     int MaxAttempts,
     int AllowedFailedShards,
     JobCountersView Counters,
-    IReadOnlyList<ShardErrorView> ShardErrors);
+    IReadOnlyList<ShardErrorView> ShardErrors,
+    string? Error = null);
 
 /// <summary>Shards by state and the sums over committed shards.</summary>
 public sealed record JobCountersView(int Shards, int Pending, int Leased, int Done, int Failed, long Rows, long Bytes, long Tokens, long Errors);

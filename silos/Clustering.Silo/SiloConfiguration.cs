@@ -21,14 +21,18 @@ public static class SiloConfiguration
         ["--lease-seconds"] = nameof(SiloOptions.LeaseSeconds),
         ["--threads"] = nameof(SiloOptions.Threads),
         ["--allow-paths"] = nameof(SiloOptions.AllowPaths),
-        ["--coordinator"] = nameof(SiloOptions.Coordinator),
+        ["--silo-port"] = nameof(SiloOptions.SiloPort),
+        ["--gateway-port"] = nameof(SiloOptions.GatewayPort),
+        ["--cluster-address"] = nameof(SiloOptions.ClusterAddress),
+        ["--cluster-id"] = nameof(SiloOptions.ClusterId),
         ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
         ["--serve"] = nameof(SiloOptions.Serve),
     };
 
     public const string Usage = """
-        embed-silo: a cluster host. Runs embedding workers on this machine's devices, competes to run the
-        coordinator, and serves the HTTP API (any silo answers for the whole cluster).
+        embed-silo: an Orleans silo of the embedding cluster. Runs a worker per device of this machine, hosts job
+        grains (coordinators) as Orleans places them, and serves the HTTP API (any silo answers for the whole cluster).
+        Membership is kept in the PostgreSQL store; a sqlite: store makes a cluster of this one silo.
 
         Flags (also CLUSTERING_<NAME> environment variables and appsettings.json keys; flags win):
           --store ADDRESS        postgres://user[:pass]@host:port/db, an Npgsql connection string, or sqlite:PATH (required)
@@ -37,10 +41,14 @@ public static class SiloConfiguration
           --listen URL           API address(es), ';'-separated (default http://127.0.0.1:8080)
           --token T              bearer token (prefer CLUSTERING_TOKEN: flags show in ps); required beyond loopback
           --name NAME            this silo's name (default host-pid)
-          --lease-seconds N      shard and leadership lease length (default 30)
+          --lease-seconds N      how long a graceful stop may take to release shards (default 30)
           --threads N            CPU threads per worker (default: cores / workers)
           --allow-paths P1;P2    folders jobs may read and write (default: anywhere this user can)
-          --coordinator BOOL     compete for the coordinator lease (default true)
+          --silo-port N          Orleans silo-to-silo port (default 11111)
+          --gateway-port N       Orleans gateway port (default 30000)
+          --cluster-address IP   the address other silos reach this one on (default: loopback when the API is,
+                                 else the API's address, else this host's first IPv4 address)
+          --cluster-id ID        silos of one store and id form one cluster (default embedding)
           --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
           --serve NAME=DIR;...   models served online at POST /v1/embeddings (OpenAI's API) on this silo's devices,
                                  loaded on first request; online passes go before shard passes

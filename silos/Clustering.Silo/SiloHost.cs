@@ -48,7 +48,7 @@ public static class SiloHost
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             k.Limits.MaxRequestLineSize = 4 * 1024;
         });
-        // Graceful stop: workers finish or release their shards, the leader lets go of its lease.
+        // Graceful stop: workers finish or release their shards, the silo leaves the cluster.
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(30, options.LeaseSeconds)));
 
         using var startup = new CancellationTokenSource();
@@ -64,19 +64,24 @@ public static class SiloHost
             return 130;
         }
 
+        var metrics = new SiloMetrics(options.ResolvedName);
+        IServiceProvider? services = null; // the grain factory exists once the host is built
+        using var cluster = new SiloCluster(store, options, metrics, LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })),
+            () => services!.GetRequiredService<IGrainFactory>());
+        builder.UseOrleans(silo => SiloOrleans.Configure(silo, options, cluster, listen));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton(new SiloMetrics(options.ResolvedName));
+        builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(new JobPathPolicy(options.AllowedRoots));
+        builder.Services.AddSingleton(cluster);
         // Checked again by every local store and model loader of this process when a file is opened (links included).
         LocalPaths.ConfineTo(options.AllowedRoots);
-        builder.Services.AddSingleton<SiloCluster>();
         var servingLimits = new ServingLimits();
         builder.Services.AddSingleton(new ServingMetrics());
-        builder.Services.AddSingleton(sp => new SiloOnlineModels(sp.GetRequiredService<SiloCluster>(), options, servingLimits, sp.GetRequiredService<ServingMetrics>()));
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloCluster>());
+        builder.Services.AddSingleton(sp => new SiloOnlineModels(cluster, options, servingLimits, sp.GetRequiredService<ServingMetrics>()));
 
         await using var app = builder.Build();
+        services = app.Services;
         app.UseMiddleware<BearerTokenAuthentication>();
         app.MapJobs();
         app.MapSchedules();
@@ -92,10 +97,14 @@ public static class SiloHost
         {
             throw new ClusteringException($"--listen {options.Listen}: {e.Message}");
         }
+        catch (Orleans.Runtime.OrleansException e)
+        {
+            throw new ClusteringException($"joining the cluster (silo port {options.SiloPort}, gateway port {options.GatewayPort}): {e.Message}");
+        }
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var log = app.Services.GetRequiredService<ILogger<SiloCluster>>();
-        log.LogInformation("silo {Silo} serving on {Addresses} (store {Store}, devices {Devices}, auth {Auth})",
-            options.ResolvedName, string.Join(' ', addresses), store.DisplayName, options.Devices,
+        log.LogInformation("silo {Silo} serving on {Addresses} (store {Store}, devices {Devices}, silo port {SiloPort}, auth {Auth})",
+            options.ResolvedName, string.Join(' ', addresses), store.DisplayName, options.Devices, options.SiloPort,
             string.IsNullOrEmpty(options.Token) ? "off (loopback only)" : "bearer token");
         // A machine-readable line for scripts and tests that listen on port 0.
         foreach (var a in addresses) Console.Out.WriteLine("listening " + a);

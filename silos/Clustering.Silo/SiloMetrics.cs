@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Pipeline;
 
@@ -7,30 +8,23 @@ namespace Clustering.Silo;
 
 /// <summary>
 /// The silo's Prometheus metrics. Cluster-wide gauges (jobs and shards by state, per-worker documents and tokens)
-/// are read from the store at scrape time, so every silo reports the same cluster picture; this silo's own counters
-/// (lease renewals, retries, commits refused) are kept here and labelled with the silo's name.
+/// are read at scrape time from the store and the job directory grain, so every silo reports the same cluster
+/// picture; this silo's own counters (retries, commits) are kept here and labelled with the silo's name.
 /// </summary>
 public sealed class SiloMetrics(string siloName)
 {
-    private long _leaseRenewals;
-
     /// <summary>What this silo's workers did: documents, tokens, shards committed, failed, retried (they all add to it).</summary>
     public JobProgress Progress { get; } = new();
 
-    public void LeaseRenewed(long count = 1) => Interlocked.Add(ref _leaseRenewals, count);
-
-    public long LeaseRenewals => Interlocked.Read(ref _leaseRenewals);
-
-    public async Task<string> RenderAsync(IClusterStore store, CancellationToken ct)
+    /// <param name="workers">The cluster's living workers, from the job directory grain.</param>
+    public async Task<string> RenderAsync(IClusterStore store, IReadOnlyList<KnownWorker> workers, CancellationToken ct)
     {
         var text = new StringBuilder();
         var up = 1;
         IReadOnlyList<JobRecord> jobs = [];
-        IReadOnlyList<WorkerRecord> workers = [];
         try
         {
             jobs = await store.ListJobsAsync(null, 10_000, ct);
-            workers = await store.ListWorkersAsync(ct);
         }
         catch (ClusterStoreUnavailableException)
         {
@@ -49,14 +43,12 @@ public sealed class SiloMetrics(string siloName)
         Line(text, "clustering_shards", "state=\"done\"", jobs.Sum(j => (long)j.Counters.Done));
         Line(text, "clustering_shards", "state=\"failed\"", jobs.Sum(j => (long)j.Counters.Failed));
 
-        Header(text, "clustering_worker_documents_total", "counter", "Documents embedded, per worker (as its last heartbeat said).");
-        foreach (var w in workers) Line(text, "clustering_worker_documents_total", WorkerLabels(w), w.Documents);
-        Header(text, "clustering_worker_tokens_total", "counter", "Tokens embedded, per worker (as its last heartbeat said).");
-        foreach (var w in workers) Line(text, "clustering_worker_tokens_total", WorkerLabels(w), w.Tokens);
+        Header(text, "clustering_worker_documents_total", "counter", "Documents embedded, per worker (as it last said when asking for work).");
+        foreach (var w in workers) Line(text, "clustering_worker_documents_total", WorkerLabels(w.Info), w.Info.Documents);
+        Header(text, "clustering_worker_tokens_total", "counter", "Tokens embedded, per worker (as it last said when asking for work).");
+        foreach (var w in workers) Line(text, "clustering_worker_tokens_total", WorkerLabels(w.Info), w.Info.Tokens);
 
         var silo = $"silo=\"{Escape(siloName)}\"";
-        Header(text, "clustering_lease_renewals_total", "counter", "Shard lease renewals by this silo's workers.");
-        Line(text, "clustering_lease_renewals_total", silo, LeaseRenewals);
         var here = Progress.Snapshot();
         Header(text, "clustering_shard_retries_total", "counter", "Shard attempts that failed on this silo and went back for a retry.");
         Line(text, "clustering_shard_retries_total", silo, here.Retries);
@@ -71,7 +63,7 @@ public sealed class SiloMetrics(string siloName)
         return text.ToString();
     }
 
-    private static string WorkerLabels(WorkerRecord w) =>
+    private static string WorkerLabels(WorkerInfo w) =>
         $"worker=\"{Escape(w.Id)}\",silo=\"{Escape(w.SiloName)}\",device=\"{Escape(w.DeviceKind)}\"";
 
     private static void Gauge(StringBuilder text, string name, string help, long value)

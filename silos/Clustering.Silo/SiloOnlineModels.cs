@@ -56,8 +56,8 @@ public sealed class SiloOnlineModels(SiloCluster cluster, SiloOptions options, S
 
     private LocalOnlineModel[] Load(string name)
     {
-        var workers = cluster.Workers;
-        if (workers.Count == 0) throw new OpenAiErrorException(OpenAiError.Unavailable("The silo's workers have not started yet; retry shortly."), TimeSpan.FromSeconds(1));
+        var workers = cluster.Executors;
+        if (workers.Count == 0) throw new OpenAiErrorException(OpenAiError.Unavailable("The silo has no devices to serve on."), TimeSpan.FromSeconds(1));
         var copies = new LocalOnlineModel[workers.Count];
         try
         {

@@ -24,7 +24,7 @@ public sealed class SiloOptions
     /// <summary>CPU workers when <see cref="Devices"/> is cpu (each with its own model copy).</summary>
     public int Workers { get; set; } = 1;
 
-    /// <summary>Shard and leadership lease length; heartbeats renew at a third of it.</summary>
+    /// <summary>How long a graceful stop may take to finish or release the shards in hand (at least 30 s).</summary>
     public int LeaseSeconds { get; set; } = 30;
 
     /// <summary>CPU threads per worker's engine (0: the cores divided among the workers).</summary>
@@ -39,8 +39,20 @@ public sealed class SiloOptions
     /// <summary>First retry delay of a failed shard, doubling per failure up to 10 minutes (with jitter).</summary>
     public double RetryBaseSeconds { get; set; } = 10;
 
-    /// <summary>Whether to run the coordinator loop here (every silo competes for the leadership lease; only one leads).</summary>
-    public bool Coordinator { get; set; } = true;
+    /// <summary>The Orleans silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>The Orleans gateway port (clients of the cluster; the HTTP API does not need it).</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// The IP address other silos reach this one on; default: 127.0.0.1 when the API listens on loopback only, else
+    /// the API's address when it names one, else this host's first IPv4 address that is not loopback.
+    /// </summary>
+    public string? ClusterAddress { get; set; }
+
+    /// <summary>Silos with the same store and cluster id form one cluster.</summary>
+    public string ClusterId { get; set; } = "embedding";
 
     /// <summary>
     /// Models served online through /v1/embeddings, as NAME=DIR (or DIR, named by its folder) separated by ';'. Each
@@ -63,6 +75,13 @@ public sealed class SiloOptions
         if (Workers is < 1 or > 256) throw new ClusteringException($"--workers: must be 1 to 256 (got {Workers})");
         if (LeaseSeconds is < 2 or > 3600) throw new ClusteringException($"--lease-seconds: must be 2 to 3600 (got {LeaseSeconds})");
         if (RetryBaseSeconds is < 0 or > 600) throw new ClusteringException($"--retry-base-seconds: must be 0 to 600 (got {RetryBaseSeconds})");
+        if (SiloPort is < 1 or > 65535) throw new ClusteringException($"--silo-port: must be 1 to 65535 (got {SiloPort})");
+        if (GatewayPort is < 1 or > 65535) throw new ClusteringException($"--gateway-port: must be 1 to 65535 (got {GatewayPort})");
+        if (SiloPort == GatewayPort) throw new ClusteringException($"--silo-port and --gateway-port: must differ (both {SiloPort})");
+        if (ClusterAddress is { Length: > 0 } a && !System.Net.IPAddress.TryParse(a, out _))
+            throw new ClusteringException($"--cluster-address: '{a}' is not an IP address");
+        if (string.IsNullOrWhiteSpace(ClusterId) || ClusterId.Length > 100 || ClusterId.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.')))
+            throw new ClusteringException("--cluster-id: 1 to 100 letters, digits, '-', '_' or '.'");
         if (Threads is < 0 or > 1024) throw new ClusteringException($"--threads: must be 0 to 1024 (got {Threads})");
         if (Name is not null && (Name.Length > 100 || Name.Any(c => char.IsControl(c))))
             throw new ClusteringException("--name: at most 100 printable characters");

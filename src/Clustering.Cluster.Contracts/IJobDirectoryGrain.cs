@@ -25,5 +25,5 @@ public interface IJobDirectoryGrain : IGrainWithIntegerKey
 
     /// <summary>The workers of silos that are alive in the cluster, as they last introduced themselves.</summary>
     [Alias("workers")]
-    Task<WorkerInfo[]> Workers();
+    Task<KnownWorker[]> Workers();
 }

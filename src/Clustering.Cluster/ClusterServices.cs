@@ -39,6 +39,14 @@ public sealed record ClusterServices
     /// <summary>How often a job grain looks for shards held by workers of silos that left the cluster.</summary>
     public TimeSpan OwnerCheck { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// One round of the schedules (fires due ones, creating their jobs pending), run by the scheduler grain every
+    /// <see cref="ScheduleEvery"/>; null: this cluster runs no schedules.
+    /// </summary>
+    public Func<CancellationToken, Task>? ScheduleTick { get; init; }
+
+    public TimeSpan ScheduleEvery { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Shards in a row that may fail on one device before its worker stops (a broken GPU); a success resets it.</summary>
     public int MaxConsecutiveFailures { get; init; } = 3;
 }

@@ -3,6 +3,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
+using Orleans.Serialization;
 
 namespace Clustering.Cluster;
 
@@ -17,8 +18,16 @@ public static class ClusterSiloBuilderExtensions
     public static ISiloBuilder AddEmbeddingCluster(this ISiloBuilder silo, ClusterServices services)
     {
         silo.Services.AddSingleton(services);
+        // Our exceptions cross grain calls (a store outage seen by a job grain reaches the worker as what it is, so the
+        // worker retries instead of failing the shard); Orleans serializes only the namespaces it is told of.
+        silo.Services.Configure<ExceptionSerializationOptions>(o =>
+        {
+            o.SupportedNamespacePrefixes.Add("Clustering");
+            o.SupportedNamespacePrefixes.Add("Npgsql"); // the inner exception of a PostgreSQL outage
+        });
         silo.Services.AddSingleton<DeviceHost>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeviceHost>());
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchedulerKeeper>();
         silo.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
         return silo;
     }

@@ -209,6 +209,11 @@ public sealed class DeviceWorker
             {
                 // Shutting down with the cluster away: the shard is taken back when this silo is declared dead.
             }
+            catch (Exception report) when (report is not OutOfMemoryException)
+            {
+                // Never let a failed report end this worker's loop (its device would sit idle while the silo lives).
+                _log.LogError("worker {Worker}: reporting the failure of job {Job} shard {Index} failed: {Message}", Id, lease.JobId, lease.Index, report.Message);
+            }
         }
         finally
         {
@@ -249,6 +254,6 @@ public sealed class DeviceWorker
 
     /// <summary>Failures of the cluster, not of the work: retried. Store outages reach us as grain call exceptions too.</summary>
     internal static bool IsClusterTrouble(Exception e) =>
-        e is OrleansException or TimeoutException or Coordination.ClusterStoreUnavailableException
+        e is OrleansException or TimeoutException or Coordination.ClusterStoreUnavailableException or Orleans.Serialization.SerializerException
         || e.GetBaseException() is Coordination.ClusterStoreUnavailableException;
 }

@@ -12,7 +12,7 @@ internal sealed class JobDirectoryGrain(ClusterServices services, IClusterMember
     : Grain, IJobDirectoryGrain
 {
     private readonly Dictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, WorkerInfo> _workers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KnownWorker> _workers = new(StringComparer.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -31,7 +31,8 @@ internal sealed class JobDirectoryGrain(ClusterServices services, IClusterMember
 
     public Task<RunningJob[]> Running(WorkerInfo asker)
     {
-        _workers[asker.Id] = asker;
+        var now = DateTimeOffset.UtcNow;
+        _workers[asker.Id] = new KnownWorker(asker, _workers.TryGetValue(asker.Id, out var known) ? known.FirstSeen : now, now);
         return Task.FromResult(_running.Values.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).ToArray());
     }
 
@@ -50,22 +51,22 @@ internal sealed class JobDirectoryGrain(ClusterServices services, IClusterMember
     public Task WakeWorkers()
     {
         foreach (var worker in Living())
-            GrainFactory.GetGrain<IWorkerGrain>(worker.Id).Wake().Ignore();
+            GrainFactory.GetGrain<IWorkerGrain>(worker.Info.Id).Wake().Ignore();
         return Task.CompletedTask;
     }
 
-    public Task<WorkerInfo[]> Workers() => Task.FromResult(Living().OrderBy(w => w.Id, StringComparer.Ordinal).ToArray());
+    public Task<KnownWorker[]> Workers() => Task.FromResult(Living().OrderBy(w => w.Info.Id, StringComparer.Ordinal).ToArray());
 
     /// <summary>Workers of silos still in the cluster; the others are forgotten here.</summary>
-    private List<WorkerInfo> Living()
+    private List<KnownWorker> Living()
     {
         var snapshot = membership.CurrentSnapshot;
-        var living = new List<WorkerInfo>();
+        var living = new List<KnownWorker>();
         foreach (var worker in _workers.Values.ToArray())
         {
-            var silo = WorkerIds.SiloOf(worker.Id);
+            var silo = WorkerIds.SiloOf(worker.Info.Id);
             var status = silo is null ? SiloStatus.Dead : snapshot.GetSiloStatus(silo);
-            if (status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping) _workers.Remove(worker.Id);
+            if (status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping) _workers.Remove(worker.Info.Id);
             else living.Add(worker);
         }
         return living;

@@ -40,9 +40,19 @@ internal sealed partial class JobGrain
         }
         catch (Exception e) when (e is ClusteringException or IOException or UnauthorizedAccessException)
         {
+            // A job that cannot be planned fails with the reason as its "failed" event (status, the API's error and
+            // watch read it there). It has no shards, so there is nothing to publish.
             log.LogError("job {Job} cannot be planned: {Message}", Id, e.Message);
-            await Store.AppendEventAsync(Id, "error", $"planning failed: {e.Message}");
-            if (await Store.CancelJobAsync(Id)) _state = JobState.Cancelled;
+            if (await Store.FailUnplannedJobAsync(Id))
+            {
+                _state = JobState.Failed;
+                await Store.AppendEventAsync(Id, "failed", $"planning failed: {e.Message}");
+            }
+            else
+            {
+                _job = await Store.GetJobAsync(Id);
+                _state = _job?.State ?? JobState.Cancelled;
+            }
             _ended.TrySetResult(_state.ToText());
         }
         finally

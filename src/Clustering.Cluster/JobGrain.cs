@@ -65,6 +65,9 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
             case JobState.Running:
                 await BecomeRunningAsync(cancellationToken);
                 break;
+            case JobState.Failed when _job.Counters.Shards == 0:
+                _ended.TrySetResult(_state.ToText()); // failed at planning: nothing to publish
+                break;
             case JobState.Succeeded or JobState.Failed:
                 _publishing ??= PublishAsync();
                 break;

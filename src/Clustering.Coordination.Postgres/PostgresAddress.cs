@@ -18,7 +18,7 @@ public sealed class PostgresAddress
     }
 
     /// <summary>The Npgsql connection string (holds the password: never log it).</summary>
-    internal string ConnectionString { get; }
+    public string ConnectionString { get; }
 
     /// <summary>postgres://user@host:port/db, without the password.</summary>
     public string DisplayName { get; }

@@ -111,6 +111,11 @@ public sealed partial class PostgresClusterStore
             "UPDATE jobs SET state = 'cancelled', updated_at = @now WHERE id = @id AND state IN ('pending', 'planning', 'running')", ct,
             P("@id", NpgsqlDbType.Text, jobId), Time("@now", _options.Now())).ConfigureAwait(false) == 1, cancellationToken);
 
+    public Task<bool> FailUnplannedJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        RunAsync("fail job " + jobId, async (c, ct) => await ExecuteAsync(c, null,
+            "UPDATE jobs SET state = 'failed', updated_at = @now WHERE id = @id AND state IN ('pending', 'planning')", ct,
+            P("@id", NpgsqlDbType.Text, jobId), Time("@now", _options.Now())).ConfigureAwait(false) == 1, cancellationToken);
+
     public Task<JobCompletion?> TryCompleteJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         RunAsync("complete job " + jobId, async (c, ct) =>
         {

@@ -111,6 +111,11 @@ public sealed partial class SqliteClusterStore
             "UPDATE jobs SET state = 'cancelled', updated_at = @now WHERE id = @id AND state IN ('pending', 'planning', 'running')",
             ("@id", jobId), ("@now", Ms(_options.Now()))) == 1), cancellationToken);
 
+    public Task<bool> FailUnplannedJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) => Execute(c, tx,
+            "UPDATE jobs SET state = 'failed', updated_at = @now WHERE id = @id AND state IN ('pending', 'planning')",
+            ("@id", jobId), ("@now", Ms(_options.Now()))) == 1), cancellationToken);
+
     public Task<JobCompletion?> TryCompleteJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         Run(() => Write<JobCompletion?>((c, tx) =>
         {

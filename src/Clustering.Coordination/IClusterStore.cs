@@ -48,6 +48,12 @@ public interface IClusterStore : IAsyncDisposable
     Task<bool> CancelJobAsync(string jobId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Fails a job that could not be planned (pending or planning; it has no shards): the reason is the job's
+    /// "failed" event, written by the caller. False when the job is past planning, final or absent.
+    /// </summary>
+    Task<bool> FailUnplannedJobAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Ends a running job when every shard is done or failed (succeeded when no more than the allowed shards failed),
     /// or as soon as more shards failed than allowed (failed). The move is one conditional update, so among
     /// concurrent callers exactly one gets the completion; the others, and calls before the end, get null.

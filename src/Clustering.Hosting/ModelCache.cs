@@ -10,6 +10,9 @@ namespace Clustering.Hosting;
 /// </summary>
 internal sealed class ModelCache(string device, int threads, DeviceGate? gate = null) : IDisposable
 {
+    /// <summary>The device's gate every model loaded here goes through.</summary>
+    public DeviceGate Gate { get; } = gate ?? new DeviceGate();
+
     private string? _key;
     private EmbeddingModel? _model;
 
@@ -22,7 +25,7 @@ internal sealed class ModelCache(string device, int threads, DeviceGate? gate = 
         if (_model is not null && _key == key) return _model;
         _model?.Dispose();
         _model = null;
-        _model = EngineFactory.Load(spec, device, threads, gate);
+        _model = EngineFactory.Load(spec, device, threads, Gate);
         _key = key;
         return _model;
     }

@@ -202,4 +202,27 @@ public sealed class JobGrainTests
             Assert.False(File.Exists(Path.Combine(output, OutputLayout.PartKey(index, 1))));
         }
     }
+
+    [Fact]
+    public async Task A_job_that_cannot_be_planned_ends_failed_with_the_reason_as_its_failed_event()
+    {
+        await using var cluster = await GrainCluster.StartAsync(1);
+        var output = Path.Combine(cluster.Root, "job-unplannable");
+        var missing = Path.Combine(cluster.Root, "no-such-input.jsonl");
+        var spec = new JobSpec { Inputs = [missing], Model = RepoPaths.TinyModel, Output = output };
+        await cluster.Store.CreateJobAsync(new NewJob("job-unplannable", spec.ToJson(), RepoPaths.TinyModel, output, 3, 0), []);
+
+        Assert.Equal("failed", await cluster.RunToEndAsync("job-unplannable"));
+
+        Assert.Equal(JobState.Failed, (await cluster.Store.GetJobAsync("job-unplannable"))!.State);
+        var failed = Assert.Single(await cluster.Store.ReadEventsAsync("job-unplannable"), e => e.Kind == "failed");
+        Assert.StartsWith("planning failed: ", failed.Message);
+        Assert.Contains(missing, failed.Message);
+        Assert.Empty(await cluster.Store.ListShardsAsync("job-unplannable"));
+        Assert.False(File.Exists(Path.Combine(output, OutputLayout.Success)));
+        // Reactivated, it stays failed and publishes nothing.
+        await cluster.Cluster.DeactivateAsync(cluster.Grains.GetGrain<IJobGrain>("job-unplannable"));
+        Assert.Equal("failed", await cluster.RunToEndAsync("job-unplannable"));
+        Assert.DoesNotContain(await cluster.Store.ReadEventsAsync("job-unplannable"), e => e.Kind == "published");
+    }
 }

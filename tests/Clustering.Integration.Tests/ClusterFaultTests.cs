@@ -46,15 +46,17 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         var silos = new List<(ChildProcess Silo, Uri Url)>();
         for (var s = 0; s < 3; s++) silos.Add(await cluster.StartSiloAsync($"k{s}", leaseSeconds: 4));
         using var client = cluster.Client(silos[2].Url);
+        var k0 = await TestCluster.WorkerIdAsync(client, "k0");
+        var k1 = await TestCluster.WorkerIdAsync(client, "k1");
         var jobId = (await client.SubmitAsync(Spec(inputs, outputFolder))).Id;
 
         // Moment 1: k0 dies soon after its first lease. Which shard it held is read after the kill: what k0 holds then
         // it can never commit (a worker may hold two, one embedding and one committing).
-        await cluster.WaitUntilAsync(async () => (await client.ListShardsAsync(jobId)).Any(s => s.State == "leased" && s.Owner == "k0/w0"),
+        await cluster.WaitUntilAsync(async () => (await client.ListShardsAsync(jobId)).Any(s => s.State == "leased" && s.Owner == k0),
             TimeSpan.FromSeconds(60), "k0 to lease a shard");
         silos[0].Silo.KillHard();
         await Task.Delay(500); // a commit already on its way when the process died lands or fails by now
-        var first = (await client.ListShardsAsync(jobId)).Where(s => s.State == "leased" && s.Owner == "k0/w0").MaxBy(s => s.Index)
+        var first = (await client.ListShardsAsync(jobId)).Where(s => s.State == "leased" && s.Owner == k0).MaxBy(s => s.Index)
             ?? throw new Xunit.Sdk.XunitException("k0 committed its shard just before the kill and held none");
 
         // Moment 2: the job is under way (a few shards done) and k1 is in the middle of another shard. Shards take a few
@@ -63,7 +65,7 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         await cluster.WaitUntilAsync(async () =>
         {
             var shards = await client.ListShardsAsync(jobId);
-            second = shards.Where(s => s.State == "leased" && s.Owner == "k1/w0" && s.Index != first.Index).MaxBy(s => s.Index);
+            second = shards.Where(s => s.State == "leased" && s.Owner == k1 && s.Index != first.Index).MaxBy(s => s.Index);
             return shards.Count(s => s.State == "done") >= 2 && second is not null;
         }, TimeSpan.FromSeconds(120), "k1 holding a shard while the job is under way");
         silos[1].Silo.KillHard();
@@ -72,11 +74,11 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         var job = await ClusterAssertions.WaitForEndAsync(cluster, silos[2].Url, jobId, TimeSpan.FromMinutes(4));
         Assert.Equal(JobStates.Succeeded, job.State);
         var shardsAfter = (await client.ListShardsAsync(jobId)).ToDictionary(s => s.Index);
-        // k0 died holding it: the shard was reclaimed after the lease expired and done under a later attempt.
+        // k0 died holding it: the shard was taken back once k0's silo was declared dead and done under a later attempt.
         Assert.True(shardsAfter[first.Index].Attempt > first.Attempt, $"shard {first.Index}: attempt {shardsAfter[first.Index].Attempt}");
         // k1 died mid-shard; had its commit landed just before the kill, the shard is done under its attempt, never twice.
         var afterSecond = shardsAfter[second.Index];
-        Assert.True(afterSecond.Attempt > second.Attempt || afterSecond.Owner == "k1/w0", $"shard {second.Index}: attempt {afterSecond.Attempt} by {afterSecond.Owner}");
+        Assert.True(afterSecond.Attempt > second.Attempt || afterSecond.Owner == k1, $"shard {second.Index}: attempt {afterSecond.Attempt} by {afterSecond.Owner}");
         output.WriteLine($"shard {first.Index} done at attempt {shardsAfter[first.Index].Attempt}, shard {second.Index} at attempt {afterSecond.Attempt} by {afterSecond.Owner}");
         await ClusterAssertions.EveryDocumentExactlyOnceAsync(outputFolder, Documents);
     }

@@ -42,7 +42,9 @@ public sealed class TestCluster : IAsyncDisposable
         var port = TemporaryPostgres.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
         string[] args = ["--store", store ?? Store, "--name", name, "--listen", url.ToString().TrimEnd('/'), "--lease-seconds", leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--workers", "1", "--threads", "1", "--retry-base-seconds", "1", .. extra];
+            "--workers", "1", "--threads", "1", "--retry-base-seconds", "1",
+            "--silo-port", TemporaryPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", TemporaryPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra];
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["CLUSTERING_TOKEN"] = Token };
         var silo = netns is null
             ? ChildProcess.Start(RepoPaths.Silo, args, env)
@@ -53,6 +55,17 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     public ClusterClient Client(Uri silo) => new(silo, Token);
+
+    /// <summary>The id of the (one) worker of the silo named <paramref name="siloName"/>, the owner its leases carry.</summary>
+    public static async Task<string> WorkerIdAsync(ClusterClient client, string siloName)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            if ((await client.ListWorkersAsync()).FirstOrDefault(w => w.Silo == siloName) is { } worker) return worker.Id;
+            if (tries > 300) throw new TimeoutException($"no worker of silo {siloName} in the workers list");
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>Runs embedctl to the end: exit code, stdout, stderr.</summary>
     public static async Task<(int Exit, string Stdout, string Stderr)> CliAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null,

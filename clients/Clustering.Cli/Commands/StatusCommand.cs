@@ -27,6 +27,7 @@ internal static class StatusCommand
     {
         var c = job.Counters;
         to.WriteLine($"job {job.Id}: {job.State}");
+        if (job.Error is not null) to.WriteLine($"  error:     {job.Error}");
         to.WriteLine($"  shards:    {c.Shards} total, {c.Done} done, {c.Leased} running, {c.Pending} pending, {c.Failed} failed (allowed: {job.AllowedFailedShards})");
         to.WriteLine($"  documents: {c.Rows} embedded, {c.Errors} bad lines, {c.Tokens} tokens, {ClusterOptions.Bytes(c.Bytes)} written");
         to.WriteLine($"  model:     {job.Model}");

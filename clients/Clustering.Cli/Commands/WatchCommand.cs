@@ -28,7 +28,9 @@ internal static class WatchCommand
             var id = result.GetValue(jobId)!;
             var interactive = !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             var job = interactive ? await BarAsync(client, id, ct) : await LinesAsync(client, id, ct);
-            if (job.State is JobStates.Succeeded or JobStates.Failed && !await PublishedAsync(client, id, ct))
+            // A job that failed at planning has no shards and nothing to publish.
+            var publishes = job.State is JobStates.Succeeded || (job.State is JobStates.Failed && job.Counters.Shards > 0);
+            if (publishes && !await PublishedAsync(client, id, ct))
             {
                 Console.Error.WriteLine($"embedctl watch: job {id} {job.State}, but its manifest was not published within {PublishWait.TotalSeconds:0} s (is a coordinator running?)");
                 StatusCommand.Print(job, Console.Out);

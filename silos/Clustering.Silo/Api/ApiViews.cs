@@ -6,7 +6,7 @@ namespace Clustering.Silo.Api;
 /// <summary>Store records → API views. The spec JSON stays inside (it names paths on the silos, not for listing).</summary>
 internal static class ApiViews
 {
-    public static JobView ToView(this JobRecord job, IReadOnlyList<ShardRecord>? shards = null)
+    public static JobView ToView(this JobRecord job, IReadOnlyList<ShardRecord>? shards = null, string? error = null)
     {
         var c = job.Counters;
         var errors = shards is null
@@ -16,15 +16,18 @@ internal static class ApiViews
                 .ToList();
         return new JobView(job.Id, job.State.ToText(), job.CreatedAt, job.UpdatedAt, job.ModelId, job.OutputLocation,
             job.MaxAttempts, job.AllowedFailedShards,
-            new JobCountersView(c.Shards, c.Pending, c.Leased, c.Done, c.Failed, c.Rows, c.Bytes, c.Tokens, c.Errors), errors);
+            new JobCountersView(c.Shards, c.Pending, c.Leased, c.Done, c.Failed, c.Rows, c.Bytes, c.Tokens, c.Errors), errors, error);
     }
 
     public static ShardView ToView(this ShardRecord s) =>
         new(s.Index, s.State.ToText(), s.Attempt, s.Failures, s.Owner, s.LeaseExpiresAt, s.NotBefore, s.LastError, s.OutputKey,
             s.Rows, s.Bytes, s.Tokens, s.Errors, s.CompletedAt);
 
-    public static WorkerView ToView(this WorkerRecord w) =>
-        new(w.Id, w.SiloName, w.DeviceKind, w.GpuName, w.GpuMemoryBytes, w.ModelsLoaded, w.RegisteredAt, w.LastHeartbeat, w.Documents, w.Tokens);
+    public static WorkerView ToView(this Cluster.KnownWorker known)
+    {
+        var w = known.Info;
+        return new(w.Id, w.SiloName, w.DeviceKind, w.GpuName, w.GpuMemoryBytes, w.ModelsLoaded, known.FirstSeen, known.LastSeen, w.Documents, w.Tokens);
+    }
 
     public static JobEventView ToView(this JobEvent e) => new(e.Id, e.At, e.Kind, e.Message);
 

@@ -6,14 +6,14 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Clustering.Silo.Api;
 
-/// <summary>/v1/workers, /healthz (no auth: load balancers and probes call it) and /metrics.</summary>
+/// <summary>/v1/workers (the job directory grain's living workers), /healthz (no auth: load balancers and probes call it) and /metrics.</summary>
 internal static class ClusterEndpoints
 {
     public static void MapCluster(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/workers", async (IClusterStore store, CancellationToken ct) =>
+        app.MapGet("/v1/workers", async (SiloCluster cluster, CancellationToken ct) =>
         {
-            var workers = await store.ListWorkersAsync(ct);
+            var workers = await cluster.WorkersAsync(ct);
             return Results.Json((IReadOnlyList<WorkerView>)workers.Select(w => w.ToView()).ToList(), ApiJson.Default.IReadOnlyListWorkerView);
         });
 
@@ -21,9 +21,9 @@ internal static class ClusterEndpoints
         // here: a database outage must not make an orchestrator restart every silo at once.
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
 
-        app.MapGet("/metrics", async (SiloMetrics metrics, IClusterStore store, ServingMetrics serving, SiloOnlineModels online, CancellationToken ct) =>
+        app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, SiloOnlineModels online, CancellationToken ct) =>
         {
-            var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, ct));
+            var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await cluster.WorkersAsync(ct), ct));
             serving.Render(text, online);
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         });

@@ -65,7 +65,7 @@ internal static class JobsEndpoints
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return NotFound(id);
         var shards = await store.ListShardsAsync(id, ct);
-        return Results.Json(job.ToView(shards), ApiJson.Default.JobView);
+        return Results.Json(job.ToView(shards, await FailureOfAsync(job, store, ct)), ApiJson.Default.JobView);
     }
 
     private static async Task<IResult> CancelAsync(string id, SiloCluster cluster, IClusterStore store, CancellationToken ct)
@@ -88,6 +88,22 @@ internal static class JobsEndpoints
         if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
         var shards = await store.ListShardsAsync(id, ct);
         return Results.Json((IReadOnlyList<ShardView>)shards.Select(s => s.ToView()).ToList(), ApiJson.Default.IReadOnlyListShardView);
+    }
+
+    /// <summary>Why a failed job failed: its last "failed" event (the job grain writes the reason there).</summary>
+    private static async Task<string?> FailureOfAsync(JobRecord job, IClusterStore store, CancellationToken ct)
+    {
+        if (job.State != JobState.Failed) return null;
+        string? reason = null;
+        long after = 0;
+        while (true)
+        {
+            var events = await store.ReadEventsAsync(job.Id, after, 1000, ct);
+            foreach (var e in events)
+                if (e.Kind == "failed") reason = e.Message;
+            if (events.Count < 1000) return reason;
+            after = events[^1].Id;
+        }
     }
 
     internal static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Default.ApiError, statusCode: status);
