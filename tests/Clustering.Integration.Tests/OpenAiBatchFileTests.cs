@@ -27,7 +27,8 @@ public sealed class OpenAiBatchFileTests
             var output = Path.Combine(work, "out");
 
             var run = await TestCluster.CliAsync(["run", "--input", input, "--model", RepoPaths.TinyModel, "--output", output, "--threads", "1",
-                "--input-format", "openai-batch", "--output-format", "openai-batch"]);
+                "--input-format", "openai-batch", "--output-format", "openai-batch",
+                "--max-bad-records", "1"]); // one bad request in six lines is over the default 10% budget
             Assert.True(run.Exit == 0, run.Stdout + run.Stderr);
 
             var rows = await DuckDb.QueryAsync($"SELECT id, n_tokens, embedding FROM read_parquet('{output}/*.parquet') ORDER BY id");

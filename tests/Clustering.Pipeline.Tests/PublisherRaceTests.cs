@@ -86,7 +86,8 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
     private static JobRecord Job(string id) => new(id, "{}", JobState.Succeeded, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 3, 0, null, null,
         "tiny-qwen3-embedding", "job/", JobCounters.Empty);
 
-    private static ShardRecord Shard(string job, long tokens) => new(job, 0, "{}", ShardState.Done, 1, 0, null, null, DateTimeOffset.UtcNow, null,
+    /// <summary>A shard row as the planner writes it: its spec is a (here empty) one-shard plan the publisher reads back.</summary>
+    private static ShardRecord Shard(string job, long tokens) => new(job, 0, new Corpus.ShardPlan(Corpus.ShardPlan.CurrentVersion, 100, default, [], []).ToJson(), ShardState.Done, 1, 0, null, null, DateTimeOffset.UtcNow, null,
         OutputLayout.PartKey(0, 1), 10, 3, "checksum", 0, tokens, DateTimeOffset.UtcNow);
 
     /// <summary>Passes everything through; a write of <paramref name="key"/> first waits until every racer has reached its own.</summary>
