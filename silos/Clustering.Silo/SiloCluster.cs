@@ -33,6 +33,7 @@ public sealed class SiloCluster : IDisposable
         // Blob URIs in inputs and outputs resolve through the same storage configuration as `embedctl run`.
         var inputs = new InputStores(BlobUriResolvers.Azure(null));
         Executors = [.. devices.Select(d => new ModelShardExecutor(d, Threads, inputs, output => OutputStores.Open(output), metrics.Progress))];
+        StreamModels = new StreamDeviceModels(Executors);
         var schedules = new ScheduleRunner(store, inputs, output => OutputStores.Open(output), logs.CreateLogger("schedules"));
         Services = new ClusterServices
         {
@@ -51,6 +52,9 @@ public sealed class SiloCluster : IDisposable
 
     /// <summary>This silo's devices (online models load on them, through their gates).</summary>
     public IReadOnlyList<ModelShardExecutor> Executors { get; }
+
+    /// <summary>The models stream windows are embedded with, on <see cref="Executors"/>' devices.</summary>
+    public StreamDeviceModels StreamModels { get; }
 
     /// <summary>Engine threads per device.</summary>
     public int Threads { get; }
@@ -108,6 +112,7 @@ public sealed class SiloCluster : IDisposable
 
     public void Dispose()
     {
+        StreamModels.Dispose();
         foreach (var executor in Executors) executor.Dispose();
     }
 }

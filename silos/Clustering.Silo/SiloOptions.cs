@@ -60,6 +60,27 @@ public sealed class SiloOptions
     /// </summary>
     public string? Serve { get; set; }
 
+    /// <summary>
+    /// The stream sources this silo reads, ';'-separated: azqueue://ACCOUNT/QUEUE (with <see cref="QueueConnection"/>),
+    /// eventhub://NAMESPACE/HUB[/GROUP] (with <see cref="EventHubConnection"/>). A stream job may only name one of them.
+    /// </summary>
+    public string? StreamSources { get; set; }
+
+    /// <summary>Azure Storage connection string of the azqueue:// sources' account (its AccountName must be the URI's ACCOUNT).</summary>
+    public string? QueueConnection { get; set; }
+
+    /// <summary>Event Hubs connection string of the eventhub:// sources' namespace.</summary>
+    public string? EventHubConnection { get; set; }
+
+    /// <summary>Azure Storage connection string where Event Hubs checkpoints are kept (Azure Tables); default: <see cref="QueueConnection"/>.</summary>
+    public string? EventHubCheckpoints { get; set; }
+
+    /// <summary>
+    /// Where the cluster's stream job definitions live (a folder or blob URI every silo reaches). Default with a
+    /// sqlite: store: a "streams" folder beside the database; a PostgreSQL cluster with stream sources must name one.
+    /// </summary>
+    public string? StreamCatalog { get; set; }
+
     public string ResolvedName => string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name.Trim();
 
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
@@ -94,6 +115,7 @@ public sealed class SiloOptions
                 throw new ClusteringException("--token: printable ASCII without spaces only (it travels in an HTTP header)");
         }
         SiloOnlineModels.ParseServe(Serve);
+        SiloStreams.CheckOptions(this);
         foreach (var root in AllowedRoots)
             if (!Path.IsPathFullyQualified(root)) throw new ClusteringException($"--allow-paths: '{root}' is not an absolute path");
     }

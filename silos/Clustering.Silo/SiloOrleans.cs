@@ -33,6 +33,7 @@ public static class SiloOrleans
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "clustering", clusterId: options.ClusterId);
         }
         silo.AddEmbeddingCluster(cluster.Services);
+        SiloStreams.Configure(silo, options, cluster);
     }
 
     /// <summary>What other silos dial: the flag, else loopback for a loopback-only API, else the API's own IP, else this host's first IPv4.</summary>
