@@ -27,6 +27,7 @@ public static class SiloConfiguration
         ["--cluster-id"] = nameof(SiloOptions.ClusterId),
         ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
         ["--serve"] = nameof(SiloOptions.Serve),
+        ["--schedule-minimum-seconds"] = nameof(SiloOptions.ScheduleMinimumSeconds),
     };
 
     public const string Usage = """
@@ -52,6 +53,10 @@ public static class SiloConfiguration
           --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
           --serve NAME=DIR;...   models served online at POST /v1/embeddings (OpenAI's API) on this silo's devices,
                                  loaded on first request; online passes go before shard passes
+          --schedule-minimum-seconds N
+                                 the shortest schedule period (default 60: schedules are Orleans reminders, whose
+                                 minimum is one minute); a rule firing more often, such as '@every 30s', is refused
+                                 when the schedule is created. Lower it only for tests and demos
         """;
 
     /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>
