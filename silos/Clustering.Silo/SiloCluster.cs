@@ -43,7 +43,8 @@ public sealed class SiloCluster : IDisposable
             Devices = Executors,
             Progress = metrics.Progress,
             SiloName = options.ResolvedName,
-            ScheduleTick = schedules.TickAsync,
+            Schedules = schedules,
+            ScheduleMinimumPeriod = options.ScheduleMinimumPeriod,
         };
     }
 
@@ -105,6 +106,9 @@ public sealed class SiloCluster : IDisposable
         _log.LogInformation("job {Job} cancelled", jobId);
         return true;
     }
+
+    /// <summary>Sets (or, for a deleted schedule, removes) the reminder of a schedule's grain now rather than at the next keeper round.</summary>
+    public Task ArmScheduleAsync(string id, CancellationToken ct) => Grains.GetGrain<IScheduleGrain>(id).Arm().WaitAsync(ct);
 
     /// <summary>The cluster's living workers, as the job directory grain knows them.</summary>
     public async Task<IReadOnlyList<KnownWorker>> WorkersAsync(CancellationToken ct) =>

@@ -32,6 +32,7 @@ public static class SiloConfiguration
         ["--eventhub-connection"] = nameof(SiloOptions.EventHubConnection),
         ["--eventhub-checkpoints"] = nameof(SiloOptions.EventHubCheckpoints),
         ["--stream-catalog"] = nameof(SiloOptions.StreamCatalog),
+        ["--schedule-minimum-seconds"] = nameof(SiloOptions.ScheduleMinimumSeconds),
     };
 
     public const string Usage = """
@@ -66,6 +67,10 @@ public static class SiloConfiguration
                                  --queue-connection)
           --stream-catalog LOC   folder or blob URI holding the stream jobs' definitions, shared by all silos
                                  (default with a sqlite: store: a streams folder beside the database)
+          --schedule-minimum-seconds N
+                                 the shortest schedule period (default 60: schedules are Orleans reminders, whose
+                                 minimum is one minute); a rule firing more often, such as '@every 30s', is refused
+                                 when the schedule is created. Lower it only for tests and demos
         """;
 
     /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>

@@ -81,6 +81,15 @@ public sealed class SiloOptions
     /// </summary>
     public string? StreamCatalog { get; set; }
 
+    /// <summary>
+    /// The shortest period a schedule may have, in seconds: schedules are Orleans reminders, whose minimum period is one
+    /// minute. A rule that fires more often (<c>@every 30s</c>) is refused when the schedule is created. Lower it only
+    /// for tests and demos (Orleans warns that fast reminders do not suit production).
+    /// </summary>
+    public int ScheduleMinimumSeconds { get; set; } = 60;
+
+    public TimeSpan ScheduleMinimumPeriod => TimeSpan.FromSeconds(ScheduleMinimumSeconds);
+
     public string ResolvedName => string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name.Trim();
 
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
@@ -103,6 +112,8 @@ public sealed class SiloOptions
             throw new ClusteringException($"--cluster-address: '{a}' is not an IP address");
         if (string.IsNullOrWhiteSpace(ClusterId) || ClusterId.Length > 100 || ClusterId.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.')))
             throw new ClusteringException("--cluster-id: 1 to 100 letters, digits, '-', '_' or '.'");
+        if (ScheduleMinimumSeconds is < 1 or > 86400)
+            throw new ClusteringException($"--schedule-minimum-seconds: must be 1 to 86400 (got {ScheduleMinimumSeconds})");
         if (Threads is < 0 or > 1024) throw new ClusteringException($"--threads: must be 0 to 1024 (got {Threads})");
         if (Name is not null && (Name.Length > 100 || Name.Any(c => char.IsControl(c))))
             throw new ClusteringException("--name: at most 100 printable characters");
