@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Clustering.Pipeline;
 
 /// <summary>
@@ -36,19 +33,9 @@ public sealed record JobManifest
     /// <summary>OpenAI batch result files, one per committed shard (<c>--output-format openai-batch</c>); null otherwise.</summary>
     public IReadOnlyList<ManifestFile>? BatchResultFiles { get; init; }
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        // A file people read: '+' and non-ASCII text as they are, not \u escapes (still valid JSON).
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public byte[] ToUtf8() => ManifestObject.ToUtf8(this);
 
-    public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
-
-    public static JobManifest Parse(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize<JobManifest>(utf8, Json) ?? throw new ClusteringException("_manifest.json: empty");
+    public static JobManifest Parse(ReadOnlySpan<byte> utf8) => ManifestObject.Parse<JobManifest>(utf8, OutputLayout.Manifest);
 }
 
 /// <summary>One committed object: key relative to the job folder, rows, bytes and its SHA-256.</summary>

@@ -28,16 +28,9 @@ public static class JobPublisher
         }
         if (existing is null)
         {
-            try
-            {
-                await output.WriteAsync(OutputLayout.Manifest, new MemoryStream(manifest.ToUtf8()), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BlobConditionFailedException)
-            {
-                // Another coordinator published first; its manifest is the one that counts, if it is of this job.
-                manifest = await ReadManifestAsync(output, cancellationToken).ConfigureAwait(false) ?? manifest;
-                if (manifest.JobId != job.Id) throw NotOurs(output, manifest, job);
-            }
+            // When another coordinator published first, its manifest is the one that counts, if it is of this job.
+            (manifest, _) = await ManifestObject.CreateAsync(output, OutputLayout.Manifest, manifest, cancellationToken).ConfigureAwait(false);
+            if (manifest.JobId != job.Id) throw NotOurs(output, manifest, job);
         }
         else if (existing.JobId != job.Id)
         {
@@ -70,21 +63,8 @@ public static class JobPublisher
         }
     }
 
-    public static async Task<JobManifest?> ReadManifestAsync(IBlobStore output, CancellationToken cancellationToken = default)
-    {
-        if (await output.GetPropertiesAsync(OutputLayout.Manifest, cancellationToken).ConfigureAwait(false) is null) return null;
-        await using var stream = await output.OpenReadAsync(OutputLayout.Manifest, cancellationToken: cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JobManifest.Parse(buffer.ToArray());
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new InputFormatException($"{output.DisplayName}/{OutputLayout.Manifest}", e.Path, $"not a manifest: {e.Message}");
-        }
-    }
+    public static Task<JobManifest?> ReadManifestAsync(IBlobStore output, CancellationToken cancellationToken = default) =>
+        ManifestObject.ReadAsync<JobManifest>(output, OutputLayout.Manifest, cancellationToken);
 
     private static JobManifest Build(JobRecord job, JobSpec spec, IReadOnlyList<ShardRecord> shards, EmbeddingDescription model)
     {

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text.Json;
 using System.Threading.Channels;
 using Clustering.Corpus;
 using Clustering.Inference;
@@ -93,8 +91,8 @@ public sealed class ShardProcessor
             var (rows, tokens) = await writer.ConfigureAwait(false);
 
             var outputKey = OutputLayout.PartKey(shardIndex, attempt);
-            var (bytes, sha) = await UploadAsync(job, outputKey, tempPath, token).ConfigureAwait(false);
-            if (openAiPath is not null) await UploadAsync(job, OutputLayout.OpenAiResultsKey(shardIndex, attempt), openAiPath, token).ConfigureAwait(false);
+            var (bytes, sha) = await PartFiles.UploadAsync(job.Output, outputKey, tempPath, token).ConfigureAwait(false);
+            if (openAiPath is not null) await PartFiles.UploadAsync(job.Output, OutputLayout.OpenAiResultsKey(shardIndex, attempt), openAiPath, token).ConfigureAwait(false);
             string? errorsKey = null;
             if (!errors.IsEmpty)
             {
@@ -224,7 +222,7 @@ public sealed class ShardProcessor
         await using var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         await using var openAiFile = openAiPath is null ? null : new FileStream(openAiPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         using var openAi = openAiFile is null ? null : new OpenAiBatchResultWriter(openAiFile, _model.ModelId, dimensions, shardIndex);
-        using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, MetadataOf(job), job.ParquetOptions, KeptColumnTypes.Of(keptTypes),
+        using (var writer = new EmbeddingParquetWriter(file, dimensions, job.VectorType, keep, PartFiles.Metadata(_model, job.JobId), job.ParquetOptions, KeptColumnTypes.Of(keptTypes),
             chunks: job.Spec.Embed.ChunkTokens is not null))
         {
             await foreach (var window in input.ReadAllAsync(token).ConfigureAwait(false))
@@ -247,45 +245,11 @@ public sealed class ShardProcessor
         return (rows, tokens);
     }
 
-    private EmbeddingMetadata MetadataOf(JobContext job) => new()
-    {
-        ModelId = _model.ModelId,
-        Pooling = _model.Pooling.ToString().ToLowerInvariant(),
-        Normalized = _model.Normalize,
-        Prompt = _model.Prompt,
-        Dtype = "float32",
-        JobId = job.JobId,
-        ToolVersion = ToolVersion.Text,
-    };
-
-    private static async Task<(long Bytes, string Sha256)> UploadAsync(JobContext job, string key, string path, CancellationToken token)
-    {
-        string sha;
-        await using (var hashing = File.OpenRead(path))
-            sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(hashing, token).ConfigureAwait(false));
-        await using var content = File.OpenRead(path);
-        var item = await job.Output.WriteAsync(key, content, cancellationToken: token).ConfigureAwait(false);
-        return (item.Length, sha);
-    }
-
     /// <summary>The errors file: one JSON object per bad line, naming the input, the line and the reason.</summary>
-    private static byte[] ErrorLines(IReadOnlyList<DocumentError> errors)
+    private static byte[] ErrorLines(IReadOnlyList<DocumentError> errors) => PartFiles.JsonLines(errors, static (json, error) =>
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            foreach (var error in errors)
-            {
-                json.WriteStartObject();
-                json.WriteString("source", error.Source);
-                json.WriteNumber("line", error.Line);
-                json.WriteString("reason", error.Reason);
-                json.WriteEndObject();
-                json.Flush();
-                buffer.WriteByte((byte)'\n');
-                json.Reset();
-            }
-        }
-        return buffer.ToArray();
-    }
+        json.WriteString("source", error.Source);
+        json.WriteNumber("line", error.Line);
+        json.WriteString("reason", error.Reason);
+    });
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Clustering.Inference;
 using Clustering.Parquet;
 using Clustering.Storage;
@@ -24,7 +22,7 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
     public async Task<WindowManifest> CommitAsync(WindowWork work, IBlobStore output, CancellationToken cancellationToken)
     {
         var manifestKey = WindowLayout.ManifestKey(work.Start);
-        if (await ReadManifestAsync(output, manifestKey, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
+        if (await ManifestObject.ReadAsync<WindowManifest>(output, manifestKey, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
 
         // Loading the model, tokenizing and the forward passes run on a thread of their own: the caller is a grain,
         // whose turn must not hold the silo's scheduler (membership probes are answered there).
@@ -67,25 +65,8 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
             FirstReceivedAt = work.FirstReceivedAt,
             CommittedAt = DateTimeOffset.UtcNow,
         };
-        try
-        {
-            await output.WriteAsync(manifestKey, new MemoryStream(manifest.ToJson()), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
-            return manifest;
-        }
-        catch (BlobConditionFailedException)
-        {
-            // Another activation committed this window first (it made the same part from the same journal range).
-            return (await ReadManifestAsync(output, manifestKey, cancellationToken).ConfigureAwait(false))!;
-        }
-    }
-
-    public static async Task<WindowManifest?> ReadManifestAsync(IBlobStore output, string key, CancellationToken cancellationToken)
-    {
-        if (await output.GetPropertiesAsync(key, cancellationToken).ConfigureAwait(false) is null) return null;
-        await using var stream = await output.OpenReadAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return WindowManifest.FromJson(buffer.ToArray());
+        // When another activation committed this window first (the same part from the same journal range), its manifest counts.
+        return (await ManifestObject.CreateAsync(output, manifestKey, manifest, cancellationToken).ConfigureAwait(false)).Manifest;
     }
 
     /// <summary>
@@ -138,22 +119,12 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
         var keep = work.Spec.Input.KeepFields;
         var columns = keep.Append(DeletedColumn).ToArray();
         var types = keep.Select(_ => ParquetColumnType.String).Append(ParquetColumnType.Boolean).ToArray();
-        var metadata = new EmbeddingMetadata
-        {
-            ModelId = model.ModelId,
-            Pooling = model.Pooling.ToString().ToLowerInvariant(),
-            Normalized = model.Normalize,
-            Prompt = model.Prompt,
-            Dtype = "float32",
-            JobId = work.Job,
-            ToolVersion = ToolVersion.Text,
-        };
         var temp = Path.Combine(_tempFolder, $"clustering-stream-{work.Job}-{work.Window}-{Guid.NewGuid():N}.parquet");
         try
         {
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                using var writer = new EmbeddingParquetWriter(file, model.Dimensions, job.VectorType, columns, metadata, job.ParquetOptions, types);
+                using var writer = new EmbeddingParquetWriter(file, model.Dimensions, job.VectorType, columns, PartFiles.Metadata(model, work.Job), job.ParquetOptions, types);
                 var zero = new float[model.Dimensions];
                 var values = new string?[columns.Length];
                 var next = 0;
@@ -171,12 +142,7 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
                 }
                 writer.Complete();
             }
-            string sha;
-            await using (var hashing = File.OpenRead(temp))
-                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(hashing, cancellationToken).ConfigureAwait(false));
-            await using var content = File.OpenRead(temp);
-            var item = await output.WriteAsync(partKey, content, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (item.Length, sha);
+            return await PartFiles.UploadAsync(output, partKey, temp, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -185,26 +151,13 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
     }
 
     /// <summary>One JSON object per bad event: where the source had it, why it is bad, its id when it had one, its text (cut at 4 KB).</summary>
-    private static byte[] ErrorLines(List<WindowError> errors)
+    private static byte[] ErrorLines(List<WindowError> errors) => PartFiles.JsonLines(errors, static (json, error) =>
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            foreach (var error in errors)
-            {
-                json.WriteStartObject();
-                json.WriteString("position", error.Position);
-                json.WriteString("reason", error.Reason);
-                if (error.Id is not null) json.WriteString("id", error.Id);
-                json.WriteString("event", error.Text.Length > MaxErrorEventChars ? error.Text[..MaxErrorEventChars] : error.Text);
-                json.WriteEndObject();
-                json.Flush();
-                buffer.WriteByte((byte)'\n');
-                json.Reset();
-            }
-        }
-        return buffer.ToArray();
-    }
+        json.WriteString("position", error.Position);
+        json.WriteString("reason", error.Reason);
+        if (error.Id is not null) json.WriteString("id", error.Id);
+        json.WriteString("event", error.Text.Length > MaxErrorEventChars ? error.Text[..MaxErrorEventChars] : error.Text);
+    });
 
     private sealed record Row(StreamEvent Event, int[] Ids, bool Truncated);
 

@@ -1,12 +1,9 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Clustering.Pipeline.Streaming;
 
 /// <summary>
 /// A committed window, written create-if-absent as <c>window=&lt;start&gt;/_manifest.json</c>: creating it is the
 /// commit. It names the part file and the journal range it was made from, so a replay after a crash recognises a
-/// window already committed and writes nothing again.
+/// window already committed and writes nothing again. Written, read and created like a job's manifest (<see cref="ManifestObject"/>).
 /// </summary>
 public sealed record WindowManifest
 {
@@ -31,15 +28,7 @@ public sealed record WindowManifest
     public required DateTimeOffset FirstReceivedAt { get; init; }
     public required DateTimeOffset CommittedAt { get; init; }
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public byte[] ToJson() => ManifestObject.ToUtf8(this);
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
-
-    public static WindowManifest FromJson(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<WindowManifest>(json, Json) ?? throw new ClusteringException("window manifest: empty JSON");
+    public static WindowManifest FromJson(ReadOnlySpan<byte> json) => ManifestObject.Parse<WindowManifest>(json, "window manifest");
 }
