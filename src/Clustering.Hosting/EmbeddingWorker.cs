@@ -161,7 +161,7 @@ public sealed class EmbeddingWorker : IAsyncDisposable
             var outcome = await processor.ProcessAsync(context, shard.Index, shard.Attempt, JobPlanner.ReadShardSpec(shard.SpecJson), work.Token,
                 deviceDone: () => offDevice.TrySetResult()).ConfigureAwait(false);
             await renewing.CancelAsync().ConfigureAwait(false);
-            var completion = new ShardCompletion(key, shard.Attempt, Id, outcome.OutputKey, outcome.Rows, outcome.Bytes, outcome.Sha256, outcome.Errors, outcome.Tokens);
+            var completion = new ShardCompletion(key, shard.Attempt, Id, outcome.OutputKey, outcome.Rows, outcome.Bytes, outcome.Sha256, outcome.Errors, outcome.Tokens, outcome.EmptyTexts);
             var committed = await UntilStoreAnswers(() => _store.CompleteShardAsync(completion, CancellationToken.None), stopping).ConfigureAwait(false);
             long documents, tokens;
             lock (_tally)
