@@ -101,3 +101,38 @@ public static class JobStates
 
     public static bool IsFinal(string state) => state is Succeeded or Failed or Cancelled;
 }
+
+/// <summary>
+/// The body of POST /v1/streams: a stream job that embeds the events of <paramref name="Source"/> (a source the silos
+/// were started with: azqueue://ACCOUNT/QUEUE or eventhub://NAMESPACE/HUB[/GROUP]) as they arrive, into windows under
+/// the job's output. A window closes when it holds <paramref name="WindowDocs"/> events or its first event is
+/// <paramref name="WindowSeconds"/> old.
+/// </summary>
+/// <param name="Job">A job spec as POST /v1/jobs takes it: its model, output, embedding and field options apply; its inputs are not read.</param>
+public sealed record NewStream(string Name, string Source, System.Text.Json.JsonElement Job, int? WindowDocs = null, double? WindowSeconds = null);
+
+/// <summary>
+/// A stream job. State: running, paused, or source-unavailable (the silos could not reach the source; see
+/// <see cref="LastError"/>). Lag: events received but not yet in a committed window, and the age of the oldest of
+/// them. Throughput: events committed per second over the last minute. <see cref="Silo"/>: where its grain runs.
+/// </summary>
+public sealed record StreamView(
+    string Name,
+    string Source,
+    string Output,
+    string State,
+    int WindowDocs,
+    double WindowSeconds,
+    long CommittedWindows,
+    string? LatestWindow,
+    long CommittedEvents,
+    long CommittedErrors,
+    long LagEvents,
+    double LagSeconds,
+    double EventsPerSecond,
+    long Redelivered,
+    string? LastError,
+    string? Silo);
+
+/// <summary>The answer to DELETE /v1/streams/NAME.</summary>
+public sealed record DeletedStream(string Name, bool Deleted);

@@ -13,5 +13,9 @@ namespace Clustering.Client;
 [JsonSerializable(typeof(NewSchedule))]
 [JsonSerializable(typeof(ScheduleView))]
 [JsonSerializable(typeof(IReadOnlyList<ScheduleView>))]
+[JsonSerializable(typeof(NewStream))]
+[JsonSerializable(typeof(StreamView))]
+[JsonSerializable(typeof(IReadOnlyList<StreamView>))]
+[JsonSerializable(typeof(DeletedStream))]
 [JsonSerializable(typeof(ApiError))]
 public sealed partial class ApiJson : JsonSerializerContext;

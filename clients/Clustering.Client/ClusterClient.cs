@@ -86,6 +86,34 @@ public sealed class ClusterClient : IDisposable
     public Task<ScheduleView> DeleteScheduleAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, "v1/schedules/" + Escape(id), null, ApiJson.Default.ScheduleView, cancellationToken);
 
+    /// <summary>Creates a stream job (or answers the one of that name when its definition is the same); the silo checks the source, spec and model.</summary>
+    public async Task<StreamView> CreateStreamAsync(string name, string source, JobSpec job, int? windowDocs = null, double? windowSeconds = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        using var spec = JsonDocument.Parse(job.ToJson());
+        var body = JsonSerializer.Serialize(new NewStream(name, source, spec.RootElement, windowDocs, windowSeconds), ApiJson.Default.NewStream);
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        return await SendAsync(HttpMethod.Post, "v1/streams", content, ApiJson.Default.StreamView, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<StreamView>> ListStreamsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "v1/streams", null, ApiJson.Default.IReadOnlyListStreamView, cancellationToken);
+
+    public Task<StreamView> GetStreamAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "v1/streams/" + Escape(name), null, ApiJson.Default.StreamView, cancellationToken);
+
+    /// <summary>Stops committing windows; events keep being received and journaled until <see cref="ResumeStreamAsync"/>.</summary>
+    public Task<StreamView> PauseStreamAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "v1/streams/" + Escape(name) + "/pause", null, ApiJson.Default.StreamView, cancellationToken);
+
+    public Task<StreamView> ResumeStreamAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "v1/streams/" + Escape(name) + "/resume", null, ApiJson.Default.StreamView, cancellationToken);
+
+    /// <summary>Deletes a stream job (its committed windows stay in its output).</summary>
+    public Task<DeletedStream> DeleteStreamAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "v1/streams/" + Escape(name), null, ApiJson.Default.DeletedStream, cancellationToken);
+
     /// <summary>
     /// The job's events as they happen (server-sent events), from after <paramref name="afterId"/>. A dropped
     /// connection is resumed with Last-Event-ID, so no event is missed or repeated. Ends when the silo says the job

@@ -33,6 +33,7 @@ public sealed class SiloCluster : IDisposable
         // Blob URIs in inputs and outputs resolve through the same storage configuration as `embedctl run`.
         var inputs = new InputStores(BlobUriResolvers.Azure(null));
         Executors = [.. devices.Select(d => new ModelShardExecutor(d, Threads, inputs, output => OutputStores.Open(output), metrics.Progress))];
+        StreamModels = new StreamDeviceModels(Executors);
         var schedules = new ScheduleRunner(store, inputs, output => OutputStores.Open(output), logs.CreateLogger("schedules"));
         Services = new ClusterServices
         {
@@ -42,7 +43,8 @@ public sealed class SiloCluster : IDisposable
             Devices = Executors,
             Progress = metrics.Progress,
             SiloName = options.ResolvedName,
-            ScheduleTick = schedules.TickAsync,
+            Schedules = schedules,
+            ScheduleMinimumPeriod = options.ScheduleMinimumPeriod,
         };
     }
 
@@ -51,6 +53,9 @@ public sealed class SiloCluster : IDisposable
 
     /// <summary>This silo's devices (online models load on them, through their gates).</summary>
     public IReadOnlyList<ModelShardExecutor> Executors { get; }
+
+    /// <summary>The models stream windows are embedded with, on <see cref="Executors"/>' devices.</summary>
+    public StreamDeviceModels StreamModels { get; }
 
     /// <summary>Engine threads per device.</summary>
     public int Threads { get; }
@@ -102,12 +107,16 @@ public sealed class SiloCluster : IDisposable
         return true;
     }
 
+    /// <summary>Sets (or, for a deleted schedule, removes) the reminder of a schedule's grain now rather than at the next keeper round.</summary>
+    public Task ArmScheduleAsync(string id, CancellationToken ct) => Grains.GetGrain<IScheduleGrain>(id).Arm().WaitAsync(ct);
+
     /// <summary>The cluster's living workers, as the job directory grain knows them.</summary>
     public async Task<IReadOnlyList<KnownWorker>> WorkersAsync(CancellationToken ct) =>
         await Grains.GetGrain<IJobDirectoryGrain>(0).Workers().WaitAsync(ct);
 
     public void Dispose()
     {
+        StreamModels.Dispose();
         foreach (var executor in Executors) executor.Dispose();
     }
 }

@@ -27,6 +27,12 @@ public static class SiloConfiguration
         ["--cluster-id"] = nameof(SiloOptions.ClusterId),
         ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
         ["--serve"] = nameof(SiloOptions.Serve),
+        ["--stream-sources"] = nameof(SiloOptions.StreamSources),
+        ["--queue-connection"] = nameof(SiloOptions.QueueConnection),
+        ["--eventhub-connection"] = nameof(SiloOptions.EventHubConnection),
+        ["--eventhub-checkpoints"] = nameof(SiloOptions.EventHubCheckpoints),
+        ["--stream-catalog"] = nameof(SiloOptions.StreamCatalog),
+        ["--schedule-minimum-seconds"] = nameof(SiloOptions.ScheduleMinimumSeconds),
     };
 
     public const string Usage = """
@@ -52,6 +58,19 @@ public static class SiloConfiguration
           --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
           --serve NAME=DIR;...   models served online at POST /v1/embeddings (OpenAI's API) on this silo's devices,
                                  loaded on first request; online passes go before shard passes
+          --stream-sources URIS  sources stream jobs may read, ';'-separated: azqueue://ACCOUNT/QUEUE,
+                                 eventhub://NAMESPACE/HUB[/GROUP] (embedctl stream create ... --source URI)
+          --queue-connection CS  Azure Storage connection string of the azqueue:// account (prefer
+                                 CLUSTERING_QUEUECONNECTION: it holds a key)
+          --eventhub-connection CS   Event Hubs connection string (CLUSTERING_EVENTHUBCONNECTION)
+          --eventhub-checkpoints CS  Azure Storage connection string for Event Hubs checkpoints (default:
+                                 --queue-connection)
+          --stream-catalog LOC   folder or blob URI holding the stream jobs' definitions, shared by all silos
+                                 (default with a sqlite: store: a streams folder beside the database)
+          --schedule-minimum-seconds N
+                                 the shortest schedule period (default 60: schedules are Orleans reminders, whose
+                                 minimum is one minute); a rule firing more often, such as '@every 30s', is refused
+                                 when the schedule is created. Lower it only for tests and demos
         """;
 
     /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>

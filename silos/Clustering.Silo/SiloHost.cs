@@ -85,6 +85,7 @@ public static class SiloHost
         app.UseMiddleware<BearerTokenAuthentication>();
         app.MapJobs();
         app.MapSchedules();
+        app.MapStreams();
         app.MapEvents();
         app.MapCluster();
         app.MapEmbeddingsApi(app.Services.GetRequiredService<SiloOnlineModels>(), servingLimits, app.Services.GetRequiredService<ServingMetrics>());

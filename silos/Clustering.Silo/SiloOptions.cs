@@ -60,6 +60,36 @@ public sealed class SiloOptions
     /// </summary>
     public string? Serve { get; set; }
 
+    /// <summary>
+    /// The stream sources this silo reads, ';'-separated: azqueue://ACCOUNT/QUEUE (with <see cref="QueueConnection"/>),
+    /// eventhub://NAMESPACE/HUB[/GROUP] (with <see cref="EventHubConnection"/>). A stream job may only name one of them.
+    /// </summary>
+    public string? StreamSources { get; set; }
+
+    /// <summary>Azure Storage connection string of the azqueue:// sources' account (its AccountName must be the URI's ACCOUNT).</summary>
+    public string? QueueConnection { get; set; }
+
+    /// <summary>Event Hubs connection string of the eventhub:// sources' namespace.</summary>
+    public string? EventHubConnection { get; set; }
+
+    /// <summary>Azure Storage connection string where Event Hubs checkpoints are kept (Azure Tables); default: <see cref="QueueConnection"/>.</summary>
+    public string? EventHubCheckpoints { get; set; }
+
+    /// <summary>
+    /// Where the cluster's stream job definitions live (a folder or blob URI every silo reaches). Default with a
+    /// sqlite: store: a "streams" folder beside the database; a PostgreSQL cluster with stream sources must name one.
+    /// </summary>
+    public string? StreamCatalog { get; set; }
+
+    /// <summary>
+    /// The shortest period a schedule may have, in seconds: schedules are Orleans reminders, whose minimum period is one
+    /// minute. A rule that fires more often (<c>@every 30s</c>) is refused when the schedule is created. Lower it only
+    /// for tests and demos (Orleans warns that fast reminders do not suit production).
+    /// </summary>
+    public int ScheduleMinimumSeconds { get; set; } = 60;
+
+    public TimeSpan ScheduleMinimumPeriod => TimeSpan.FromSeconds(ScheduleMinimumSeconds);
+
     public string ResolvedName => string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name.Trim();
 
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
@@ -82,6 +112,8 @@ public sealed class SiloOptions
             throw new ClusteringException($"--cluster-address: '{a}' is not an IP address");
         if (string.IsNullOrWhiteSpace(ClusterId) || ClusterId.Length > 100 || ClusterId.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.')))
             throw new ClusteringException("--cluster-id: 1 to 100 letters, digits, '-', '_' or '.'");
+        if (ScheduleMinimumSeconds is < 1 or > 86400)
+            throw new ClusteringException($"--schedule-minimum-seconds: must be 1 to 86400 (got {ScheduleMinimumSeconds})");
         if (Threads is < 0 or > 1024) throw new ClusteringException($"--threads: must be 0 to 1024 (got {Threads})");
         if (Name is not null && (Name.Length > 100 || Name.Any(c => char.IsControl(c))))
             throw new ClusteringException("--name: at most 100 printable characters");
@@ -94,6 +126,7 @@ public sealed class SiloOptions
                 throw new ClusteringException("--token: printable ASCII without spaces only (it travels in an HTTP header)");
         }
         SiloOnlineModels.ParseServe(Serve);
+        SiloStreams.CheckOptions(this);
         foreach (var root in AllowedRoots)
             if (!Path.IsPathFullyQualified(root)) throw new ClusteringException($"--allow-paths: '{root}' is not an absolute path");
     }

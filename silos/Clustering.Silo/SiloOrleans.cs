@@ -10,7 +10,7 @@ namespace Clustering.Silo;
 
 /// <summary>
 /// The silo's whole Orleans configuration, in one place (other providers, such as streams, are added here too):
-/// the embedding cluster's grains and device host, membership in the PostgreSQL store (a sqlite: store is a
+/// the embedding cluster's grains and device host, membership and reminders in the PostgreSQL store (a sqlite: store is a
 /// cluster of this one silo, on localhost clustering), endpoints and the cluster's identity.
 /// </summary>
 public static class SiloOrleans
@@ -25,14 +25,19 @@ public static class SiloOrleans
         silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.ResolvedName);
         if (StoreAddress.KindOf(options.Store) == StoreKind.Postgres)
         {
-            silo.UsePostgresClustering(PostgresAddress.Parse(options.Store).ConnectionString);
+            var connection = PostgresAddress.Parse(options.Store).ConnectionString;
+            silo.UsePostgresClustering(connection);
+            silo.UsePostgresReminders(connection);
             silo.ConfigureEndpoints(AdvertisedAddress(options, listen), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !listen.LoopbackOnly);
         }
         else
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "clustering", clusterId: options.ClusterId);
+            // One silo: its reminders need not outlive it; at start it arms every schedule from the store again.
+            silo.UseInMemoryReminderService();
         }
         silo.AddEmbeddingCluster(cluster.Services);
+        SiloStreams.Configure(silo, options, cluster);
     }
 
     /// <summary>What other silos dial: the flag, else loopback for a loopback-only API, else the API's own IP, else this host's first IPv4.</summary>

@@ -39,13 +39,20 @@ public sealed record ClusterServices
     /// <summary>How often a job grain looks for shards held by workers of silos that left the cluster.</summary>
     public TimeSpan OwnerCheck { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// One round of the schedules (fires due ones, creating their jobs pending), run by the scheduler grain every
-    /// <see cref="ScheduleEvery"/>; null: this cluster runs no schedules.
-    /// </summary>
-    public Func<CancellationToken, Task>? ScheduleTick { get; init; }
+    /// <summary>The schedule logic schedule grains drive; null: this cluster runs no schedules.</summary>
+    public IScheduleOccurrences? Schedules { get; init; }
 
-    public TimeSpan ScheduleEvery { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// The shortest period a schedule may have: Orleans' minimum reminder period (<c>ReminderOptions.MinimumReminderPeriod</c>),
+    /// one minute unless a test lowers it.
+    /// </summary>
+    public TimeSpan ScheduleMinimumPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a schedule grain looks at its running job, to point <c>_latest.json</c> at it soon after it succeeds.</summary>
+    public TimeSpan ScheduleWatch { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often each silo arms every schedule's grain (after its first time, at start).</summary>
+    public TimeSpan ScheduleKeeperEvery { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Shards in a row that may fail on one device before its worker stops (a broken GPU); a success resets it.</summary>
     public int MaxConsecutiveFailures { get; init; } = 3;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -27,7 +28,8 @@ public static class ClusterSiloBuilderExtensions
         });
         silo.Services.AddSingleton<DeviceHost>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeviceHost>());
-        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchedulerKeeper>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ScheduleKeeper>();
+        silo.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = services.ScheduleMinimumPeriod);
         silo.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
         return silo;
     }
@@ -35,9 +37,21 @@ public static class ClusterSiloBuilderExtensions
     /// <summary>Membership in PostgreSQL (<see cref="PostgresMembershipTable"/>), tuned so a dead silo is declared in about ten seconds.</summary>
     public static ISiloBuilder UsePostgresClustering(this ISiloBuilder silo, string connectionString)
     {
-        silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<IMembershipTable, PostgresMembershipTable>();
         silo.Configure<ClusterMembershipOptions>(TuneMembership);
+        return silo;
+    }
+
+    /// <summary>
+    /// Orleans reminders (what wakes schedule grains) in PostgreSQL (<see cref="PostgresReminderTable"/>), beside the
+    /// membership table and in the same database.
+    /// </summary>
+    public static ISiloBuilder UsePostgresReminders(this ISiloBuilder silo, string connectionString)
+    {
+        silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable, PostgresReminderTable>();
         return silo;
     }
 

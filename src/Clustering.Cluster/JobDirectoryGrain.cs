@@ -5,20 +5,33 @@ using Orleans.Runtime;
 
 namespace Clustering.Cluster;
 
-/// <summary>See <see cref="IJobDirectoryGrain"/>. On activation it wakes the grain of every job the store says is not over, so a
-/// job whose grain died with its silo continues as soon as any worker asks for work.</summary>
+/// <summary>See <see cref="IJobDirectoryGrain"/>. On activation, and whenever a silo leaves the cluster, it wakes the grain of
+/// every job the store says is not over: a running job's grain would come back at the next worker's offer anyway, but
+/// nobody offers to a job that was still pending or planning when its grain died with its silo.</summary>
 [Reentrant]
 internal sealed class JobDirectoryGrain(ClusterServices services, IClusterMembershipService membership, ILogger<JobDirectoryGrain> log)
     : Grain, IJobDirectoryGrain
 {
     private readonly Dictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, KnownWorker> _workers = new(StringComparer.Ordinal);
+    private MembershipVersion _seen = MembershipVersion.MinValue;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Off the activation's own call before calling job grains (see JobGrain.OnActivateAsync: a synchronous store
         // would send those calls inline under this activation's lock).
         await Task.Yield();
+        await WakeUnfinishedJobsAsync(cancellationToken);
+        if (_running.Count > 0) log.LogInformation("job directory: {Count} running job(s) found in the store", _running.Count);
+        this.RegisterGrainTimer(_ => OnMembershipChangeAsync(), new GrainTimerCreationOptions
+        {
+            DueTime = services.OwnerCheck, Period = services.OwnerCheck, Interleave = true, KeepAlive = true,
+        });
+    }
+
+    private async Task WakeUnfinishedJobsAsync(CancellationToken cancellationToken)
+    {
+        _seen = membership.CurrentSnapshot.Version;
         foreach (var state in new[] { JobState.Pending, JobState.Planning, JobState.Running })
             foreach (var job in await services.Store.ListJobsAsync(state, 1000, cancellationToken))
             {
@@ -26,7 +39,18 @@ internal sealed class JobDirectoryGrain(ClusterServices services, IClusterMember
                     _running[job.Id] = new RunningJob(job.Id, job.ModelId, job.CreatedAt, job.RequiredDeviceKind, job.MinGpuMemoryBytes);
                 GrainFactory.GetGrain<IJobGrain>(job.Id).Start().Ignore();
             }
-        if (_running.Count > 0) log.LogInformation("job directory: {Count} running job(s) found in the store", _running.Count);
+    }
+
+    /// <summary>A silo that died may have taken a planning job's grain with it: <c>Start</c> re-activates it elsewhere
+    /// (and costs one call to a grain that is still alive).</summary>
+    private async Task OnMembershipChangeAsync()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        if (snapshot.Version == _seen) return;
+        var anyGone = snapshot.Members.Values.Any(m => m.Status == SiloStatus.Dead);
+        if (!anyGone) { _seen = snapshot.Version; return; }
+        log.LogInformation("job directory: membership changed (version {Version}); waking the grains of unfinished jobs", snapshot.Version);
+        await WakeUnfinishedJobsAsync(CancellationToken.None);
     }
 
     public Task<RunningJob[]> Running(WorkerInfo asker)

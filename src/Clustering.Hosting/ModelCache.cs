@@ -33,7 +33,7 @@ internal sealed class ModelCache(string device, int threads, DeviceGate? gate = 
     /// <summary>Model affinity compares model paths; a job names its model as given, so compare full paths.</summary>
     public static string ModelKeyOf(JobSpec spec) => Path.GetFullPath(spec.Model);
 
-    private static string KeyOf(JobSpec spec) => $"{ModelKeyOf(spec)}|{Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec)}";
+    internal static string KeyOf(JobSpec spec) => $"{ModelKeyOf(spec)}|{Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec)}";
 
     public void Dispose()
     {

@@ -65,9 +65,16 @@ internal sealed class GrainCluster : IAsyncDisposable
         Directory.CreateDirectory(output);
         var spec = new JobSpec { Inputs = ["/nonexistent/input.jsonl"], Model = RepoPaths.TinyModel, Output = output, MaxAttempts = maxAttempts };
         await Store.CreateJobAsync(new NewJob(id, spec.ToJson(), RepoPaths.TinyModel, output, maxAttempts, allowedFailedShards),
-            Enumerable.Range(0, shards).Select(i => new NewShard(i, $"{{\"shard\":{i}}}")).ToArray());
+            EmptyShards(shards));
         return (id, output);
     }
+
+    /// <summary>
+    /// Rows of <paramref name="shards"/> shards that read nothing (the scripted executors make their own bytes), written
+    /// as the planner writes every plan: the publisher reads shard rows back as plans.
+    /// </summary>
+    public static IReadOnlyList<NewShard> EmptyShards(int shards) => Pipeline.JobPlanner.ShardsOf(new Corpus.ShardPlan(Corpus.ShardPlan.CurrentVersion, 1, default, [],
+        Enumerable.Range(0, shards).Select(i => new Corpus.Shard(i, 1, [])).ToArray()));
 
     /// <summary>Starts the job's grain and waits for it to end and be published (fails the test after <paramref name="seconds"/>).</summary>
     public async Task<string> RunToEndAsync(string jobId, int seconds = 90)

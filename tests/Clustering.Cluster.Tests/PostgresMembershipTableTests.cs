@@ -139,7 +139,7 @@ public sealed class PostgresMembershipTableTests : IAsyncLifetime
             var output = Path.Combine(root, "out");
             Directory.CreateDirectory(output);
             var spec = new JobSpec { Inputs = ["/x.jsonl"], Model = RepoPaths.TinyModel, Output = output };
-            await store.CreateJobAsync(new NewJob("job-pg", spec.ToJson(), "m", output), Enumerable.Range(0, 20).Select(i => new NewShard(i, "{}")).ToArray());
+            await store.CreateJobAsync(new NewJob("job-pg", spec.ToJson(), "m", output), GrainCluster.EmptyShards(20));
 
             var job = hosts[1].Services.GetRequiredService<IGrainFactory>().GetGrain<IJobGrain>("job-pg");
             await job.Start();

@@ -101,15 +101,19 @@ public static class GpuBenchmarks
                 using var cuOnGpu = gpu.Upload(cu);
                 using var output = gpu.Context.Allocate((long)total * heads * headDim * 2);
                 var flops = count * 2.0 * length * (length + 1) * headDim * heads;
-                var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
-                    qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-                    output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim));
-                var tflops = flops / ms / 1e9;
-                Console.WriteLine($"attention {shape} heads {heads}/{kvHeads}x{headDim}, {count} x {length} tokens: {ms:F3} ms, {tflops:F1} TFLOP/s");
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                // Both query tiles, so the choice between them (AttentionLauncher.DefaultQueryTile) rests on figures per length.
+                foreach (var tile in new[] { 64, 128 })
                 {
-                    side = "kernel", kernel = "attention", shape, length, sequences = count, ms, tflops, gpu = gpu.Context.Device.ToString(),
-                }));
+                    var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
+                        qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
+                        output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim, tile));
+                    var tflops = flops / ms / 1e9;
+                    Console.WriteLine($"attention {shape} heads {heads}/{kvHeads}x{headDim}, {count} x {length} tokens, {tile}-row tiles: {ms:F3} ms, {tflops:F1} TFLOP/s");
+                    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                    {
+                        side = "kernel", kernel = "attention", shape, length, sequences = count, tile, ms, tflops, gpu = gpu.Context.Device.ToString(),
+                    }));
+                }
             }
         }
     }

@@ -12,12 +12,18 @@ namespace Clustering.Inference.Onnx.Tests;
 /// </summary>
 public class EmbedctlOnnxTests(ITestOutputHelper output)
 {
-    private static (int Code, string Stdout, string Stderr) Embedctl(string? stdin, params string[] args)
+    /// <summary>The built embedctl.dll of the configuration these tests were built in.</summary>
+    internal static string EmbedctlDll()
     {
         var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
         var dll = Path.Combine(Peer.RepoRoot, "clients", "Clustering.Cli", "bin", config, "net10.0", "embedctl.dll");
         Assert.True(File.Exists(dll), $"embedctl not built at {dll}");
-        var psi = new ProcessStartInfo("dotnet", [dll, .. args])
+        return dll;
+    }
+
+    internal static (int Code, string Stdout, string Stderr) Embedctl(string? stdin, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [EmbedctlDll(), .. args])
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
             StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8,

@@ -91,7 +91,7 @@ public sealed class ClusterBlobJobTests(PostgresFixture postgres, AzuriteFixture
         }
         await WriteCorpusAsync(100);
         var credentials = new Dictionary<string, string> { [AzureConnectionString.ConnectionStringVariable] = azurite.Azurite.ConnectionString };
-        var url = (await cluster.StartSiloAsync("b0", environment: credentials)).Url;
+        var url = (await cluster.StartSiloAsync("b0", environment: credentials, extra: ["--schedule-minimum-seconds", "1"])).Url;
         var env = new Dictionary<string, string> { ["CLUSTERING_URL"] = url.ToString(), ["CLUSTERING_TOKEN"] = TestCluster.Token };
         var create = await TestCluster.CliAsync(["schedule", "create", "blobs", "--rule", "@every 2s", "--keep", "1",
             "--input", $"az://{container.Container}/corpus/", "--model", RepoPaths.TinyModel, "--output", $"az://{container.Container}/out/sched/",

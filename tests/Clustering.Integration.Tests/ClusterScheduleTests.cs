@@ -16,7 +16,8 @@ public sealed class ClusterScheduleTests(PostgresFixture postgres, ITestOutputHe
         await using var cluster = await TestCluster.CreateAsync(postgres.Server);
         var corpus = Path.Combine(cluster.Work, "corpus.jsonl");
         TestCorpus.Write(corpus, 0, 200);
-        var url = (await cluster.StartSiloAsync("s0")).Url;
+        // Schedules are Orleans reminders (a minute at least); a lower minimum lets this test see several occurrences.
+        var url = (await cluster.StartSiloAsync("s0", extra: ["--schedule-minimum-seconds", "2"])).Url;
         var env = new Dictionary<string, string> { ["CLUSTERING_URL"] = url.ToString(), ["CLUSTERING_TOKEN"] = TestCluster.Token };
         var outputFolder = Path.Combine(cluster.Work, "out");
         string[] job = ["--input", corpus, "--model", RepoPaths.TinyModel, "--output", outputFolder, "--max-length", "64", "--batch-tokens", "4096"];
@@ -29,6 +30,9 @@ public sealed class ClusterScheduleTests(PostgresFixture postgres, ITestOutputHe
         bad = await TestCluster.CliAsync(["schedule", "create", "Nightly!", "--rule", "@daily", .. job], env);
         Assert.NotEqual(0, bad.Exit);
         Assert.Contains("schedule id", bad.Stderr);
+        bad = await TestCluster.CliAsync(["schedule", "create", "nightly", "--rule", "@every 1s", .. job], env);
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("schedule \"@every 1s\": fires every 1 s, more often than the shortest period a schedule may have (2 s: schedules are Orleans reminders); use @every 2s or longer", bad.Stderr);
 
         var create = await TestCluster.CliAsync(["schedule", "create", "nightly", "--rule", "@every 2s", "--keep", "1", .. job], env);
         Assert.True(create.Exit == 0, create.Stderr);

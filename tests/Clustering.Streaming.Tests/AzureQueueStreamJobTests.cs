@@ -20,7 +20,7 @@ public sealed class AzureQueueStreamJobTests
     public async Task Killing_the_jobs_silo_mid_stream_commits_every_event_exactly_once()
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("STREAM_TEST_EVENTS"), out var n) ? n : 1500;
-        var events = count >= 20_000 ? DocumentEvents.Make(count, badEvery: 100, deleteEvery: 40, updateEvery: 29) : DocumentEvents.Make(count);
+        var events = count >= 20_000 ? DocumentEvents.Make(count, badEvery: 100, updateEvery: 29, deletions: 500) : DocumentEvents.Make(count);
         await using var azurite = await AzuriteQueue.StartAsync();
         var queue = new QueueClient(azurite.ConnectionString, "docs");
         await queue.CreateIfNotExistsAsync();

@@ -15,7 +15,8 @@ internal sealed class DocumentEvents
     public HashSet<string> Bad { get; } = new(StringComparer.Ordinal);
     public int Deletions { get; private set; }
 
-    public static DocumentEvents Make(int count, int badEvery = 37, int deleteEvery = 10, int updateEvery = 13)
+    /// <param name="deletions">When given, exactly this many deletions, spread evenly and never where a bad event goes (instead of every <paramref name="deleteEvery"/>th).</param>
+    public static DocumentEvents Make(int count, int badEvery = 37, int deleteEvery = 10, int updateEvery = 13, int? deletions = null)
     {
         var events = new DocumentEvents();
         var live = new List<string>();
@@ -35,7 +36,7 @@ internal sealed class DocumentEvents
                 events.Texts.Add(bad);
                 events.Bad.Add(bad);
             }
-            else if (i % deleteEvery == 0 && live.Count > 0)
+            else if ((deletions is { } d ? (long)(i + 17) * d / count != (long)(i + 16) * d / count : i % deleteEvery == 0) && live.Count > 0)
             {
                 var id = live[i * 7919 % live.Count];
                 live.Remove(id);

@@ -28,11 +28,24 @@ public class LoaderErrorTests
     [Fact]
     public void UnsupportedNormalizer_NamesTypeAndPath()
     {
-        var path = Write(Make(normalizer: """{"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled", "precompiled_charsmap": ""}]}"""));
+        var path = Write(Make(normalizer: """{"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "ByteLevel"}]}"""));
         var e = Assert.Throws<InputFormatException>(() => Tokenizer.Load(path));
         Assert.Equal(path, e.Input);
         Assert.Equal("$.normalizer.normalizers[1].type", e.Position);
-        Assert.Contains("unsupported normalizer type \"Precompiled\"", e.Message);
+        Assert.Contains("unsupported normalizer type \"ByteLevel\"", e.Message);
+    }
+
+    [Theory]
+    [InlineData("", "not a SentencePiece charsmap: 0 bytes, shorter than the 4-byte trie size")]
+    [InlineData("not base64!", "not valid base64")]
+    [InlineData("/////wAAAAA=", "not a SentencePiece charsmap: the trie size 4294967295 is over the 4 bytes that follow it")]
+    [InlineData("BAAAAAAAAAD/", "not a SentencePiece charsmap: the replacement strings are not valid UTF-8")]
+    public void BadPrecompiledCharsmap_NamesFieldAndReason(string charsmap, string reason)
+    {
+        var path = Write(Make(normalizer: $$"""{"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled", "precompiled_charsmap": "{{charsmap}}"}]}"""));
+        var e = Assert.Throws<InputFormatException>(() => Tokenizer.Load(path));
+        Assert.Equal("$.normalizer.normalizers[1].precompiled_charsmap", e.Position);
+        Assert.Contains(reason, e.Message);
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace Clustering.Tokenizers.Tests;
 /// Our ids equal Hugging Face's (tokenizers 0.23.2 run live through tests/tools/tokenizer-oracle.mjs) on ~12,000 texts:
 /// the real MiniLM and arctic-embed-xs vocabularies (WordPiece + BertNormalizer + BertPreTokenizer), loaded both from
 /// vocab.txt alone and from the tokenizer.json Hugging Face builds; and Unigram + Metaspace tokenizers Hugging Face
-/// builds from a vocabulary made here (NFKC or none, byte fallback or unk).
+/// builds from a vocabulary made here (NFKC, SentencePiece's nmt_nfkc charsmap or none, byte fallback or unk); and an
+/// XLM-R-style tokenizer.json that SentencePiece trained (tests/fixtures/tokenizers/xlmr-style).
 /// </summary>
 public class OracleEqualityTests(ITestOutputHelper output)
 {
@@ -41,6 +42,8 @@ public class OracleEqualityTests(ITestOutputHelper output)
         { "nfkc", false, "always" },
         { "none", true, "always" },
         { "nfkc", true, "first" },
+        { "precompiled", true, "first" },
+        { "precompiled", false, "always" },
     };
 
     [Theory]
@@ -54,10 +57,41 @@ public class OracleEqualityTests(ITestOutputHelper output)
             unkId = 0,
             byteFallback,
             normalizer = normalizer == "none" ? null : normalizer,
+            charsmap = normalizer == "precompiled" ? XlmrStyleCharsmap().Select(b => (int)b).ToArray() : null,
             prependScheme,
         }, json);
         AssertEqual($"unigram {normalizer} byte_fallback={byteFallback} {prependScheme}", Tokenizer.Load(json), TokenizerOracle.Encode(json, s_texts.Value),
             skip: normalizer == "nfkc" ? HasNewCompatibilityDecomposition : null);
+    }
+
+    private static string XlmrStyleJson => Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "tokenizers", "xlmr-style", "tokenizer.json");
+
+    /// <summary>
+    /// XLM-R's layout (Precompiled nmt_nfkc charsmap + Replace " {2,}", Metaspace, byte fallback, &lt;s&gt; $A &lt;/s&gt;)
+    /// with a Unigram model SentencePiece trained on the corpus: every rule of SentencePiece's NFKC table is in play.
+    /// </summary>
+    [Fact]
+    public void XlmrStyle_SentencePieceCharsmap_EqualsHuggingFace()
+    {
+        AssertEqual("xlmr-style tokenizer.json", Tokenizer.Load(XlmrStyleJson), TokenizerOracle.Encode(XlmrStyleJson, s_texts.Value));
+
+        // The comparison covers the charsmap's rewriting: without the Precompiled step many texts get other ids.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(XlmrStyleJson))!;
+        json["normalizer"]!["normalizers"]!.AsArray().RemoveAt(0);
+        string plain = Path.Combine(Directory.CreateTempSubdirectory("xlmr-plain-").FullName, "tokenizer.json");
+        File.WriteAllText(plain, json.ToJsonString());
+        var with = Tokenizer.Load(XlmrStyleJson).EncodeBatch(s_texts.Value, addSpecialTokens: true, maxLength: 0, threads: 2);
+        var without = Tokenizer.Load(plain).EncodeBatch(s_texts.Value, addSpecialTokens: true, maxLength: 0, threads: 2);
+        int changed = Enumerable.Range(0, with.Length).Count(i => !with[i].Ids.AsSpan().SequenceEqual(without[i].Ids));
+        output.WriteLine($"the charsmap changes the ids of {changed} of {with.Length} texts");
+        Assert.True(changed > 1000, $"the charsmap changed only {changed} texts");
+    }
+
+    /// <summary>The nmt_nfkc charsmap (the bytes of the fixture's precompiled_charsmap).</summary>
+    private static byte[] XlmrStyleCharsmap()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(XlmrStyleJson));
+        return Convert.FromBase64String(doc.RootElement.GetProperty("normalizer").GetProperty("normalizers")[0].GetProperty("precompiled_charsmap").GetString()!);
     }
 
     /// <summary>

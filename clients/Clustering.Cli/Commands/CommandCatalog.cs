@@ -18,6 +18,7 @@ internal static class CommandCatalog
         yield return ListCommand.Create();
         yield return CancelCommand.Create();
         yield return ScheduleCommand.Create();
+        yield return StreamCommand.Create();
         yield return WorkersCommand.Create();
     }
 }

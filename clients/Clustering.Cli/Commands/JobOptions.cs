@@ -5,7 +5,7 @@ namespace Clustering.Cli.Commands;
 /// <summary>
 /// The job options `run` and `submit` share, and how they become a <see cref="JobSpec"/>. Defaults are JobSpec's.
 /// </summary>
-internal sealed class JobOptions
+internal sealed class JobOptions(bool withInputs = true)
 {
     public readonly Option<string[]> Input = new("--input", "-i")
     {
@@ -42,7 +42,15 @@ internal sealed class JobOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Input, Model, Output, Dimensions, Instruction, PromptName, MaxLength, Device, BatchTokens, Threads,
+        if (!withInputs)
+        {
+            // A stream job: the options that shape each window's embeddings and Parquet; reading files does not apply.
+            foreach (var option in new Option[] { Model, Output, Dimensions, Instruction, PromptName, MaxLength, BatchTokens, Compression, VectorType, IdField, TextField, KeepFields })
+                command.Options.Add(option);
+            return;
+        }
+        command.Options.Add(Input);
+        foreach (var option in new Option[] { Model, Output, Dimensions, Instruction, PromptName, MaxLength, Device, BatchTokens, Threads,
                      ShardDocs, Compression, VectorType, IdField, TextField, KeepFields, TextMode, MaxDocumentBytes, InputFormat, OutputFormat, SkipBadFiles, MaxBadRecords, MaxAttempts, ChunkTokens, ChunkOverlap })
             command.Options.Add(option);
     }
@@ -84,6 +92,38 @@ internal sealed class JobOptions
                 Compression = result.GetValue(Compression) ?? CompressionCodec.Zstd,
                 VectorType = result.GetValue(VectorType) ?? Clustering.VectorType.List,
                 Format = OpenAiBatch.Check("--output-format", result.GetValue(OutputFormat)),
+            },
+        };
+        spec.Validate();
+        return spec;
+    }
+
+    /// <summary>A stream job's spec (options added with <c>withInputs: false</c>): its one input is the source; what it does not offer keeps JobSpec's defaults.</summary>
+    public JobSpec ToStreamSpec(ParseResult result, string source)
+    {
+        var spec = new JobSpec
+        {
+            Inputs = [source],
+            Model = result.GetValue(Model)!,
+            Output = result.GetValue(Output)!,
+            Input = new InputOptions
+            {
+                IdField = result.GetValue(IdField)!,
+                TextField = result.GetValue(TextField)!,
+                KeepFields = SplitList(result.GetValue(KeepFields)),
+            },
+            Embed = new EmbedOptions
+            {
+                Dimensions = result.GetValue(Dimensions),
+                Instruction = result.GetValue(Instruction),
+                PromptName = result.GetValue(PromptName),
+                MaxLength = result.GetValue(MaxLength),
+                BatchTokens = result.GetValue(BatchTokens),
+            },
+            Write = new OutputOptions
+            {
+                Compression = result.GetValue(Compression) ?? CompressionCodec.Zstd,
+                VectorType = result.GetValue(VectorType) ?? Clustering.VectorType.List,
             },
         };
         spec.Validate();

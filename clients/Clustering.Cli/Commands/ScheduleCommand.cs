@@ -9,7 +9,8 @@ internal static class ScheduleCommand
     public static Command Create()
     {
         var command = new Command("schedule", """
-            Re-embed a corpus on a schedule (cluster mode). The coordinator starts the job at each occurrence (UTC);
+            Re-embed a corpus on a schedule (cluster mode). The schedule's grain, woken by an Orleans reminder, starts the
+            job at each occurrence (UTC; at most once a minute);
             each run writes to a subfolder of --output named by the occurrence (e.g. 20261122T060000Z), and
             OUTPUT/_latest.json names the newest run that succeeded. By default an occurrence is skipped when the
             inputs (names, sizes, ETags, modification times) are as the last successful run found them, and while
@@ -29,7 +30,8 @@ internal static class ScheduleCommand
         var id = new Argument<string>("ID") { Description = "The schedule's name: 1 to 63 of a-z 0-9 . _ -" };
         var rule = new Option<string>("--rule")
         {
-            Description = "When, in UTC: '@every 6h' (s, m, h, d), '@hourly', '@daily', '@weekly', '@monthly', or a cron line 'MIN HOUR DOM MON DOW' such as '0 3 * * *'.",
+            Description = "When, in UTC: '@every 6h' (s, m, h, d), '@hourly', '@daily', '@weekly', '@monthly', or a cron line 'MIN HOUR DOM MON DOW' such as '0 3 * * *'. " +
+                "At most once a minute: schedules are Orleans reminders, so '@every 30s' is refused (the silo's --schedule-minimum-seconds, default 60).",
             Required = true,
         };
         var always = new Option<bool>("--always") { Description = "Run at every occurrence, even when the inputs have not changed." };

@@ -10,7 +10,7 @@ using static Clustering.Silo.Api.JobsEndpoints;
 
 namespace Clustering.Silo.Api;
 
-/// <summary>/v1/schedules: create, list, get, delete. The coordinator fires them (Hosting's ScheduleRunner).</summary>
+/// <summary>/v1/schedules: create, list, get, delete. Each schedule's grain fires it when its reminder wakes it.</summary>
 internal static class SchedulesEndpoints
 {
     public static void MapSchedules(this IEndpointRouteBuilder app)
@@ -21,7 +21,8 @@ internal static class SchedulesEndpoints
         app.MapDelete("/v1/schedules/{id}", DeleteAsync);
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, IClusterStore store, JobPathPolicy paths, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpRequest request, IClusterStore store, JobPathPolicy paths, SiloOptions options, SiloCluster cluster,
+        CancellationToken ct)
     {
         var (text, refused) = await ReadJsonBodyAsync(request, "schedule", ct);
         if (refused is not null) return refused;
@@ -36,6 +37,7 @@ internal static class SchedulesEndpoints
             if (ScheduleTemplate.IdProblem(body.Id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
             if (!RecurrenceRule.TryParse(body.Rule, out var parsed, out var ruleError)) return Error(StatusCodes.Status400BadRequest, ruleError!);
             rule = parsed!;
+            if (TooFrequent(rule, options.ScheduleMinimumPeriod) is { } tooFrequent) return Error(StatusCodes.Status400BadRequest, tooFrequent);
             if (body.Keep is < 0 or > ScheduleTemplate.MaxKeep)
                 return Error(StatusCodes.Status400BadRequest, $"keep: 0 (all) to {ScheduleTemplate.MaxKeep} runs, not {body.Keep}");
             spec = JobSpec.FromJson(body.Job.GetRawText());
@@ -55,8 +57,19 @@ internal static class SchedulesEndpoints
         var record = new ScheduleRecord(body.Id, rule.Text, new ScheduleTemplate(spec, body.SkipUnchanged ?? true, body.Keep ?? 0).ToJson(),
             rule.NextAfter(DateTimeOffset.UtcNow));
         await store.UpsertScheduleAsync(record, ct);
+        await cluster.ArmScheduleAsync(record.Id, ct);
         return Results.Json(record.ToView(), ApiJson.Default.ScheduleView, statusCode: StatusCodes.Status201Created);
     }
+
+    /// <summary>
+    /// Schedules are Orleans reminders, which fire at most once a minute: a rule that fires more often is refused, not
+    /// rounded up (a schedule would silently run less often than it says). Cron rules fire at most once a minute anyway.
+    /// </summary>
+    internal static string? TooFrequent(RecurrenceRule rule, TimeSpan minimum) =>
+        rule.Interval is { } every && every < minimum
+            ? $"schedule \"{rule.Text}\": fires every {every.TotalSeconds:0} s, more often than the shortest period a schedule may have " +
+              $"({minimum.TotalSeconds:0} s: schedules are Orleans reminders); use @every {(minimum.TotalSeconds % 60 == 0 ? $"{minimum.TotalMinutes:0}m" : $"{minimum.TotalSeconds:0}s")} or longer"
+            : null;
 
     private static async Task<IResult> ListAsync(IClusterStore store, CancellationToken ct) =>
         Results.Json((IReadOnlyList<ScheduleView>)(await store.ListSchedulesAsync(ct)).Select(s => s.ToView()).ToList(),
@@ -70,11 +83,12 @@ internal static class SchedulesEndpoints
             : Error(StatusCodes.Status404NotFound, $"no schedule {id}");
     }
 
-    private static async Task<IResult> DeleteAsync(string id, IClusterStore store, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string id, IClusterStore store, SiloCluster cluster, CancellationToken ct)
     {
         if (ScheduleTemplate.IdProblem(id) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
         var schedule = await store.GetScheduleAsync(id, ct);
         if (schedule is null || !await store.DeleteScheduleAsync(id, ct)) return Error(StatusCodes.Status404NotFound, $"no schedule {id}");
+        await cluster.ArmScheduleAsync(id, ct); // removes its reminder
         return Results.Json(schedule.ToView(), ApiJson.Default.ScheduleView);
     }
 }

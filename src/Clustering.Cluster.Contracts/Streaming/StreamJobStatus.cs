@@ -20,4 +20,6 @@ public sealed record StreamJobStatus(
     [property: Id(10)] double EventsPerSecond,
     [property: Id(11)] long Redelivered,
     [property: Id(12)] string? LastError,
-    [property: Id(13)] string? Silo);
+    [property: Id(13)] string? Silo,
+    [property: Id(14)] int WindowDocs = 0,
+    [property: Id(15)] double WindowSeconds = 0);

@@ -8,19 +8,22 @@ namespace Clustering.Cluster.Streaming;
 /// Reads an Azure queue's messages as plain text that anyone can publish (the Azure SDK, <c>az storage message put</c>):
 /// one JSON document per line (a message may carry one or many), all delivered to the source's one stream. Orleans'
 /// own queue format (serialized batch containers) is not used, so producers need no Orleans. The position of an event
-/// is the receiver's message sequence number and the line; Orleans does not hand the queue's message id to adapters.
+/// is the queue's message id (put in front of the text by <see cref="QueueMessageIdPolicy"/>, as Orleans hands adapters
+/// only the text; without it the receiver's sequence number) and the line in the message.
 /// </summary>
 public sealed class RawDocumentQueueAdapter(StreamSource source) : IQueueDataAdapter<string, IBatchContainer>
 {
     public IBatchContainer FromQueueMessage(string cloudMsg, long sequenceId)
     {
-        var lines = cloudMsg.Split('\n');
+        var (messageId, text) = QueueMessageIdPolicy.Split(cloudMsg);
+        var message = messageId ?? $"#{sequenceId}";
+        var lines = text.Split('\n');
         var events = new List<SourcedEvent>(lines.Length);
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].TrimEnd('\r');
             if (line.Length == 0) continue;
-            events.Add(new SourcedEvent(line, $"{source.Uri} message {sequenceId} line {i + 1}"));
+            events.Add(new SourcedEvent(line, $"{source.Uri} message {message} line {i + 1}"));
         }
         return new DocumentBatch(source.StreamId, [.. events], new EventSequenceTokenV2(sequenceId));
     }

@@ -205,7 +205,8 @@ internal sealed partial class StreamJobGrain(StreamServices services, StreamCata
         while (_recentCommits.Count > 0 && now - _recentCommits.Peek().At > TimeSpan.FromMinutes(1)) _recentCommits.Dequeue();
         var rate = _recentCommits.Count == 0 ? 0 : _recentCommits.Sum(c => c.Events) / Math.Max(1, (now - _recentCommits.Peek().At).TotalSeconds);
         return new StreamJobStatus(name, _source!.Uri, _spec!.Output, state, _checkpoint.CommittedWindows, _checkpoint.LatestWindow,
-            _checkpoint.CommittedEvents, _checkpoint.CommittedErrors, PendingEvents, lagSeconds, rate, _redelivered, lastError, RuntimeIdentity);
+            _checkpoint.CommittedEvents, _checkpoint.CommittedErrors, PendingEvents, lagSeconds, rate, _redelivered, lastError, RuntimeIdentity,
+            _definition.WindowDocs, _definition.WindowSeconds);
     }
 
     /// <summary>64 bits of the text's SHA-256: a collision (which would drop an event) is out of reach for any horizon's worth of events.</summary>

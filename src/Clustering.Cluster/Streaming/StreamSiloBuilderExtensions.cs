@@ -41,7 +41,9 @@ public static class StreamSiloBuilderExtensions
         {
             c.ConfigureAzureQueue(o => o.Configure(q =>
             {
-                q.QueueServiceClient = new Azure.Storage.Queues.QueueServiceClient(connectionString);
+                var options = new Azure.Storage.Queues.QueueClientOptions();
+                options.AddPolicy(new QueueMessageIdPolicy(), Azure.Core.HttpPipelinePosition.PerCall);
+                q.QueueServiceClient = new Azure.Storage.Queues.QueueServiceClient(connectionString, options);
                 q.QueueNames = [source.Name];
                 if (visibilityTimeout is { } timeout) q.MessageVisibilityTimeout = timeout;
             }));

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Storage;
@@ -10,7 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace Clustering.Hosting.Scheduling;
 
 /// <summary>
-/// Fires due schedules; runs inside the coordinator's tick, so only the leader acts. Each occurrence is claimed with
+/// Fires due schedules: one schedule per <see cref="StepAsync"/>, which its schedule grain calls when its reminder
+/// wakes it (<see cref="TickAsync"/> does every schedule at once). Each occurrence is claimed with
 /// the store's conditional advance before its job is created, so two leaders (one whose lease just lapsed) cannot both
 /// start it; a leader that stops between the two loses that occurrence rather than running it twice. Occurrences
 /// missed while no coordinator ran are not caught up: the next one is the first after now. An occurrence is skipped
@@ -20,7 +22,7 @@ namespace Clustering.Hosting.Scheduling;
 /// schedule keeps N.
 /// </summary>
 public sealed partial class ScheduleRunner(IClusterStore store, InputStores inputs, Func<string, IBlobStore> outputs, ILogger log,
-    TimeProvider? clock = null)
+    TimeProvider? clock = null) : IScheduleOccurrences
 {
     public const string ScheduledEvent = "scheduled";
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -36,7 +38,37 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
                 await MarkLatestAsync(schedule, jobId, ct).ConfigureAwait(false);
     }
 
-    private async Task FireAsync(ScheduleRecord schedule, CancellationToken ct)
+    public async Task<ScheduleStep?> StepAsync(string scheduleId, CancellationToken ct)
+    {
+        var schedule = await store.GetScheduleAsync(scheduleId, ct).ConfigureAwait(false);
+        if (schedule is not { Enabled: true }) return null;
+        string? started = null;
+        if (schedule.NextRunAt <= _clock.GetUtcNow())
+        {
+            started = await FireAsync(schedule, ct).ConfigureAwait(false);
+            schedule = await store.GetScheduleAsync(scheduleId, ct).ConfigureAwait(false);
+            if (schedule is not { Enabled: true }) return null;
+        }
+        if (!RecurrenceRule.TryParse(schedule.Spec, out var rule, out var problem))
+        {
+            log.LogError("schedule {Schedule}: cannot fire: {Message}; disabling it", schedule.Id, problem);
+            await store.UpsertScheduleAsync(schedule with { Enabled = false }, ct).ConfigureAwait(false);
+            return null;
+        }
+        var going = false;
+        if (schedule.LastJobId is { } jobId)
+        {
+            var last = await store.GetJobAsync(jobId, ct).ConfigureAwait(false);
+            going = last is not null && !last.State.IsFinal();
+            if (last is { State: JobState.Succeeded } && (!_latestWritten.TryGetValue(schedule.Id, out var written) || written != jobId))
+                await MarkLatestAsync(schedule, jobId, ct).ConfigureAwait(false);
+        }
+        var gap = rule.Interval ?? rule.NextAfter(schedule.NextRunAt) - schedule.NextRunAt;
+        return new ScheduleStep(schedule.NextRunAt, gap, started, going);
+    }
+
+    /// <summary>Fires one due occurrence; returns the job it created (pending), or null when it skipped or lost the claim.</summary>
+    private async Task<string?> FireAsync(ScheduleRecord schedule, CancellationToken ct)
     {
         RecurrenceRule rule;
         ScheduleTemplate template;
@@ -50,7 +82,7 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
             // Checked when the schedule was created; a row edited by hand is left alone, loudly, and not retried each tick.
             log.LogError("schedule {Schedule}: cannot fire: {Message}; disabling it", schedule.Id, e.Message);
             await store.UpsertScheduleAsync(schedule with { Enabled = false }, ct).ConfigureAwait(false);
-            return;
+            return null;
         }
         var now = _clock.GetUtcNow();
         var occurrence = schedule.NextRunAt;
@@ -61,7 +93,7 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
         {
             if (await store.TryAdvanceScheduleAsync(schedule.Id, occurrence, next, schedule.LastJobId, ct).ConfigureAwait(false))
                 log.LogWarning("schedule {Schedule}: skipped the run due {At:u}: job {Job} is still {State}", schedule.Id, occurrence, last.Id, last.State.ToText());
-            return;
+            return null;
         }
 
         string? fingerprint = null;
@@ -72,18 +104,19 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
             {
                 if (await store.TryAdvanceScheduleAsync(schedule.Id, occurrence, next, schedule.LastJobId, ct).ConfigureAwait(false))
                     log.LogInformation("schedule {Schedule}: inputs unchanged since job {Job}; skipped the run due {At:u}", schedule.Id, last.Id, occurrence);
-                return;
+                return null;
             }
         }
 
         var jobId = JobSubmitter.NewJobId(now);
-        if (!await store.TryAdvanceScheduleAsync(schedule.Id, occurrence, next, jobId, ct).ConfigureAwait(false)) return; // another leader had it
+        if (!await store.TryAdvanceScheduleAsync(schedule.Id, occurrence, next, jobId, ct).ConfigureAwait(false)) return null; // another activation had it
         var run = ScheduleRuns.RunName(occurrence);
         var spec = template.Job with { Output = ScheduleRuns.Child(template.Job.Output, run) };
         var message = $"started by schedule {schedule.Id} for {occurrence:u} into {run}/" +
             (fingerprint is null ? "" : $"; inputs fingerprint {fingerprint}");
         await JobSubmitter.SubmitAsync(store, jobId, spec, ScheduledEvent, message, ct).ConfigureAwait(false);
         log.LogInformation("schedule {Schedule}: started job {Job} for {At:u}; next run {Next:u}", schedule.Id, jobId, occurrence, next);
+        return jobId;
     }
 
     /// <summary>

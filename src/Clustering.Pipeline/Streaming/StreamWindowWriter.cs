@@ -26,12 +26,17 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
         var manifestKey = WindowLayout.ManifestKey(work.Start);
         if (await ReadManifestAsync(output, manifestKey, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
 
-        var model = models(work.Spec);
-        var (rows, errors) = Rows(work, model);
-        var documents = rows.Where(r => !r.Event.Deleted).ToList();
-        var vectors = new float[documents.Count * model.Dimensions]; // (documents, dimensions)
-        await Task.Factory.StartNew(() => EmbedByLength(model, documents, vectors), cancellationToken,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        // Loading the model, tokenizing and the forward passes run on a thread of their own: the caller is a grain,
+        // whose turn must not hold the silo's scheduler (membership probes are answered there).
+        var (model, rows, errors, documents, vectors) = await Task.Factory.StartNew(() =>
+        {
+            var model = models(work.Spec);
+            var (rows, errors) = Rows(work, model);
+            var documents = rows.Where(r => !r.Event.Deleted).ToList();
+            var vectors = new float[documents.Count * model.Dimensions]; // (documents, dimensions)
+            EmbedByLength(model, documents, vectors);
+            return (model, rows, errors, documents, vectors);
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
 
         var partKey = WindowLayout.PartKey(work.Start, work.Window);
         var (bytes, sha) = await WritePartAsync(work, output, model, rows, documents, vectors, partKey, cancellationToken).ConfigureAwait(false);

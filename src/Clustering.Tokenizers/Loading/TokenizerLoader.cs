@@ -152,9 +152,21 @@ internal static class TokenizerLoader
             "Replace" => new ReplaceNormalizer(ParsePattern(n.Required("pattern")), n.Required("content").String()),
             "Prepend" => new PrependNormalizer(n.Required("prepend").String()),
             "BertNormalizer" => ParseBertNormalizer(n),
+            "Precompiled" => ParsePrecompiled(n),
             "Sequence" => new SequenceNormalizer(n.Required("normalizers").Items().Select(ParseNormalizer).ToList()),
-            _ => throw n.Required("type").Error($"unsupported normalizer type \"{type}\" (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Replace, Prepend, BertNormalizer, Sequence)"),
+            _ => throw n.Required("type").Error($"unsupported normalizer type \"{type}\" (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Replace, Prepend, BertNormalizer, Precompiled, Sequence)"),
         };
+    }
+
+    /// <summary>Precompiled: the base64 of a SentencePiece charsmap, as Hugging Face's spm_precompiled serializes it.</summary>
+    private static PrecompiledNormalizer ParsePrecompiled(JsonNode n)
+    {
+        var field = n.Required("precompiled_charsmap");
+        byte[] blob;
+        try { blob = Convert.FromBase64String(field.String()); }
+        catch (FormatException) { throw field.Error("not valid base64"); }
+        try { return new PrecompiledNormalizer(PrecompiledCharsmap.Parse(blob)); }
+        catch (FormatException e) { throw field.Error($"not a SentencePiece charsmap: {e.Message}"); }
     }
 
     private static BertNormalizer ParseBertNormalizer(JsonNode n)
