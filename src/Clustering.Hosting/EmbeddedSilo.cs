@@ -47,6 +47,9 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         builder.Logging.AddFilter("Polly", LogLevel.Warning); // Orleans' placement retries log every attempt
         // Its first check after start compares with a zero time and warns of "13 hours" of contention: noise.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        // "Task ... took elapsed time ... longer than 00:00:00.2": a slow turn on a loaded machine, nothing a user of
+        // one in-process silo can act on, and printed above the run's summary line.
+        builder.Logging.AddFilter("Orleans.Runtime.Scheduler", LogLevel.Error);
         builder.UseOrleans(silo =>
         {
             var id = $"embedded-{Environment.ProcessId}";

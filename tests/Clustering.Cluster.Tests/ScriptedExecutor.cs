@@ -36,7 +36,7 @@ internal sealed class ScriptedExecutor(string device) : IShardExecutor
     }
 
     /// <summary>A real Parquet part of <paramref name="rows"/> rows with unique ids (the publisher reads the ids to count duplicates).</summary>
-    private static byte[] Part(int rows, string idPrefix)
+    internal static byte[] Part(int rows, string idPrefix)
     {
         var bytes = new MemoryStream();
         using (var writer = new EmbeddingParquetWriter(bytes, 2, ParquetVectorType.List, [],
