@@ -172,6 +172,9 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
         }
         if (overBudget is not null)
         {
+            // The reason first: whoever reads the job failed (status, the API) finds why. Read only for a failed job,
+            // it says nothing when the update below loses to a cancel or to another turn that did the same.
+            await Store.AppendEventAsync(Id, JobState.Failed.ToText(), overBudget);
             if (!await Store.FailFinishedJobAsync(Id)) return;
             _state = JobState.Failed;
         }
@@ -180,10 +183,10 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
             var completion = await Store.TryCompleteJobAsync(Id);
             if (completion is null) return;
             _state = completion.State;
+            await Store.AppendEventAsync(Id, _state.ToText(), $"job {_state.ToText()}");
         }
         StopOwnerCheck();
         log.LogInformation("job {Job} {State}", Id, _state.ToText());
-        await Store.AppendEventAsync(Id, _state.ToText(), overBudget ?? $"job {_state.ToText()}");
         await Directory.JobEnded(Id);
         _publishing ??= PublishAsync();
     }
