@@ -21,7 +21,7 @@ internal static class ClusterEndpoints
         // here: a database outage must not make an orchestrator restart every silo at once.
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
 
-        app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, SiloOnlineModels online, CancellationToken ct) =>
+        app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, ClusterOnlineModels online, CancellationToken ct) =>
         {
             var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await cluster.WorkersAsync(ct), ct));
             serving.Render(text, online);
