@@ -29,10 +29,6 @@ public sealed partial class PostgresClusterStore
         RunAsync("delete schedule " + id, async (c, ct) => await ExecuteAsync(c, null, "DELETE FROM schedules WHERE id = @id", ct,
             P("@id", NpgsqlDbType.Text, id)).ConfigureAwait(false) == 1, cancellationToken);
 
-    public Task<IReadOnlyList<ScheduleRecord>> DueSchedulesAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("due schedules", (c, ct) => SchedulesAsync(c, "WHERE enabled AND next_run_at <= @now ORDER BY next_run_at, id", ct, Time("@now", _options.Now())),
-            cancellationToken);
-
     public Task<bool> TryAdvanceScheduleAsync(string id, DateTimeOffset expectedNextRun, DateTimeOffset nextRun, string? jobId, CancellationToken cancellationToken = default) =>
         RunAsync("advance schedule " + id, async (c, ct) => await ExecuteAsync(c, null,
             "UPDATE schedules SET next_run_at = @next, last_run_at = @now, last_job_id = @job WHERE id = @id AND next_run_at = @expected", ct,

@@ -57,24 +57,6 @@ public sealed partial class PostgresClusterStore
         }, cancellationToken);
     }
 
-    public Task<bool> RenewLeaseAsync(ShardKey shard, int attempt, string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        RunAsync("renew lease " + shard, async (c, ct) => await ExecuteAsync(c, null,
-            $"UPDATE shards s SET lease_expires_at = @expires FROM jobs j WHERE j.id = s.job_id AND j.state = 'running' AND {Keyed}", ct,
-            [Time("@expires", _options.Now() + leaseDuration), .. KeyParameters(shard, attempt, workerId)]).ConfigureAwait(false) == 1, cancellationToken);
-
-    public Task<IReadOnlyList<HeldLease>> RenewWorkerLeasesAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        RunAsync<IReadOnlyList<HeldLease>>("renew leases of " + workerId, async (c, ct) =>
-        {
-            await using var cmd = Command(c, null,
-                "UPDATE shards s SET lease_expires_at = @expires FROM jobs j WHERE j.id = s.job_id AND j.state = 'running' " +
-                "AND s.state = 'leased' AND s.owner = @worker RETURNING s.job_id, s.shard_index, s.attempt",
-                Time("@expires", _options.Now() + leaseDuration), P("@worker", NpgsqlDbType.Text, workerId));
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var held = new List<HeldLease>();
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) held.Add(new HeldLease(new ShardKey(r.GetString(0), r.GetInt32(1)), r.GetInt32(2)));
-            return held;
-        }, cancellationToken);
-
     public Task<bool> CompleteShardAsync(ShardCompletion done, CancellationToken cancellationToken = default) =>
         RunAsync("complete shard " + done.Shard, async (c, ct) =>
         {
@@ -134,14 +116,6 @@ public sealed partial class PostgresClusterStore
             await tx.CommitAsync(ct).ConfigureAwait(false);
             return reopened;
         }, cancellationToken);
-
-    public Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("reclaim expired leases", (c, ct) => ExecuteAsync(c, null,
-            "UPDATE shards s SET state = CASE WHEN s.failures + 1 >= j.max_attempts THEN 'failed' ELSE 'pending' END, " +
-            $"not_before = CASE WHEN s.failures + 1 >= j.max_attempts THEN @now ELSE @now + {Backoff("(0.5 + random() / 2)")} END, " +
-            "failures = s.failures + 1, last_error = 'lease of ' || s.owner || ' on attempt ' || s.attempt || ' expired', lease_expires_at = NULL " +
-            "FROM jobs j WHERE j.id = s.job_id AND s.state = 'leased' AND s.lease_expires_at <= @now", ct,
-            [Time("@now", _options.Now()), .. BackoffParameters()]), cancellationToken);
 
     private static ShardRecord ReadShard(NpgsqlDataReader r) => new(
         JobId: r.GetString(0),

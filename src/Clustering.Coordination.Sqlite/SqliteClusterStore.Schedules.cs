@@ -25,9 +25,6 @@ public sealed partial class SqliteClusterStore
     public Task<bool> DeleteScheduleAsync(string id, CancellationToken cancellationToken = default) =>
         Run(() => Write((c, tx) => Execute(c, tx, "DELETE FROM schedules WHERE id = @id", ("@id", id)) == 1), cancellationToken);
 
-    public Task<IReadOnlyList<ScheduleRecord>> DueSchedulesAsync(CancellationToken cancellationToken = default) =>
-        Run(() => Read(c => Schedules(c, "WHERE enabled = 1 AND next_run_at <= @now ORDER BY next_run_at, id", ("@now", Ms(_options.Now())))), cancellationToken);
-
     public Task<bool> TryAdvanceScheduleAsync(string id, DateTimeOffset expectedNextRun, DateTimeOffset nextRun, string? jobId, CancellationToken cancellationToken = default) =>
         Run(() => Write((c, tx) => Execute(c, tx,
             "UPDATE schedules SET next_run_at = @next, last_run_at = @now, last_job_id = @job WHERE id = @id AND next_run_at = @expected",

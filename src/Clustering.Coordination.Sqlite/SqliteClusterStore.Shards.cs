@@ -13,9 +13,6 @@ public sealed partial class SqliteClusterStore
     // The n-th failure waits min(cap, base · 2^(n-1)) · jitter ms (RetryBackoff.Delay is the reference); failures is n-1 here.
     private static string BackoffMs(string jitter = "@jitter") => $"CAST(min(@cap_ms, @base_ms * (1 << min(failures, 30))) * {jitter} AS INTEGER)";
 
-    // Expired leases are reclaimed many at a time: each row draws its own jitter in [0.5, 1).
-    private const string RowJitter = "(0.5 + (abs(random()) % 1000000) / 2000000.0)";
-
     public Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
         TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null)
     {
@@ -41,28 +38,6 @@ public sealed partial class SqliteClusterStore
             return r.Read() ? ReadShard(r) : null;
         }), cancellationToken);
     }
-
-    public Task<bool> RenewLeaseAsync(ShardKey shard, int attempt, string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        Run(() => Write((c, tx) =>
-        {
-            var now = _options.Now();
-            return Execute(c, tx,
-                $"UPDATE shards SET lease_expires_at = @expires WHERE job_id = @job AND shard_index = @index AND state = 'leased' AND attempt = @attempt AND owner = @worker AND {JobIsRunning}",
-                ("@expires", Ms(now + leaseDuration)), ("@job", shard.JobId), ("@index", shard.Index), ("@attempt", attempt), ("@worker", workerId)) == 1;
-        }), cancellationToken);
-
-    public Task<IReadOnlyList<HeldLease>> RenewWorkerLeasesAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        Run<IReadOnlyList<HeldLease>>(() => Write((c, tx) =>
-        {
-            var now = _options.Now();
-            using var cmd = Command(c, tx,
-                $"UPDATE shards SET lease_expires_at = @expires WHERE state = 'leased' AND owner = @worker AND {JobIsRunning} RETURNING job_id, shard_index, attempt",
-                ("@expires", Ms(now + leaseDuration)), ("@worker", workerId));
-            using var r = cmd.ExecuteReader();
-            var held = new List<HeldLease>();
-            while (r.Read()) held.Add(new HeldLease(new ShardKey(r.GetString(0), r.GetInt32(1)), r.GetInt32(2)));
-            return held;
-        }), cancellationToken);
 
     public Task<bool> CompleteShardAsync(ShardCompletion done, CancellationToken cancellationToken = default) =>
         Run(() => Write((c, tx) =>
@@ -103,15 +78,6 @@ public sealed partial class SqliteClusterStore
             "UPDATE shards SET state = 'pending', lease_expires_at = NULL, not_before = @now " +
             "WHERE job_id = @job AND shard_index = @index AND state = 'leased' AND attempt = @attempt AND owner = @worker",
             ("@now", Ms(_options.Now())), ("@job", shard.JobId), ("@index", shard.Index), ("@attempt", attempt), ("@worker", workerId)) == 1), cancellationToken);
-
-    public Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default) =>
-        Run(() => Write((c, tx) => Execute(c, tx,
-            $"UPDATE shards SET state = CASE WHEN failures + 1 >= {MaxAttemptsOfJob} THEN 'failed' ELSE 'pending' END, " +
-            $"not_before = @now + CASE WHEN failures + 1 >= {MaxAttemptsOfJob} THEN 0 ELSE {BackoffMs(RowJitter)} END, " +
-            "failures = failures + 1, last_error = 'lease of ' || owner || ' on attempt ' || attempt || ' expired', lease_expires_at = NULL " +
-            "WHERE state = 'leased' AND lease_expires_at <= @now",
-            ("@now", Ms(_options.Now())), ("@cap_ms", (long)_options.Backoff.MaxDelay.TotalMilliseconds),
-            ("@base_ms", (long)_options.Backoff.BaseDelay.TotalMilliseconds))), cancellationToken);
 
     public Task<int> ReopenShardsAsync(string jobId, IReadOnlyCollection<int> shardIndices, string reason, CancellationToken cancellationToken = default) =>
         Run(() => Write((c, tx) =>

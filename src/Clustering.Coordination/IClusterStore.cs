@@ -1,7 +1,7 @@
 namespace Clustering.Coordination;
 
 /// <summary>
-/// The cluster state: jobs, shards, workers, leadership leases, schedules and events. Implemented by the SQLite store
+/// The cluster state: jobs, shards, schedules and events. Implemented by the SQLite store
 /// (embedded default, one machine, several processes) and the PostgreSQL store (cluster), both checked by one
 /// conformance suite.
 ///
@@ -11,8 +11,7 @@ namespace Clustering.Coordination;
 /// - "now" comes from the store's <see cref="TimeProvider"/>, never from the database clock, so every caller and
 ///   every test agrees on time; times are kept to the millisecond;
 /// - writes that a stale actor could make are conditional: shard writes on (state, attempt, owner), job
-///   transitions on the current state, leadership on (owner, fencing token). A refused write changes nothing and
-///   returns false/null.
+///   transitions on the current state. A refused write changes nothing and returns false/null.
 /// </summary>
 public interface IClusterStore : IAsyncDisposable
 {
@@ -71,12 +70,6 @@ public interface IClusterStore : IAsyncDisposable
     Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
         TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null);
 
-    /// <summary>Extends the lease the worker holds on this attempt; false when lost (reclaimed, re-leased, job not running).</summary>
-    Task<bool> RenewLeaseAsync(ShardKey shard, int attempt, string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
-
-    /// <summary>Heartbeat: extends every lease the worker still holds and returns them; a shard missing from the answer is lost.</summary>
-    Task<IReadOnlyList<HeldLease>> RenewWorkerLeasesAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
-
     /// <summary>
     /// Commits the attempt: one conditional update on (state leased, attempt, owner) of a running job. False when
     /// fenced out (a late writer changes nothing). Committing the same attempt with the same output key again returns true.
@@ -95,9 +88,6 @@ public interface IClusterStore : IAsyncDisposable
     /// </summary>
     Task<bool> ReleaseShardAsync(ShardKey shard, int attempt, string workerId, CancellationToken cancellationToken = default);
 
-    /// <summary>Leased shards past their expiry count a failure and go back to pending with backoff (or failed). Returns how many.</summary>
-    Task<int> ReclaimExpiredLeasesAsync(CancellationToken cancellationToken = default);
-
     /// <summary>
     /// Done shards whose committed objects are gone from the output (found by a rerun that checks the output against
     /// the record) go back to pending, with <paramref name="reason"/> as their last error; their next lease is a new
@@ -105,35 +95,6 @@ public interface IClusterStore : IAsyncDisposable
     /// one is left alone. Returns how many shards were reopened.
     /// </summary>
     Task<int> ReopenShardsAsync(string jobId, IReadOnlyCollection<int> shardIndices, string reason, CancellationToken cancellationToken = default);
-
-    // ---- workers ----
-
-    /// <summary>Registers or re-registers the worker (upsert by id) and stamps its heartbeat.</summary>
-    Task RegisterWorkerAsync(WorkerRegistration worker, CancellationToken cancellationToken = default);
-
-    /// <summary>Stamps the heartbeat and sets the models loaded and the worker's cumulative counters; false when unknown.</summary>
-    Task<bool> HeartbeatAsync(string workerId, IReadOnlyCollection<string> modelsLoaded, long documents, long tokens, CancellationToken cancellationToken = default);
-
-    Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Forgets the worker (after a clean shutdown, or when its heartbeat is long stale); false when unknown.</summary>
-    Task<bool> RemoveWorkerAsync(string workerId, CancellationToken cancellationToken = default);
-
-    // ---- leadership ----
-
-    /// <summary>
-    /// Takes <paramref name="name"/> when it is free or expired (fencing token + 1), or extends it when
-    /// <paramref name="owner"/> holds it (same token). Null when someone else holds it.
-    /// </summary>
-    Task<LeadershipLease?> TryAcquireLeadershipAsync(string name, string owner, TimeSpan duration, CancellationToken cancellationToken = default);
-
-    /// <summary>Extends a lease still held under the same owner and token and not expired; null when lost.</summary>
-    Task<LeadershipLease?> RenewLeadershipAsync(LeadershipLease lease, TimeSpan duration, CancellationToken cancellationToken = default);
-
-    /// <summary>Gives the lease up now (graceful shutdown) so another owner can take it without waiting.</summary>
-    Task<bool> ReleaseLeadershipAsync(LeadershipLease lease, CancellationToken cancellationToken = default);
-
-    Task<LeadershipLease?> GetLeadershipAsync(string name, CancellationToken cancellationToken = default);
 
     // ---- events ----
 
@@ -150,12 +111,9 @@ public interface IClusterStore : IAsyncDisposable
     Task<IReadOnlyList<ScheduleRecord>> ListSchedulesAsync(CancellationToken cancellationToken = default);
     Task<bool> DeleteScheduleAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Enabled schedules whose next run is at or before now, earliest first.</summary>
-    Task<IReadOnlyList<ScheduleRecord>> DueSchedulesAsync(CancellationToken cancellationToken = default);
-
     /// <summary>
     /// Records a run: moves next_run_at from <paramref name="expectedNextRun"/> to <paramref name="nextRun"/>
-    /// (conditional, so two coordinators cannot both fire one occurrence) and notes the job it started.
+    /// (conditional, so two activations of a schedule grain cannot both fire one occurrence) and notes the job it started.
     /// </summary>
     Task<bool> TryAdvanceScheduleAsync(string id, DateTimeOffset expectedNextRun, DateTimeOffset nextRun, string? jobId,
         CancellationToken cancellationToken = default);

@@ -34,9 +34,6 @@ public sealed record ShardRecord(
     public ShardKey Key => new(JobId, Index);
 }
 
-/// <summary>A lease a worker holds: which shard and which attempt (what it must present to renew or commit).</summary>
-public readonly record struct HeldLease(ShardKey Shard, int Attempt);
-
 /// <summary>What a worker commits for the attempt it holds: the output object and what is in it.</summary>
 public sealed record ShardCompletion(
     ShardKey Shard,

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Clustering.Pipeline.Tests;
 
 /// <summary>
-/// The schedule runner against a real SQLite store on a clock moved by hand: one job per occurrence even with two
-/// leaders, run folders named by the occurrence, no run while the last one is going, no catch-up of missed
+/// The schedule runner against a real SQLite store on a clock moved by hand, stepped as a schedule grain steps it when
+/// its reminder fires: one job per occurrence even with two activations, run folders named by the occurrence, no run while the last one is going, no catch-up of missed
 /// occurrences, a broken row disabled rather than retried. (A real silo running, skipping and re-running on a changed
 /// corpus: Integration's ClusterScheduleTests.)
 /// </summary>
@@ -40,11 +40,12 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_occurrence_starts_one_job_into_its_run_folder_even_with_two_leaders()
+    public async Task An_occurrence_starts_one_job_into_its_run_folder_even_with_two_activations()
     {
         var template = await CreateHourlyAsync("hourly");
-        await Runner().TickAsync(CancellationToken.None);
-        await Runner().TickAsync(CancellationToken.None); // a second leader in the same instant: nothing left to fire
+        var step = (await Runner().StepAsync("hourly", CancellationToken.None))!;
+        // A second activation in the same instant (the first's silo was just declared dead): nothing left to fire.
+        var again = (await Runner().StepAsync("hourly", CancellationToken.None))!;
 
         var job = Assert.Single(await _store.ListJobsAsync());
         Assert.Equal(JobState.Pending, job.State);
@@ -59,6 +60,8 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
         Assert.Equal(Six.AddHours(1), schedule.NextRunAt);
         Assert.Equal(job.Id, schedule.LastJobId);
         Assert.Equal(_clock.GetUtcNow(), schedule.LastRunAt);
+        Assert.Equal((job.Id, Six.AddHours(1), TimeSpan.FromHours(1), true), (step.StartedJob, step.NextRunAt, step.Gap, step.LastRunGoing));
+        Assert.Null(again.StartedJob);
     }
 
     [Fact]
@@ -66,11 +69,11 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
     {
         await CreateHourlyAsync("hourly");
         var runner = Runner();
-        await runner.TickAsync(CancellationToken.None);
+        await runner.StepAsync("hourly", CancellationToken.None);
         var first = Assert.Single(await _store.ListJobsAsync());
 
         _clock.Now = Six.AddHours(1).AddSeconds(5); // due again; the first job is still pending
-        await runner.TickAsync(CancellationToken.None);
+        await runner.StepAsync("hourly", CancellationToken.None);
         Assert.Single(await _store.ListJobsAsync());
         var schedule = (await _store.GetScheduleAsync("hourly"))!;
         Assert.Equal(Six.AddHours(2), schedule.NextRunAt);
@@ -80,7 +83,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
         // 08:00 to 11:30. One run, for the occurrence that was due; the next is the first after now.
         Assert.True(await _store.CancelJobAsync(first.Id));
         _clock.Now = Six.AddHours(5).AddMinutes(30);
-        await runner.TickAsync(CancellationToken.None);
+        await runner.StepAsync("hourly", CancellationToken.None);
         var jobs = await _store.ListJobsAsync();
         Assert.Equal(2, jobs.Count);
         var second = jobs.Single(j => j.Id != first.Id);
@@ -94,7 +97,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
     public async Task Inputs_that_cannot_be_listed_still_run_and_planning_reports_them()
     {
         await CreateHourlyAsync("hourly", input: Path.Combine(_dir, "missing", "*.jsonl"));
-        await Runner().TickAsync(CancellationToken.None);
+        await Runner().StepAsync("hourly", CancellationToken.None);
         var job = Assert.Single(await _store.ListJobsAsync());
         var scheduled = Assert.Single(await _store.ReadEventsAsync(job.Id));
         Assert.DoesNotContain("fingerprint", scheduled.Message);
@@ -104,10 +107,10 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
     public async Task A_broken_schedule_row_is_disabled_not_fired()
     {
         await _store.UpsertScheduleAsync(new ScheduleRecord("broken", "0 * * 13 *", "{\"job\": {}}", Six));
-        await Runner().TickAsync(CancellationToken.None);
+        Assert.Null(await Runner().StepAsync("broken", CancellationToken.None));
         Assert.Empty(await _store.ListJobsAsync());
         Assert.False((await _store.GetScheduleAsync("broken"))!.Enabled);
-        Assert.Empty(await _store.DueSchedulesAsync());
+        Assert.Null(await Runner().StepAsync("broken", CancellationToken.None)); // disabled: nothing fires
     }
 
     [Theory]

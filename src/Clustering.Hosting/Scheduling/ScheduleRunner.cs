@@ -12,10 +12,9 @@ namespace Clustering.Hosting.Scheduling;
 
 /// <summary>
 /// Fires due schedules: one schedule per <see cref="StepAsync"/>, which its schedule grain calls when its reminder
-/// wakes it (<see cref="TickAsync"/> does every schedule at once). Each occurrence is claimed with
-/// the store's conditional advance before its job is created, so two leaders (one whose lease just lapsed) cannot both
-/// start it; a leader that stops between the two loses that occurrence rather than running it twice. Occurrences
-/// missed while no coordinator ran are not caught up: the next one is the first after now. An occurrence is skipped
+/// wakes it. Each occurrence is claimed with the store's conditional advance before its job is created, so two
+/// activations (one on a silo just declared dead) cannot both start it; one that stops between the two loses that
+/// occurrence rather than running it twice. Occurrences missed while no silo ran are not caught up: the next one is the first after now. An occurrence is skipped
 /// while the schedule's previous job has not ended, and (when the template says so) when the inputs' fingerprint
 /// equals the one the last successful run started from. After a scheduled job succeeds, <c>_latest.json</c> in the
 /// schedule's output names its run folder, and run folders beyond the newest N successful ones are deleted when the
@@ -26,17 +25,8 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
 {
     public const string ScheduledEvent = "scheduled";
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
-    // Schedule id → the job whose run _latest.json names (this leader wrote or found it): saves rewriting it every tick.
+    // Schedule id → the job whose run _latest.json names (this runner wrote or found it): saves rewriting it every step.
     private readonly Dictionary<string, string> _latestWritten = new(StringComparer.Ordinal);
-
-    public async Task TickAsync(CancellationToken ct)
-    {
-        foreach (var schedule in await store.DueSchedulesAsync(ct).ConfigureAwait(false))
-            await FireAsync(schedule, ct).ConfigureAwait(false);
-        foreach (var schedule in await store.ListSchedulesAsync(ct).ConfigureAwait(false))
-            if (schedule.LastJobId is { } jobId && (!_latestWritten.TryGetValue(schedule.Id, out var written) || written != jobId))
-                await MarkLatestAsync(schedule, jobId, ct).ConfigureAwait(false);
-    }
 
     public async Task<ScheduleStep?> StepAsync(string scheduleId, CancellationToken ct)
     {
@@ -79,7 +69,7 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
         }
         catch (Exception e) when (e is ClusteringException or JsonException)
         {
-            // Checked when the schedule was created; a row edited by hand is left alone, loudly, and not retried each tick.
+            // Checked when the schedule was created; a row edited by hand is left alone, loudly, and not retried each step.
             log.LogError("schedule {Schedule}: cannot fire: {Message}; disabling it", schedule.Id, e.Message);
             await store.UpsertScheduleAsync(schedule with { Enabled = false }, ct).ConfigureAwait(false);
             return null;
@@ -146,7 +136,7 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
         return null;
     }
 
-    /// <summary>Once the schedule's last job has succeeded (and so, this tick, been published), points _latest.json at it.</summary>
+    /// <summary>Once the schedule's last job has succeeded, points _latest.json at it.</summary>
     private async Task MarkLatestAsync(ScheduleRecord schedule, string jobId, CancellationToken ct)
     {
         var job = await store.GetJobAsync(jobId, ct).ConfigureAwait(false);
