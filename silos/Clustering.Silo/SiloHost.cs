@@ -65,6 +65,8 @@ public static class SiloHost
         }
 
         var metrics = new SiloMetrics(options.ResolvedName);
+        // Listening before the silo starts: counters count from its first message.
+        using var orleansMeters = new OrleansMeters();
         IServiceProvider? services = null; // the grain factory exists once the host is built
         using var cluster = new SiloCluster(store, options, metrics, LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })),
             () => services!.GetRequiredService<IGrainFactory>());
@@ -72,6 +74,7 @@ public static class SiloHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(orleansMeters);
         builder.Services.AddSingleton(new JobPathPolicy(options.AllowedRoots));
         builder.Services.AddSingleton(cluster);
         // Checked again by every local store and model loader of this process when a file is opened (links included).

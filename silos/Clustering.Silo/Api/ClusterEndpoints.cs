@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Clustering.Silo.Api;
 
-/// <summary>/v1/workers (the job directory grain's living workers), /healthz (no auth: load balancers and probes call it) and /metrics.</summary>
+/// <summary>/v1/workers (the job directory grain's living workers), /healthz (no auth: load balancers and probes call it) and /metrics
+/// (ours, then the Orleans runtime's meters).</summary>
 internal static class ClusterEndpoints
 {
     public static void MapCluster(this IEndpointRouteBuilder app)
@@ -21,10 +22,12 @@ internal static class ClusterEndpoints
         // here: a database outage must not make an orchestrator restart every silo at once.
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
 
-        app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, ClusterOnlineModels online, CancellationToken ct) =>
+        app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, ClusterOnlineModels online,
+            OrleansMeters orleans, CancellationToken ct) =>
         {
             var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await cluster.WorkersAsync(ct), ct));
             serving.Render(text, online);
+            orleans.Render(text);
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         });
     }
