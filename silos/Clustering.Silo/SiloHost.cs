@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Dashboard;
 
 namespace Clustering.Silo;
 
@@ -97,6 +98,8 @@ public static class SiloHost
         app.MapEvents();
         app.MapCluster();
         app.MapEmbeddingsApi(app.Services.GetRequiredService<ClusterOnlineModels>(), servingLimits, app.Services.GetRequiredService<ServingMetrics>());
+        // Behind the token middleware above like every path but /healthz (the dashboard itself has no authentication).
+        if (options.Dashboard) app.MapOrleansDashboard(SiloOptions.DashboardPath);
 
         try
         {

@@ -98,6 +98,14 @@ public sealed class SiloOptions
 
     public TimeSpan ScheduleMinimumPeriod => TimeSpan.FromSeconds(ScheduleMinimumSeconds);
 
+    /// <summary>
+    /// Serves the Orleans dashboard at /dashboard on the API's address, under the API's token rule. Off by default:
+    /// it profiles every grain call while on.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
+    public const string DashboardPath = "/dashboard";
+
     public string ResolvedName => string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}-{Environment.ProcessId}" : Name.Trim();
 
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
