@@ -27,13 +27,18 @@ public static class SiloConfiguration
         ["--cluster-id"] = nameof(SiloOptions.ClusterId),
         ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
         ["--serve"] = nameof(SiloOptions.Serve),
+        ["--serve-memory-mib"] = nameof(SiloOptions.ServeMemoryMib),
         ["--stream-sources"] = nameof(SiloOptions.StreamSources),
         ["--queue-connection"] = nameof(SiloOptions.QueueConnection),
         ["--eventhub-connection"] = nameof(SiloOptions.EventHubConnection),
         ["--eventhub-checkpoints"] = nameof(SiloOptions.EventHubCheckpoints),
         ["--stream-catalog"] = nameof(SiloOptions.StreamCatalog),
         ["--schedule-minimum-seconds"] = nameof(SiloOptions.ScheduleMinimumSeconds),
+        ["--dashboard"] = nameof(SiloOptions.Dashboard),
     };
+
+    /// <summary>Flags that stand alone (on when given; --flag=false turns one off again).</summary>
+    public static readonly IReadOnlySet<string> Switches = new HashSet<string>(StringComparer.Ordinal) { "--dashboard" };
 
     public const string Usage = """
         embed-silo: an Orleans silo of the embedding cluster. Runs a worker per device of this machine, hosts job
@@ -57,7 +62,13 @@ public static class SiloConfiguration
           --cluster-id ID        silos of one store and id form one cluster (default embedding)
           --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
           --serve NAME=DIR;...   models served online at POST /v1/embeddings (OpenAI's API) on this silo's devices,
-                                 loaded on first request; online passes go before shard passes
+                                 loaded on first request; online passes go before shard passes. In a cluster
+                                 any silo takes a request and sends it to a silo that has the model loaded, else
+                                 to one with room to load it (see README: online routing)
+          --serve-memory-mib N   memory per device for online models, in MiB (default 0: no budget). A model
+                                 takes its weights' size (parameters x 4 on CPU, x 2 on GPU); a worker's model
+                                 for a running job counts too. Full: the least recently used idle online model is
+                                 evicted; if that is not enough the request gets 503
           --stream-sources URIS  sources stream jobs may read, ';'-separated: azqueue://ACCOUNT/QUEUE,
                                  eventhub://NAMESPACE/HUB[/GROUP] (embedctl stream create ... --source URI)
           --queue-connection CS  Azure Storage connection string of the azqueue:// account (prefer
@@ -71,6 +82,8 @@ public static class SiloConfiguration
                                  the shortest schedule period (default 60: schedules are Orleans reminders, whose
                                  minimum is one minute); a rule firing more often, such as '@every 30s', is refused
                                  when the schedule is created. Lower it only for tests and demos
+          --dashboard            serve the Orleans dashboard at /dashboard on the API's address, under the same
+                                 token rule (give it to every silo for the whole cluster's picture; off by default)
         """;
 
     /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>
@@ -79,10 +92,11 @@ public static class SiloConfiguration
         CheckFlags(args);
         configuration.AddJsonFile(Path.Combine(contentRoot, "appsettings.json"), optional: true, reloadOnChange: false);
         configuration.AddEnvironmentVariables("CLUSTERING_");
-        configuration.AddCommandLine(args, Flags.ToDictionary(p => p.Key, p => p.Value));
+        // The command-line provider knows only --flag value and --flag=value: a switch alone means --switch=true.
+        configuration.AddCommandLine([.. args.Select(a => Switches.Contains(a) ? a + "=true" : a)], Flags.ToDictionary(p => p.Key, p => p.Value));
     }
 
-    /// <summary>Every argument is a known flag followed by a value (--flag value or --flag=value).</summary>
+    /// <summary>Every argument is a known flag followed by a value (--flag value or --flag=value), or a switch alone.</summary>
     public static void CheckFlags(string[] args)
     {
         for (var i = 0; i < args.Length; i++)
@@ -94,7 +108,7 @@ public static class SiloConfiguration
                 throw new ClusteringException(arg.StartsWith('-')
                     ? $"unknown flag '{flag}' (argument {i + 1}); see embed-silo --help"
                     : $"unexpected argument '{arg}' (argument {i + 1}); flags take the form --flag value");
-            if (eq < 0)
+            if (eq < 0 && !Switches.Contains(flag))
             {
                 if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                     throw new ClusteringException($"{flag} needs a value (argument {i + 1})");

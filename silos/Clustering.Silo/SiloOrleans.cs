@@ -4,6 +4,7 @@ using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Coordination.Postgres;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 
 namespace Clustering.Silo;
@@ -37,6 +38,7 @@ public static class SiloOrleans
             silo.UseInMemoryReminderService();
         }
         silo.AddEmbeddingCluster(cluster.Services);
+        if (options.Dashboard) silo.AddDashboard(); // its page and API are mapped on the API's Kestrel (SiloHost)
         SiloStreams.Configure(silo, options, cluster);
     }
 

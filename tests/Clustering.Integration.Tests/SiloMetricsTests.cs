@@ -19,7 +19,9 @@ public sealed partial class SiloMetricsTests : IAsyncLifetime
         var port = TemporaryPostgres.FreePort();
         _url = new Uri($"http://127.0.0.1:{port}/");
         _silo = ChildProcess.Start(RepoPaths.Silo,
-            ["--store", "sqlite:" + Path.Combine(_work, "cluster.db"), "--listen", $"http://127.0.0.1:{port}", "--name", "metrics-test", "--threads", "1"],
+            ["--store", "sqlite:" + Path.Combine(_work, "cluster.db"), "--listen", $"http://127.0.0.1:{port}", "--name", "metrics-test", "--threads", "1",
+             "--silo-port", TemporaryPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "--gateway-port", TemporaryPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)],
             new Dictionary<string, string> { ["CLUSTERING_TOKEN"] = TestCluster.Token });
         await _silo.WaitForLineAsync("listening ", TimeSpan.FromSeconds(60));
     }

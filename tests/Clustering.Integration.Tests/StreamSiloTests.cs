@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure.Storage.Queues;
 using Clustering.Client;
 using Clustering.Streaming.Tests;
+using Xunit.Abstractions;
 
 namespace Clustering.Integration.Tests;
 
@@ -12,7 +13,7 @@ namespace Clustering.Integration.Tests;
 /// takes ~60-300 messages/s on 2 cores); the 20,000 events with 200 bad ones and 500 deletions:
 /// <c>STREAM_SILO_EVENTS=20000 dotnet test tests/Clustering.Integration.Tests --filter StreamSiloTests</c>.
 /// </summary>
-public sealed class StreamSiloTests
+public sealed class StreamSiloTests(ITestOutputHelper log)
 {
     private const string Source = "azqueue://devstoreaccount1/docs";
 
@@ -36,6 +37,7 @@ public sealed class StreamSiloTests
         var messages = events.Texts.Chunk(10).ToList();
         using var client = new ClusterClient(url);
         var killed = false;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < messages.Count; i++)
         {
             var receipt = (await queue.SendMessageAsync(string.Join('\n', messages[i]))).Value;
@@ -53,9 +55,15 @@ public sealed class StreamSiloTests
             }
         }
         Assert.True(killed, "the silo was never killed mid-window");
+        var published = clock.Elapsed;
 
+        // The wait scales with the events: the tiny model embeds a few hundred events/s on the one thread it is given.
         using var after = new ClusterClient(url);
-        var final = await WaitForCommittedAsync(after, events.Texts.Count, TimeSpan.FromSeconds(240), silos);
+        var final = await WaitForCommittedAsync(after, events.Texts.Count, TimeSpan.FromSeconds(Math.Max(240, count / 25)), silos);
+        var committed = clock.Elapsed;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} events ({events.Bad.Count} bad, {events.Deletions} deletions) in {messages.Count} queue messages: " +
+            $"published in {published.TotalSeconds:F1} s, all committed after {committed.TotalSeconds:F1} s (kill -9 and restart included) = " +
+            $"{count / committed.TotalSeconds:F0} events/s, {final.CommittedWindows} windows"));
         Assert.Equal(events.Texts.Count, final.CommittedEvents);
         Assert.Equal(events.Bad.Count, final.CommittedErrors);
         Assert.Equal(0, final.LagEvents);

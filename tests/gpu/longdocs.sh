@@ -5,7 +5,9 @@
 #     STEPS, comma-separated: fixtures (transformers references into tests/fixtures/long and $OUT/long-*.json),
 #       tests (every GPU test, the long-document ones included), kernel (attention TFLOP/s at 2k-32k),
 #       0.6b, 4b (ours vs transformers per length), e2e (embedctl run --max-length 32768, 0.6B, per length).
-#     BUILD_DIR holds build.txz from `bash tests/gpu/publish-bench.sh` (default .carry/cuda2).
+#     BUILD_DIR holds build.txz from `bash tests/gpu/publish-bench.sh` (default .carry/cuda2), or, to fit the device
+#     tool's 64 MiB, a one-program kit from tests/gpu/slim-kit.sh: Clustering.Inference.Cuda.Tests for fixtures, tests,
+#     kernel, 0.6b and 4b; embedctl (LEAVE_OUT="libonnxruntime.so ...") for e2e.
 #   Environment: LENGTHS (default 2048,8192,32768), TOKENS (per corpus; default 1,048,576 for 0.6B, a quarter for 4B),
 #   PEER=0 skips transformers.
 # One call of the device tool runs at most 10 minutes: `fixtures,tests,kernel,0.6b` fits one, `4b,e2e` another.
@@ -16,7 +18,8 @@ carry="${2:-.carry/cuda2}"
 out="${OUT:-$PWD/longdocs-out}"; mkdir -p "$out"
 work=/tmp/longdocs; mkdir -p "$work"
 build=$work/build
-if [ ! -x "$build/Clustering.Inference.Cuda.Tests" ]; then mkdir -p "$build" && tar xf "$carry/build.txz" -C "$build" || exit 2; fi
+# Unpacked on every call: a warm machine may still hold another kit (slim-kit.sh makes one per program).
+mkdir -p "$build" && tar xf "$carry/build.txz" -C "$build" || exit 2
 export CLUSTERING_KERNEL_CACHE=$work/kernels PYTHONUNBUFFERED=1 CLUSTERING_LONG_MODEL_DIR=$work/long-0.6b
 results=$out/results.jsonl; touch "$results"
 lengths=${LENGTHS:-2048,8192,32768}

@@ -8,6 +8,7 @@ internal static class BenchmarkRegistry
         ["corpus"] = ("JSONL read + parse MB/s vs raw read and a naive reader [--mb 100] [--repeat 3]", CorpusBenchmark.Run),
         ["parquet-corpus"] = (ParquetCorpusBenchmark.About, ParquetCorpusBenchmark.Run),
         ["pipeline"] = ("embedctl run vs the engine alone on one corpus: docs/s, tokens/s, the pipeline's cost [--corpus F --model D]", PipelineBenchmark.Run),
+        ["cluster"] = (ClusterBenchmark.About, ClusterBenchmark.Run),
         ["store"] = ("lease + commit cycles/s and latency of N simulated workers against PostgreSQL and SQLite", StoreBenchmark.Run),
         ["engine"] = ("CPU engine tokens/s on a synthetic corpus (peer: tests/benchmarks/engine_peer.py)", EngineBenchmark.Run),
         ["engine-gemm"] = ("CPU GEMM GFLOP/s (--m --n --k --threads --kernel)", GemmBenchmark.Run),
@@ -15,6 +16,7 @@ internal static class BenchmarkRegistry
         ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
         ["tokenizer"] = (TokenizerBenchmark.About, TokenizerBenchmark.Run),
         ["onnx"] = (OnnxBenchmark.About, OnnxBenchmark.Run),
+        ["stream"] = (StreamBenchmark.About, StreamBenchmark.Run),
     };
 
     public static int Run(string[] args)

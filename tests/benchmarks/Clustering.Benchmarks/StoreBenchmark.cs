@@ -70,9 +70,9 @@ internal static class StoreBenchmark
         }
     }
 
-    private sealed record Result(string Name, double CyclesPerSecond, string Lease, string Commit, string Cycle, long Empty);
+    internal sealed record Result(string Name, double CyclesPerSecond, string Lease, string Commit, string Cycle, long Empty);
 
-    private static async Task<Result> RunOne(string address, int workers, int seconds, int shardCount)
+    internal static async Task<Result> RunOne(string address, int workers, int seconds, int shardCount)
     {
         await using IClusterStore store = StoreAddress.KindOf(address) == StoreKind.Postgres
             ? await PostgresClusterStore.OpenAsync(address + (address.Contains("://") && !address.Contains("max_pool_size") ? (address.Contains('?') ? "&" : "?") + $"max_pool_size={workers + 8}" : ""))

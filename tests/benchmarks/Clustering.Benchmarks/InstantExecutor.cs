@@ -1,0 +1,35 @@
+using System.Text;
+using Clustering.Cluster;
+using Clustering.Pipeline;
+using Clustering.Storage;
+
+namespace Clustering.Benchmarks;
+
+/// <summary>
+/// A simulated device for the cluster benchmark: no model, no input; each attempt writes a tiny object under the
+/// attempt's name (the publisher checks that every committed object exists) and is done. What is left is the
+/// cluster's own cost per shard: offer, lease row, commit row, the grain calls between them.
+/// </summary>
+internal sealed class InstantExecutor(string device) : IShardExecutor
+{
+    private static readonly string Checksum = new('0', 64);
+
+    public string Device => device;
+    public string DeviceKind => "cpu";
+    public string? GpuName => null;
+    public long GpuMemoryBytes => 0;
+    public IReadOnlyCollection<string> LoadedModels => [];
+
+    public async Task<ShardOutcome> RunAsync(string jobId, JobSpec spec, int index, int attempt, string shardSpecJson, Action deviceDone, CancellationToken cancellationToken)
+    {
+        var key = OutputLayout.PartKey(index, attempt);
+        var bytes = Encoding.UTF8.GetBytes($"{jobId} {index} {attempt}\n");
+        await new LocalBlobStore(spec.Output).WriteAsync(key, new MemoryStream(bytes), WriteCondition.None, cancellationToken).ConfigureAwait(false);
+        deviceDone();
+        return new ShardOutcome(key, 1, bytes.Length, Checksum, 0, 180, null);
+    }
+
+    public void Dispose()
+    {
+    }
+}
