@@ -168,8 +168,8 @@ public sealed class SiloOnlineModels(SiloCluster cluster, SiloOptions options, S
             var holders = string.Join(", ", busy.Concat(jobs));
             throw new OpenAiErrorException(OpenAiError.Unavailable(
                 $"No room to load `{name}` on silo {SiloName}: it needs {ModelFootprint.Mib(bytes)} per device, and the online memory budget " +
-                $"(--serve-memory-mib {options.ServeMemoryMib}) has {ModelFootprint.Mib(Math.Max(0, _budget - used))} left" +
-                (holders.Length > 0 ? $" after evicting idle models; held by: {holders}." : ".") + " Retry later, or serve it from a silo with more memory."),
+                $"(--serve-memory-mib {options.ServeMemoryMib}) would have {ModelFootprint.Mib(Math.Max(0, _budget - used))} free even after evicting every idle model" +
+                (holders.Length > 0 ? $"; held by: {holders}." : ".") + " Retry later, or serve it from a silo with more memory."),
                 TimeSpan.FromSeconds(5));
         }
         foreach (var (victim, _) in victims) _served.Remove(victim);
