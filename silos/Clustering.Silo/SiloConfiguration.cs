@@ -27,6 +27,7 @@ public static class SiloConfiguration
         ["--cluster-id"] = nameof(SiloOptions.ClusterId),
         ["--retry-base-seconds"] = nameof(SiloOptions.RetryBaseSeconds),
         ["--serve"] = nameof(SiloOptions.Serve),
+        ["--serve-memory-mib"] = nameof(SiloOptions.ServeMemoryMib),
         ["--stream-sources"] = nameof(SiloOptions.StreamSources),
         ["--queue-connection"] = nameof(SiloOptions.QueueConnection),
         ["--eventhub-connection"] = nameof(SiloOptions.EventHubConnection),
@@ -61,7 +62,13 @@ public static class SiloConfiguration
           --cluster-id ID        silos of one store and id form one cluster (default embedding)
           --retry-base-seconds S first retry delay of a failed shard, doubling up to 10 min (default 10)
           --serve NAME=DIR;...   models served online at POST /v1/embeddings (OpenAI's API) on this silo's devices,
-                                 loaded on first request; online passes go before shard passes
+                                 loaded on first request; online passes go before shard passes. In a cluster
+                                 any silo takes a request and sends it to a silo that has the model loaded, else
+                                 to one with room to load it (see README: online routing)
+          --serve-memory-mib N   memory per device for online models, in MiB (default 0: no budget). A model
+                                 takes its weights' size (parameters x 4 on CPU, x 2 on GPU); a worker's model
+                                 for a running job counts too. Full: the least recently used idle online model is
+                                 evicted; if that is not enough the request gets 503
           --stream-sources URIS  sources stream jobs may read, ';'-separated: azqueue://ACCOUNT/QUEUE,
                                  eventhub://NAMESPACE/HUB[/GROUP] (embedctl stream create ... --source URI)
           --queue-connection CS  Azure Storage connection string of the azqueue:// account (prefer

@@ -82,7 +82,12 @@ public static class SiloHost
         LocalPaths.ConfineTo(options.AllowedRoots);
         var servingLimits = new ServingLimits();
         builder.Services.AddSingleton(new ServingMetrics());
-        builder.Services.AddSingleton(sp => new SiloOnlineModels(cluster, options, servingLimits, sp.GetRequiredService<ServingMetrics>()));
+        builder.Services.AddSingleton(sp => new SiloOnlineModels(cluster, options, servingLimits, sp.GetRequiredService<ServingMetrics>(),
+            sp.GetRequiredService<ILogger<SiloOnlineModels>>()));
+        // What other silos' requests reach through this silo's model server grain; the API routes through the cluster.
+        builder.Services.AddSingleton<Clustering.Cluster.IOnlineServing>(sp => sp.GetRequiredService<SiloOnlineModels>());
+        builder.Services.AddSingleton(sp => new ClusterOnlineModels(sp.GetRequiredService<SiloOnlineModels>(),
+            sp.GetRequiredService<Clustering.Cluster.OnlineRouter>(), sp.GetRequiredService<ServingMetrics>()));
 
         await using var app = builder.Build();
         services = app.Services;
@@ -92,7 +97,7 @@ public static class SiloHost
         app.MapStreams();
         app.MapEvents();
         app.MapCluster();
-        app.MapEmbeddingsApi(app.Services.GetRequiredService<SiloOnlineModels>(), servingLimits, app.Services.GetRequiredService<ServingMetrics>());
+        app.MapEmbeddingsApi(app.Services.GetRequiredService<ClusterOnlineModels>(), servingLimits, app.Services.GetRequiredService<ServingMetrics>());
         // Behind the token middleware above like every path but /healthz (the dashboard itself has no authentication).
         if (options.Dashboard) app.MapOrleansDashboard(SiloOptions.DashboardPath);
 

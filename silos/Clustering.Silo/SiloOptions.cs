@@ -61,6 +61,14 @@ public sealed class SiloOptions
     public string? Serve { get; set; }
 
     /// <summary>
+    /// The memory each device of this silo may give to models served online, in MiB (0: no budget, models load while
+    /// the device has memory). A model's share is its weights on the device (<see cref="ModelFootprint"/>); the model
+    /// a worker holds for a running job's shards counts too. A load that does not fit evicts the least recently used
+    /// idle online models; when that is not enough the request is answered 503.
+    /// </summary>
+    public long ServeMemoryMib { get; set; }
+
+    /// <summary>
     /// The stream sources this silo reads, ';'-separated: azqueue://ACCOUNT/QUEUE (with <see cref="QueueConnection"/>),
     /// eventhub://NAMESPACE/HUB[/GROUP] (with <see cref="EventHubConnection"/>). A stream job may only name one of them.
     /// </summary>
@@ -134,6 +142,7 @@ public sealed class SiloOptions
                 throw new ClusteringException("--token: printable ASCII without spaces only (it travels in an HTTP header)");
         }
         SiloOnlineModels.ParseServe(Serve);
+        if (ServeMemoryMib is < 0 or > 1L << 24) throw new ClusteringException($"--serve-memory-mib: must be 0 (no budget) to {1L << 24} (got {ServeMemoryMib})");
         SiloStreams.CheckOptions(this);
         foreach (var root in AllowedRoots)
             if (!Path.IsPathFullyQualified(root)) throw new ClusteringException($"--allow-paths: '{root}' is not an absolute path");

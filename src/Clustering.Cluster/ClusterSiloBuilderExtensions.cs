@@ -31,6 +31,8 @@ public static class ClusterSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ScheduleKeeper>();
         silo.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = services.ScheduleMinimumPeriod);
         silo.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
+        // Online requests go to the silo holding their model; the host that serves them registers IOnlineServing.
+        silo.Services.AddSingleton<OnlineRouter>();
         return silo;
     }
 

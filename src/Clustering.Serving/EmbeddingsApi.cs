@@ -26,18 +26,26 @@ public static class EmbeddingsApi
     public static IEndpointRouteBuilder MapEmbeddingsApi(this IEndpointRouteBuilder app, IOnlineModels models, ServingLimits limits, ServingMetrics metrics)
     {
         app.MapPost("/v1/embeddings", (HttpContext context) => EmbedAsync(context, models, limits, metrics));
-        app.MapGet("/v1/models", (HttpContext context) => WriteJsonAsync(context.Response, w =>
+        app.MapGet("/v1/models", async (HttpContext context) =>
         {
-            w.WriteStartObject();
-            w.WriteString("object", "list");
-            w.WriteStartArray("data");
-            foreach (var name in models.Names()) WriteModel(w, name);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }));
-        app.MapGet("/v1/models/{**id}", (HttpContext context, string id) => models.Find(id) is { } model
-            ? WriteJsonAsync(context.Response, w => WriteModel(w, model.Name))
-            : OpenAiError.ModelNotFound(id).WriteAsync(context.Response));
+            var names = await models.NamesAsync(context.RequestAborted).ConfigureAwait(false);
+            await WriteJsonAsync(context.Response, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("object", "list");
+                w.WriteStartArray("data");
+                foreach (var name in names) WriteModel(w, name);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }).ConfigureAwait(false);
+        });
+        app.MapGet("/v1/models/{**id}", async (HttpContext context, string id) =>
+        {
+            if (await models.FindAsync(id, context.RequestAborted).ConfigureAwait(false) is { } model)
+                await WriteJsonAsync(context.Response, w => WriteModel(w, model.Name)).ConfigureAwait(false);
+            else
+                await OpenAiError.ModelNotFound(id).WriteAsync(context.Response).ConfigureAwait(false);
+        });
         return app;
     }
 
@@ -61,7 +69,7 @@ public static class EmbeddingsApi
         {
             var body = await ReadBodyAsync(context, limits.MaxRequestBytes, aborted).ConfigureAwait(false);
             var request = EmbeddingsRequestReader.Read(body.Span, limits);
-            var model = models.Find(request.Model) ?? throw new OpenAiErrorException(OpenAiError.ModelNotFound(request.Model));
+            var model = await models.FindAsync(request.Model, aborted).ConfigureAwait(false) ?? throw new OpenAiErrorException(OpenAiError.ModelNotFound(request.Model));
             label = model.Name;
             var result = await model.EmbedAsync(request, aborted).ConfigureAwait(false);
             await WriteJsonAsync(context.Response, w => EmbeddingsResponseWriter.Write(w, request.Model, request.Format, result)).ConfigureAwait(false);

@@ -6,11 +6,11 @@ namespace Clustering.Serving;
 /// </summary>
 public interface IOnlineModels
 {
-    /// <summary>The names <c>GET /v1/models</c> lists and requests may use.</summary>
-    IReadOnlyList<string> Names();
+    /// <summary>The names <c>GET /v1/models</c> lists and requests may use (a silo asks the cluster).</summary>
+    Task<IReadOnlyList<string>> NamesAsync(CancellationToken cancellationToken);
 
     /// <summary>The model a request names, or null (the API answers 404 model_not_found).</summary>
-    IOnlineModel? Find(string name);
+    Task<IOnlineModel?> FindAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>The queues of the models served from this process, for /metrics.</summary>
     IReadOnlyList<QueueSnapshot> Queues();

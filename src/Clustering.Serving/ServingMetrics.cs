@@ -17,6 +17,9 @@ public sealed class ServingMetrics
 
     private readonly ConcurrentDictionary<(string Model, int Status), long[]> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Model, string Silo), long[]> _forwarded = new();
+    private readonly ConcurrentDictionary<(string Model, string Silo), long[]> _servedFor = new();
+    private readonly ConcurrentDictionary<string, long[]> _evicted = new(StringComparer.Ordinal);
     private long _inputs;
     private long _tokens;
 
@@ -34,6 +37,15 @@ public sealed class ServingMetrics
         Interlocked.Add(ref _inputs, inputs);
         Interlocked.Add(ref _tokens, tokens);
     }
+
+    /// <summary>A request this process received and another silo embedded (cluster routing).</summary>
+    public void Forwarded(string model, string silo) => Interlocked.Increment(ref _forwarded.GetOrAdd((model, silo), static _ => new long[1])[0]);
+
+    /// <summary>A request another silo received and this process embedded.</summary>
+    public void ServedFor(string model, string silo) => Interlocked.Increment(ref _servedFor.GetOrAdd((model, silo), static _ => new long[1])[0]);
+
+    /// <summary>A model unloaded to make room for another within the memory budget.</summary>
+    public void Evicted(string model) => Interlocked.Increment(ref _evicted.GetOrAdd(model, static _ => new long[1])[0]);
 
     public void Pass(int sequences, int tokens)
     {
@@ -57,6 +69,16 @@ public sealed class ServingMetrics
         BatchSequences.Render(text, "clustering_embeddings_batch_sequences", "");
         Header(text, "clustering_embeddings_batch_tokens", "histogram", "Tokens per online forward pass.");
         BatchTokens.Render(text, "clustering_embeddings_batch_tokens", "");
+
+        Header(text, "clustering_embeddings_forwarded_total", "counter", "Requests received here and embedded by another silo, by model and that silo.");
+        foreach (var ((model, silo), count) in _forwarded.OrderBy(r => r.Key.Model, StringComparer.Ordinal).ThenBy(r => r.Key.Silo, StringComparer.Ordinal))
+            Line(text, "clustering_embeddings_forwarded_total", $"model=\"{Escape(model)}\",silo=\"{Escape(silo)}\"", Interlocked.Read(ref count[0]));
+        Header(text, "clustering_embeddings_served_for_total", "counter", "Requests another silo received and this one embedded, by model and that silo.");
+        foreach (var ((model, silo), count) in _servedFor.OrderBy(r => r.Key.Model, StringComparer.Ordinal).ThenBy(r => r.Key.Silo, StringComparer.Ordinal))
+            Line(text, "clustering_embeddings_served_for_total", $"model=\"{Escape(model)}\",silo=\"{Escape(silo)}\"", Interlocked.Read(ref count[0]));
+        Header(text, "clustering_online_evictions_total", "counter", "Online models unloaded to make room for another within the memory budget.");
+        foreach (var (model, count) in _evicted.OrderBy(r => r.Key, StringComparer.Ordinal))
+            Line(text, "clustering_online_evictions_total", $"model=\"{Escape(model)}\"", Interlocked.Read(ref count[0]));
 
         var queues = models.Queues();
         Header(text, "clustering_embeddings_queue_requests", "gauge", "Requests waiting for the device, per model and device.");

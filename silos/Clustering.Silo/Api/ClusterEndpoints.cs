@@ -22,7 +22,7 @@ internal static class ClusterEndpoints
         // here: a database outage must not make an orchestrator restart every silo at once.
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
 
-        app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, SiloOnlineModels online,
+        app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, ClusterOnlineModels online,
             OrleansMeters orleans, CancellationToken ct) =>
         {
             var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await cluster.WorkersAsync(ct), ct));

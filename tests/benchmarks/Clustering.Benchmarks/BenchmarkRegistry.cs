@@ -16,6 +16,7 @@ internal static class BenchmarkRegistry
         ["parquet"] = ("Parquet write throughput per codec (rows/s, MB/s) for 1024-dim vectors", ParquetBenchmark.Run),
         ["tokenizer"] = (TokenizerBenchmark.About, TokenizerBenchmark.Run),
         ["onnx"] = (OnnxBenchmark.About, OnnxBenchmark.Run),
+        ["stream"] = (StreamBenchmark.About, StreamBenchmark.Run),
     };
 
     public static int Run(string[] args)

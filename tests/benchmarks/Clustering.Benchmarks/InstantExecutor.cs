@@ -1,13 +1,13 @@
-using System.Text;
 using Clustering.Cluster;
+using Clustering.Parquet;
 using Clustering.Pipeline;
 using Clustering.Storage;
 
 namespace Clustering.Benchmarks;
 
 /// <summary>
-/// A simulated device for the cluster benchmark: no model, no input; each attempt writes a tiny object under the
-/// attempt's name (the publisher checks that every committed object exists) and is done. What is left is the
+/// A simulated device for the cluster benchmark: no model, no input; each attempt writes a one-row Parquet part under
+/// the attempt's name (the publisher checks that every committed object exists and reads its ids) and is done. What is left is the
 /// cluster's own cost per shard: offer, lease row, commit row, the grain calls between them.
 /// </summary>
 internal sealed class InstantExecutor(string device) : IShardExecutor
@@ -34,10 +34,22 @@ internal sealed class InstantExecutor(string device) : IShardExecutor
         if (Hold > TimeSpan.Zero) await Task.Delay(Hold, CancellationToken.None).ConfigureAwait(false);
         if (Freeze is { } frozen) await frozen.ConfigureAwait(false);
         var key = OutputLayout.PartKey(index, attempt);
-        var bytes = Encoding.UTF8.GetBytes($"{jobId} {index} {attempt}\n");
+        var bytes = OneRowPart($"{jobId}/{index}");
         await new LocalBlobStore(spec.Output).WriteAsync(key, new MemoryStream(bytes), WriteCondition.None, cancellationToken).ConfigureAwait(false);
         deviceDone();
         return new ShardOutcome(key, 1, bytes.Length, Checksum, 0, 180, null);
+    }
+
+    private static byte[] OneRowPart(string id)
+    {
+        var bytes = new MemoryStream();
+        using (var writer = new EmbeddingParquetWriter(bytes, 2, ParquetVectorType.List, [],
+                   new EmbeddingMetadata { ModelId = "instant", Pooling = "last_token", Normalized = true, Dtype = "float32" }, new ParquetWriteOptions()))
+        {
+            writer.Append(id, [1f, 0f], 1, false, []);
+            writer.Complete();
+        }
+        return bytes.ToArray();
     }
 
     public void Dispose()
