@@ -12,4 +12,5 @@ public sealed record ShardResult(
     [property: Id(6)] long Bytes,
     [property: Id(7)] string Sha256,
     [property: Id(8)] long Errors,
-    [property: Id(9)] long Tokens);
+    [property: Id(9)] long Tokens,
+    [property: Id(10)] long EmptyTexts = 0);

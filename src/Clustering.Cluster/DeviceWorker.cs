@@ -156,7 +156,7 @@ public sealed class DeviceWorker
             _log.LogInformation("worker {Worker}: job {Job} shard {Index} attempt {Attempt}", Id, lease.JobId, lease.Index, lease.Attempt);
             var outcome = await _executor.RunAsync(lease.JobId, spec, lease.Index, lease.Attempt, lease.ShardSpecJson, () => offDevice.TrySetResult(), work.Token);
             var result = new ShardResult(lease.JobId, lease.Index, lease.Attempt, Id, outcome.OutputKey, outcome.Rows, outcome.Bytes, outcome.Sha256,
-                outcome.Errors, outcome.Tokens);
+                outcome.Errors, outcome.Tokens, outcome.EmptyTexts);
             var committed = await UntilAnswered(() => job.Commit(result), stopping);
             lock (_lock) _consecutiveFailures = 0;
             if (committed)

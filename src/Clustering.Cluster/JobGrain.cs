@@ -91,7 +91,7 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
 
     public async Task<bool> Commit(ShardResult r)
     {
-        var done = new ShardCompletion(new ShardKey(Id, r.Index), r.Attempt, r.WorkerId, r.OutputKey, r.Rows, r.Bytes, r.Sha256, r.Errors, r.Tokens);
+        var done = new ShardCompletion(new ShardKey(Id, r.Index), r.Attempt, r.WorkerId, r.OutputKey, r.Rows, r.Bytes, r.Sha256, r.Errors, r.Tokens, r.EmptyTexts);
         if (!await Store.CompleteShardAsync(done)) return false;
         _view.MarkDone(r.Index);
         if (_view.Open == 0) await TryCompleteAsync();
@@ -162,12 +162,31 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
 
     private async Task TryCompleteAsync()
     {
-        var completion = await Store.TryCompleteJobAsync(Id);
-        if (completion is null) return;
-        _state = completion.State;
+        // Every shard ended: a job over its bad-record budget fails (status, the API and watch say why), never
+        // succeeded first. Checked before the store decides, as failed shards within the allowance do not fail it.
+        string? overBudget = null;
+        if (_view.Open == 0 && _spec is not null)
+        {
+            var shards = await Store.ListShardsAsync(Id);
+            if (shards.Count(s => s.State == ShardState.Failed) <= (_job?.AllowedFailedShards ?? 0)) overBudget = JobBadRecords.OverBudget(_spec, shards);
+        }
+        if (overBudget is not null)
+        {
+            // The reason first: whoever reads the job failed (status, the API) finds why. Read only for a failed job,
+            // it says nothing when the update below loses to a cancel or to another turn that did the same.
+            await Store.AppendEventAsync(Id, JobState.Failed.ToText(), overBudget);
+            if (!await Store.FailFinishedJobAsync(Id)) return;
+            _state = JobState.Failed;
+        }
+        else
+        {
+            var completion = await Store.TryCompleteJobAsync(Id);
+            if (completion is null) return;
+            _state = completion.State;
+            await Store.AppendEventAsync(Id, _state.ToText(), $"job {_state.ToText()}");
+        }
         StopOwnerCheck();
         log.LogInformation("job {Job} {State}", Id, _state.ToText());
-        await Store.AppendEventAsync(Id, _state.ToText(), $"job {_state.ToText()}");
         await Directory.JobEnded(Id);
         _publishing ??= PublishAsync();
     }

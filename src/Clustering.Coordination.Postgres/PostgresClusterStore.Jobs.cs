@@ -116,6 +116,12 @@ public sealed partial class PostgresClusterStore
             "UPDATE jobs SET state = 'failed', updated_at = @now WHERE id = @id AND state IN ('pending', 'planning')", ct,
             P("@id", NpgsqlDbType.Text, jobId), Time("@now", _options.Now())).ConfigureAwait(false) == 1, cancellationToken);
 
+    public Task<bool> FailFinishedJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        RunAsync("fail finished job " + jobId, async (c, ct) => await ExecuteAsync(c, null,
+            "UPDATE jobs SET state = 'failed', updated_at = @now WHERE id = @id AND state = 'running' " +
+            "AND NOT EXISTS (SELECT 1 FROM shards WHERE job_id = @id AND state IN ('pending', 'leased'))", ct,
+            P("@id", NpgsqlDbType.Text, jobId), Time("@now", _options.Now())).ConfigureAwait(false) == 1, cancellationToken);
+
     public Task<JobCompletion?> TryCompleteJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         RunAsync("complete job " + jobId, async (c, ct) =>
         {

@@ -7,7 +7,7 @@ public sealed partial class PostgresClusterStore
 {
     private const string ShardColumns =
         "s.job_id, s.shard_index, s.spec, s.state, s.attempt, s.failures, s.owner, s.lease_expires_at, s.not_before, s.last_error, s.output_key, " +
-        "s.row_count, s.byte_count, s.checksum, s.error_count, s.token_count, s.completed_at";
+        "s.row_count, s.byte_count, s.checksum, s.error_count, s.token_count, s.completed_at, s.empty_text_count";
 
     // The n-th failure waits min(cap, base · 2^(n-1)) · jitter ms (RetryBackoff.Delay is the reference); s.failures is n-1 here.
     private static string Backoff(string jitter = "@jitter") =>
@@ -62,11 +62,12 @@ public sealed partial class PostgresClusterStore
         {
             var changed = await ExecuteAsync(c, null,
                 "UPDATE shards s SET state = 'done', output_key = @key, row_count = @rows, byte_count = @bytes, checksum = @checksum, " +
-                "error_count = @errors, token_count = @tokens, completed_at = @now, lease_expires_at = NULL " +
+                "error_count = @errors, token_count = @tokens, empty_text_count = @empty, completed_at = @now, lease_expires_at = NULL " +
                 $"FROM jobs j WHERE j.id = s.job_id AND j.state = 'running' AND {Keyed}", ct,
                 [
                     P("@key", NpgsqlDbType.Text, done.OutputKey), P("@rows", NpgsqlDbType.Bigint, done.Rows), P("@bytes", NpgsqlDbType.Bigint, done.Bytes),
                     P("@checksum", NpgsqlDbType.Text, done.Checksum), P("@errors", NpgsqlDbType.Bigint, done.Errors), P("@tokens", NpgsqlDbType.Bigint, done.Tokens),
+                    P("@empty", NpgsqlDbType.Bigint, done.EmptyTexts),
                     Time("@now", _options.Now()), .. KeyParameters(done.Shard, done.Attempt, done.WorkerId),
                 ]).ConfigureAwait(false);
             if (changed == 1) return true;
@@ -109,7 +110,7 @@ public sealed partial class PostgresClusterStore
                 return 0;
             var reopened = await ExecuteAsync(c, tx,
                 "UPDATE shards SET state = 'pending', owner = NULL, lease_expires_at = NULL, not_before = @now, last_error = @reason, " +
-                "output_key = NULL, row_count = 0, byte_count = 0, checksum = NULL, error_count = 0, token_count = 0, completed_at = NULL " +
+                "output_key = NULL, row_count = 0, byte_count = 0, checksum = NULL, error_count = 0, token_count = 0, empty_text_count = 0, completed_at = NULL " +
                 "WHERE job_id = @job AND shard_index = ANY(@indexes) AND state = 'done'", ct,
                 P("@job", NpgsqlDbType.Text, jobId), Time("@now", now), P("@reason", NpgsqlDbType.Text, Limit(reason)),
                 P("@indexes", NpgsqlDbType.Array | NpgsqlDbType.Integer, shardIndices.ToArray())).ConfigureAwait(false);
@@ -134,5 +135,6 @@ public sealed partial class PostgresClusterStore
         Checksum: Text(r, 13),
         Errors: r.GetInt64(14),
         Tokens: r.GetInt64(15),
-        CompletedAt: ReadTimeOrNull(r, 16));
+        CompletedAt: ReadTimeOrNull(r, 16),
+        EmptyTexts: r.GetInt64(17));
 }

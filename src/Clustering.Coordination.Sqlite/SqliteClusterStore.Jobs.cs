@@ -116,6 +116,12 @@ public sealed partial class SqliteClusterStore
             "UPDATE jobs SET state = 'failed', updated_at = @now WHERE id = @id AND state IN ('pending', 'planning')",
             ("@id", jobId), ("@now", Ms(_options.Now()))) == 1), cancellationToken);
 
+    public Task<bool> FailFinishedJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        Run(() => Write((c, tx) => Execute(c, tx,
+            "UPDATE jobs SET state = 'failed', updated_at = @now WHERE id = @id AND state = 'running' " +
+            "AND NOT EXISTS (SELECT 1 FROM shards WHERE job_id = @id AND state IN ('pending', 'leased'))",
+            ("@id", jobId), ("@now", Ms(_options.Now()))) == 1), cancellationToken);
+
     public Task<JobCompletion?> TryCompleteJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         Run(() => Write<JobCompletion?>((c, tx) =>
         {

@@ -5,7 +5,7 @@ namespace Clustering.Coordination.Sqlite;
 public sealed partial class SqliteClusterStore
 {
     private const string ShardColumns =
-        "job_id, shard_index, spec, state, attempt, failures, owner, lease_expires_at, not_before, last_error, output_key, row_count, byte_count, checksum, error_count, token_count, completed_at";
+        "job_id, shard_index, spec, state, attempt, failures, owner, lease_expires_at, not_before, last_error, output_key, row_count, byte_count, checksum, error_count, token_count, completed_at, empty_text_count";
 
     private const string JobIsRunning = "EXISTS (SELECT 1 FROM jobs WHERE jobs.id = shards.job_id AND jobs.state = 'running')";
     private const string MaxAttemptsOfJob = "(SELECT max_attempts FROM jobs WHERE jobs.id = shards.job_id)";
@@ -44,10 +44,10 @@ public sealed partial class SqliteClusterStore
         {
             var changed = Execute(c, tx,
                 "UPDATE shards SET state = 'done', output_key = @key, row_count = @rows, byte_count = @bytes, checksum = @checksum, " +
-                "error_count = @errors, token_count = @tokens, completed_at = @now, lease_expires_at = NULL " +
+                "error_count = @errors, token_count = @tokens, empty_text_count = @empty, completed_at = @now, lease_expires_at = NULL " +
                 $"WHERE job_id = @job AND shard_index = @index AND state = 'leased' AND attempt = @attempt AND owner = @worker AND {JobIsRunning}",
                 ("@key", done.OutputKey), ("@rows", done.Rows), ("@bytes", done.Bytes), ("@checksum", done.Checksum), ("@errors", done.Errors),
-                ("@tokens", done.Tokens), ("@now", Ms(_options.Now())), ("@job", done.Shard.JobId), ("@index", done.Shard.Index),
+                ("@tokens", done.Tokens), ("@empty", done.EmptyTexts), ("@now", Ms(_options.Now())), ("@job", done.Shard.JobId), ("@index", done.Shard.Index),
                 ("@attempt", done.Attempt), ("@worker", done.WorkerId));
             if (changed == 1) return true;
             // A retried commit whose first try did commit: the same attempt, owner and object is a success.
@@ -88,7 +88,7 @@ public sealed partial class SqliteClusterStore
                 return 0;
             using var cmd = Command(c, tx,
                 "UPDATE shards SET state = 'pending', owner = NULL, lease_expires_at = NULL, not_before = @now, last_error = @reason, " +
-                "output_key = NULL, row_count = 0, byte_count = 0, checksum = NULL, error_count = 0, token_count = 0, completed_at = NULL " +
+                "output_key = NULL, row_count = 0, byte_count = 0, checksum = NULL, error_count = 0, token_count = 0, empty_text_count = 0, completed_at = NULL " +
                 "WHERE job_id = @job AND shard_index = @index AND state = 'done'",
                 ("@now", now), ("@reason", Limit(reason)), ("@job", jobId), ("@index", 0));
             cmd.Prepare();
@@ -118,5 +118,6 @@ public sealed partial class SqliteClusterStore
         Checksum: Text(r, 13),
         Errors: r.GetInt64(14),
         Tokens: r.GetInt64(15),
-        CompletedAt: FromMs(r, 16));
+        CompletedAt: FromMs(r, 16),
+        EmptyTexts: r.GetInt64(17));
 }

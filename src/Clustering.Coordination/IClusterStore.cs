@@ -59,6 +59,13 @@ public interface IClusterStore : IAsyncDisposable
     /// </summary>
     Task<JobCompletion?> TryCompleteJobAsync(string jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Ends a running job failed once no shard of it is pending or leased, whatever its shards say (a job over its
+    /// bad-record budget): one conditional update, so the job never shows succeeded first. The reason is the job's
+    /// "failed" event, written by the caller. False when shards are still open or the job is not running.
+    /// </summary>
+    Task<bool> FailFinishedJobAsync(string jobId, CancellationToken cancellationToken = default);
+
     // ---- shards ----
 
     /// <summary>

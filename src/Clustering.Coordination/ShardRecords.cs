@@ -29,7 +29,8 @@ public sealed record ShardRecord(
     string? Checksum,
     long Errors,
     long Tokens,
-    DateTimeOffset? CompletedAt)
+    DateTimeOffset? CompletedAt,
+    long EmptyTexts = 0)
 {
     public ShardKey Key => new(JobId, Index);
 }
@@ -44,4 +45,5 @@ public sealed record ShardCompletion(
     long Bytes,
     string Checksum,
     long Errors,
-    long Tokens);
+    long Tokens,
+    long EmptyTexts = 0);

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Clustering;
 
 /// <summary>
-/// How many bad records (bad lines, empty texts, rows that cannot be read) a job may have and still succeed, like the
+/// How many bad records (bad lines, texts the model cannot take, rows that cannot be read) a job may have and still succeed, like the
 /// data tools' max_bad_records: a count ("100") or a share of all records ("10%", "0.5%"). Over it the job fails
 /// with the counts, so a corpus that is mostly bad never ends in `_SUCCESS`.
 /// </summary>

@@ -47,6 +47,14 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         builder.Logging.AddFilter("Polly", LogLevel.Warning); // Orleans' placement retries log every attempt
         // Its first check after start compares with a zero time and warns of "13 hours" of contention: noise.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        // "Task ... took elapsed time ... longer than 00:00:00.2": a slow turn on a loaded machine, nothing a user of
+        // one in-process silo can act on, and printed above the run's summary line.
+        builder.Logging.AddFilter("Orleans.Runtime.Scheduler", LogLevel.Error);
+        // A call cancelled while the silo stops (a refused or finished run) is sent to the silo's generation-0 address,
+        // which Orleans then warns of and fails to deliver: harmless in one process, printed above the run's own message.
+        builder.Logging.AddFilter("Orleans.Runtime.GrainCallCancellationManager", LogLevel.None);
+        builder.Logging.AddFilter("Orleans.Runtime.Messaging.MessageCenter", LogLevel.Error);
+        builder.Logging.AddFilter("Orleans.Runtime.SiloLifecycleSubject", LogLevel.Error); // "stage took N ms" while a loaded machine stops it
         builder.UseOrleans(silo =>
         {
             var id = $"embedded-{Environment.ProcessId}";

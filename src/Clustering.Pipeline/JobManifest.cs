@@ -22,6 +22,12 @@ public sealed record JobManifest
     public required long Documents { get; init; }
     public required long Errors { get; init; }
     public required long Tokens { get; init; }
+
+    /// <summary>Documents whose text is empty or only whitespace: embedded as the model sees them, and counted here.</summary>
+    public long EmptyTexts { get; init; }
+
+    /// <summary>Rows whose id an earlier row already had (<c>count(*) - count(distinct id)</c>; chunked: of chunk 0), counted at publish.</summary>
+    public long DuplicateIds { get; init; }
     public required IReadOnlyList<ManifestFile> Files { get; init; }
     public required IReadOnlyList<ManifestFile> ErrorFiles { get; init; }
     public required IReadOnlyList<ManifestColumn> Schema { get; init; }

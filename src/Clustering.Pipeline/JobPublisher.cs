@@ -28,6 +28,10 @@ public static class JobPublisher
         }
         if (existing is null)
         {
+            // Counted now, over exactly the parts the manifest names (a shard redone has one part).
+            var duplicates = await DuplicateIdCounter.CountAsync(output, manifest.Files, spec.Embed.ChunkTokens is not null, Path.GetTempPath(), cancellationToken)
+                .ConfigureAwait(false);
+            manifest = manifest with { DuplicateIds = duplicates };
             try
             {
                 await output.WriteAsync(OutputLayout.Manifest, new MemoryStream(manifest.ToUtf8()), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
@@ -92,7 +96,7 @@ public static class JobPublisher
         var errorFiles = new List<ManifestFile>();
         var failed = new List<ManifestFailedShard>();
         var openAi = spec.Write.Format == OpenAiBatch.Format ? new List<ManifestFile>() : null;
-        long documents = 0, errors = 0, tokens = 0;
+        long documents = 0, errors = 0, tokens = 0, emptyTexts = 0;
         foreach (var shard in shards.OrderBy(s => s.Index))
         {
             if (shard.State == ShardState.Done && shard.OutputKey is not null)
@@ -104,6 +108,7 @@ public static class JobPublisher
                 documents += shard.Rows;
                 errors += shard.Errors;
                 tokens += shard.Tokens;
+                emptyTexts += shard.EmptyTexts;
             }
             else if (shard.State == ShardState.Failed)
             {
@@ -124,7 +129,9 @@ public static class JobPublisher
         var keptTypes = spec.Input.KeepFields.Count == 0 ? null : first?.KeptTypes;
         // A job whose shards all committed still fails when too much of its input was bad: no _SUCCESS for a pipeline
         // to trust over an empty or half output.
-        var overBudget = job.State == JobState.Succeeded ? BadRecordBudget.Parse(spec.Input.MaxBadRecords).Exceeded(errors, documents + errors) : null;
+        // (The job grain ends such a job failed in the store too; a job failed by its shards keeps that as its reason.)
+        var overBudget = job.State is JobState.Succeeded or JobState.Failed && failed.Count <= job.AllowedFailedShards
+            ? JobBadRecords.OverBudget(spec, shards) : null;
         schema.AddRange(spec.Input.KeepFields.Select((f, k) => new ManifestColumn(f, (keptTypes?[k] ?? KeptFieldType.String).ManifestName())));
         return new JobManifest
         {
@@ -143,6 +150,7 @@ public static class JobPublisher
             Documents = documents,
             Errors = errors,
             Tokens = tokens,
+            EmptyTexts = emptyTexts,
             Files = files,
             ErrorFiles = errorFiles,
             Schema = schema,

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -53,12 +54,13 @@ public sealed class ShardProcessor
         var windows = Channel.CreateBounded<EmbeddedWindow>(new BoundedChannelOptions(WindowQueue) { SingleReader = true, SingleWriter = true });
         // Bad lines from the reader and documents the tokenizers refuse; sorted by position when written.
         var errors = new ConcurrentQueue<DocumentError>();
+        var emptyTexts = new StrongBox<long>();
         var tempPath = Path.Combine(_tempFolder, $"clustering-{job.JobId}-{shardIndex}-{attempt}-{Guid.NewGuid():N}.parquet");
         var openAiPath = job.Spec.Write.Format == OpenAiBatch.Format ? tempPath + ".openai.jsonl" : null;
 
         try
         {
-            var reader = Stage(() => ReadAsync(job, shardPlan, documents.Writer, errors, token), documents.Writer, linked);
+            var reader = Stage(() => ReadAsync(job, shardPlan, documents.Writer, errors, emptyTexts, token), documents.Writer, linked);
             var tokenizers = Enumerable.Range(0, _tokenizerThreads)
                 .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, errors, job.Spec.Embed, token), token)).ToArray();
             var tokenizersDone = Stage(() => Task.WhenAll(tokenizers), tokenized.Writer, linked);
@@ -102,7 +104,7 @@ public sealed class ShardProcessor
                 var ordered = errors.OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Line).ToList();
                 await job.Output.WriteAsync(errorsKey, new MemoryStream(ErrorLines(ordered)), cancellationToken: token).ConfigureAwait(false);
             }
-            return new ShardOutcome(outputKey, rows, bytes, sha, errors.Count, tokens, errorsKey);
+            return new ShardOutcome(outputKey, rows, bytes, sha, errors.Count, tokens, errorsKey, emptyTexts.Value);
         }
         finally
         {
@@ -131,7 +133,8 @@ public sealed class ShardProcessor
     }
 
     /// <summary>Reads the shard (index 0 of its one-shard plan, see <see cref="JobPlanner.ShardsOf"/>).</summary>
-    private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors, CancellationToken token)
+    private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors,
+        StrongBox<long> emptyTexts, CancellationToken token)
     {
         var reader = new ShardReader(shardPlan, _inputs, job.CorpusOptions);
         await foreach (var record in reader.ReadShardAsync(0, token).ConfigureAwait(false))
@@ -139,6 +142,7 @@ public sealed class ShardProcessor
             switch (record)
             {
                 case Document document:
+                    if (string.IsNullOrWhiteSpace(document.Text)) emptyTexts.Value++; // the reader stage is this count's one owner
                     await output.WriteAsync(document, token).ConfigureAwait(false);
                     break;
                 case DocumentError error:

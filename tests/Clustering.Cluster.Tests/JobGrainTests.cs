@@ -76,12 +76,15 @@ public sealed class JobGrainTests
     public async Task A_stale_attempt_or_another_owner_is_fenced_out_and_a_repeated_commit_is_a_success()
     {
         await using var cluster = await GrainCluster.StartAsync(1, devices: false);
-        var (id, _) = await cluster.CreateJobAsync("job-fencing", 1);
+        var (id, output) = await cluster.CreateJobAsync("job-fencing", 1);
         var job = cluster.Grains.GetGrain<IJobGrain>(id);
         await job.Start();
         var silo = cluster.Cluster.Silos[0].SiloAddress;
         WorkerInfo Worker(string device) => new(WorkerIds.Of(silo, device), "test", device, "cpu", null, 0, [], 0, 0, 0);
-        ShardResult Result(WorkerInfo w, int attempt) => new(id, 0, attempt, w.Id, OutputLayout.PartKey(0, attempt), 1, 1, "00", 0, 1);
+        // The committed object is really there (the publisher checks it and reads its ids), as a worker would leave it.
+        var part = ScriptedExecutor.Part(1, "fenced");
+        await File.WriteAllBytesAsync(Path.Combine(output, OutputLayout.PartKey(0, 2)), part);
+        ShardResult Result(WorkerInfo w, int attempt) => new(id, 0, attempt, w.Id, OutputLayout.PartKey(0, attempt), 1, part.Length, "00", 0, 1);
         var (one, two) = (Worker("one"), Worker("two"));
 
         var first = await job.Offer(one);

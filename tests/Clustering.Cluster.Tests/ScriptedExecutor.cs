@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
+using Clustering.Parquet;
 using Clustering.Pipeline;
 using Clustering.Storage;
 
@@ -27,12 +27,25 @@ internal sealed class ScriptedExecutor(string device) : IShardExecutor
     {
         Runs.Enqueue((jobId, index, attempt));
         var key = OutputLayout.PartKey(index, attempt);
-        var bytes = Encoding.UTF8.GetBytes($"{jobId} shard {index} attempt {attempt} {shardSpecJson}");
+        var bytes = Part(index + 1, $"{jobId}/{index}/a{attempt}");
         var output = new LocalBlobStore(spec.Output);
         await output.WriteAsync(key, new MemoryStream(bytes), WriteCondition.None, cancellationToken);
         deviceDone();
         if (AfterWrite is { } hook) await hook(index, attempt, cancellationToken);
         return new ShardOutcome(key, index + 1, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), 0, 10L * (index + 1), null);
+    }
+
+    /// <summary>A real Parquet part of <paramref name="rows"/> rows with unique ids (the publisher reads the ids to count duplicates).</summary>
+    internal static byte[] Part(int rows, string idPrefix)
+    {
+        var bytes = new MemoryStream();
+        using (var writer = new EmbeddingParquetWriter(bytes, 2, ParquetVectorType.List, [],
+                   new EmbeddingMetadata { ModelId = "scripted", Pooling = "last_token", Normalized = true, Dtype = "float32" }, new ParquetWriteOptions()))
+        {
+            for (var r = 0; r < rows; r++) writer.Append($"{idPrefix}/{r}", [1f, 0f], 1, false, []);
+            writer.Complete();
+        }
+        return bytes.ToArray();
     }
 
     public void Dispose()

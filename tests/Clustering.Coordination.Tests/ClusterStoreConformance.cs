@@ -40,7 +40,7 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
         Enumerable.Range(0, count).Select(i => new NewShard(i, $$"""{"input":"a.jsonl","offset":{{i * 1000}},"length":1000}""")).ToArray();
 
     private static ShardCompletion Done(ShardRecord s, string worker, long rows = 10) =>
-        new(s.Key, s.Attempt, worker, $"part-{s.Index:D5}-a{s.Attempt}.parquet", rows, rows * 100, $"sha256:{s.Index}", 1, rows * 50);
+        new(s.Key, s.Attempt, worker, $"part-{s.Index:D5}-a{s.Attempt}.parquet", rows, rows * 100, $"sha256:{s.Index}", 1, rows * 50, EmptyTexts: rows / 10);
 
     // ---- jobs ----
 
@@ -239,8 +239,8 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
         Clock.Advance(TimeSpan.FromSeconds(3));
         Assert.True(await Store.CompleteShardAsync(Done(fresh, "fast", rows: 42)));
         var done = (await Store.ListShardsAsync("f"))[0];
-        Assert.Equal((ShardState.Done, "part-00000-a2.parquet", 42L, 4200L, "sha256:0", 1L, 2100L, "fast", 2),
-            (done.State, done.OutputKey, done.Rows, done.Bytes, done.Checksum, done.Errors, done.Tokens, done.Owner, done.Attempt));
+        Assert.Equal((ShardState.Done, "part-00000-a2.parquet", 42L, 4200L, "sha256:0", 1L, 2100L, 4L, "fast", 2),
+            (done.State, done.OutputKey, done.Rows, done.Bytes, done.Checksum, done.Errors, done.Tokens, done.EmptyTexts, done.Owner, done.Attempt));
         Assert.Equal(Clock.GetUtcNow(), done.CompletedAt);
         Assert.Null(done.LeaseExpiresAt);
 
@@ -290,6 +290,24 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
     // ---- job completion ----
 
     [StoreFact]
+    public async Task A_finished_job_can_be_failed_whatever_its_shards_say_but_not_while_shards_are_open()
+    {
+        await Store.CreateJobAsync(Job("budget"), Shards(2));
+        var first = (await Store.LeaseShardAsync("w0", Cpu, [], Lease))!;
+        Assert.True(await Store.CompleteShardAsync(Done(first, "w0")));
+        Assert.False(await Store.FailFinishedJobAsync("budget")); // shard 1 is still pending
+        var second = (await Store.LeaseShardAsync("w1", Cpu, [], Lease))!;
+        Assert.False(await Store.FailFinishedJobAsync("budget")); // and now leased
+        Assert.True(await Store.CompleteShardAsync(Done(second, "w1")));
+
+        Assert.True(await Store.FailFinishedJobAsync("budget"));
+        Assert.Equal((JobState.Failed, 2), ((await Store.GetJobAsync("budget"))!.State, (await Store.GetJobAsync("budget"))!.Counters.Done));
+        Assert.False(await Store.FailFinishedJobAsync("budget")); // final already
+        Assert.Null(await Store.TryCompleteJobAsync("budget"));    // and it never becomes succeeded
+        Assert.False(await Store.FailFinishedJobAsync("no-such-job"));
+    }
+
+    [StoreFact]
     public async Task Reopened_shards_of_a_finished_job_are_redone_as_new_attempts_and_the_job_completes_again()
     {
         await Store.CreateJobAsync(Job("lost"), Shards(3));
@@ -306,8 +324,8 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
         var job = (await Store.GetJobAsync("lost"))!;
         Assert.Equal((JobState.Running, 1, 2, 22L), (job.State, job.Counters.Pending, job.Counters.Done, job.Counters.Rows));
         var reopened = (await Store.ListShardsAsync("lost"))[1];
-        Assert.Equal((ShardState.Pending, null, 0L, null, "part-00001-a1.parquet is gone from the output", 1),
-            (reopened.State, reopened.OutputKey, reopened.Rows, reopened.CompletedAt, reopened.LastError, reopened.Attempt));
+        Assert.Equal((ShardState.Pending, null, 0L, 0L, null, "part-00001-a1.parquet is gone from the output", 1),
+            (reopened.State, reopened.OutputKey, reopened.Rows, reopened.EmptyTexts, reopened.CompletedAt, reopened.LastError, reopened.Attempt));
         Assert.Equal(0, await Store.ReopenShardsAsync("lost", [1], "again")); // pending, not done: nothing to reopen
 
         var redo = (await Store.LeaseShardAsync("w9", Cpu, [], Lease))!;
@@ -429,11 +447,11 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
         var reopened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(OpenAsync)));
         foreach (var s in reopened)
         {
-            Assert.Equal(1, await SchemaVersionAsync(s));
+            Assert.Equal(2, await SchemaVersionAsync(s)); // 0001_initial, 0002_empty_texts
             Assert.NotNull(await s.GetJobAsync("kept"));
             await s.DisposeAsync();
         }
-        Assert.Equal(1, await SchemaVersionAsync(Store));
+        Assert.Equal(2, await SchemaVersionAsync(Store));
     }
 
     protected abstract Task<int> SchemaVersionAsync(IClusterStore store);

@@ -40,6 +40,6 @@ public sealed class SqliteClusterStoreTests : ClusterStoreConformance
             await cmd.ExecuteNonQueryAsync();
         }
         var e = await Assert.ThrowsAsync<ClusteringException>(() => SqliteClusterStore.OpenAsync(Address, Options));
-        Assert.Equal($"{Address}: the schema is at version 99, newer than this build knows (1); use a newer build", e.Message);
+        Assert.Equal($"{Address}: the schema is at version 99, newer than this build knows (2); use a newer build", e.Message);
     }
 }

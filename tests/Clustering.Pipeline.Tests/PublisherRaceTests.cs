@@ -23,7 +23,7 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
     public async Task Publishers_of_one_job_racing_write_exactly_one_manifest_and_all_return_it()
     {
         var container = await fixture.NewContainerAsync(stem: "race");
-        await container.WriteAsync("job/part-00000-a1.parquet", new MemoryStream([1, 2, 3]));
+        await container.WriteAsync("job/part-00000-a1.parquet", new MemoryStream(Part));
         await container.WriteAsync("job/part-00000-a2.parquet", new MemoryStream([4, 5])); // a late writer's part: removed
         var events = new ConcurrentQueue<BlobStoreEvent>();
         using var rendezvous = new Barrier(Racers);
@@ -47,7 +47,7 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
     public async Task Publishers_of_two_jobs_racing_for_one_output_leave_one_manifest_and_the_other_refuses()
     {
         var container = await fixture.NewContainerAsync(stem: "race2");
-        await container.WriteAsync("job/part-00000-a1.parquet", new MemoryStream([1, 2, 3]));
+        await container.WriteAsync("job/part-00000-a1.parquet", new MemoryStream(Part));
         var events = new ConcurrentQueue<BlobStoreEvent>();
         using var rendezvous = new Barrier(2);
         string[] jobs = ["job-a", "job-b"];
@@ -88,7 +88,23 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
 
     /// <summary>A shard row as the planner writes it: its spec is a (here empty) one-shard plan the publisher reads back.</summary>
     private static ShardRecord Shard(string job, long tokens) => new(job, 0, new Corpus.ShardPlan(Corpus.ShardPlan.CurrentVersion, 100, default, [], []).ToJson(), ShardState.Done, 1, 0, null, null, DateTimeOffset.UtcNow, null,
-        OutputLayout.PartKey(0, 1), 10, 3, "checksum", 0, tokens, DateTimeOffset.UtcNow);
+        OutputLayout.PartKey(0, 1), 10, Part.Length, "checksum", 0, tokens, DateTimeOffset.UtcNow);
+
+    /// <summary>A real part of 10 rows (the publisher reads its ids to count duplicates).</summary>
+    private static readonly byte[] Part = MakePart();
+
+    private static byte[] MakePart()
+    {
+        var bytes = new MemoryStream();
+        using (var writer = new Parquet.EmbeddingParquetWriter(bytes, 2, Parquet.ParquetVectorType.List, [],
+                   new Parquet.EmbeddingMetadata { ModelId = "m", Pooling = "last_token", Normalized = true, Prompt = "", Dtype = "float32", JobId = "j", ToolVersion = "t" },
+                   new Parquet.ParquetWriteOptions()))
+        {
+            for (var i = 0; i < 10; i++) writer.Append($"d{i}", [1f, 0f], 1, false, []);
+            writer.Complete();
+        }
+        return bytes.ToArray();
+    }
 
     /// <summary>Passes everything through; a write of <paramref name="key"/> first waits until every racer has reached its own.</summary>
     private sealed class RendezvousStore(IBlobStore inner, string key, Barrier rendezvous) : IBlobStore

@@ -35,7 +35,7 @@ internal sealed class JobOptions(bool withInputs = true)
     public readonly Option<string?> InputFormat = new("--input-format") { Description = "openai-batch: the inputs are OpenAI batch files ({\"custom_id\",\"url\":\"/v1/embeddings\",\"body\":{\"input\"...}} lines); one document per input, id custom_id (a list's inputs: custom_id#N). Default: documents." };
     public readonly Option<string?> OutputFormat = new("--output-format") { Description = "openai-batch: also write OpenAI batch result lines (one per request) under openai-batch/ beside the Parquet. Needs --input-format openai-batch." };
     public readonly Option<bool> SkipBadFiles = new("--skip-bad-files") { Description = "Leave out inputs that cannot be used as files (not a regular file, dangling link, not gzip, truncated, unreadable), listing them in the summary and manifest. Without it they refuse the job." };
-    public readonly Option<string?> MaxBadRecords = new("--max-bad-records") { Description = "Bad records (bad lines, empty texts) a job may have and still succeed: N, or P% of all records. [default: 10%]", HelpName = "N|P%" };
+    public readonly Option<string?> MaxBadRecords = new("--max-bad-records") { Description = "Bad records (bad lines, texts the model cannot take) a job may have and still succeed: N, or P% of all records. [default: 10%]", HelpName = "N|P%" };
     public readonly Option<int?> ChunkTokens = new("--chunk-tokens") { Description = ChunkHelp.Tokens };
     public readonly Option<int?> ChunkOverlap = new("--chunk-overlap") { Description = ChunkHelp.Overlap };
     public readonly Option<int> MaxAttempts = new("--max-attempts") { Description = "Attempts per shard before it is failed.", DefaultValueFactory = _ => 3 };

@@ -73,7 +73,8 @@ internal static class RunCommand
                 var outcome = await runner.RunAsync(spec, result.GetValue(workers), progress, cancellationToken, stateFolder);
                 display.Stop();
                 var m = outcome.Manifest;
-                Console.Error.WriteLine($"job {outcome.JobId}: {outcome.State.ToText()}: {m.Documents} documents, {m.Errors} bad lines, {m.Tokens} tokens, " +
+                Console.Error.WriteLine($"job {outcome.JobId}: {outcome.State.ToText()}: {m.Documents} documents, {m.Errors} bad lines, " +
+                    $"{m.EmptyTexts} empty texts, {m.DuplicateIds} duplicate ids, {m.Tokens} tokens, " +
                     $"{m.Files.Count} files in {shownOutput} ({progress.Snapshot().Elapsed.TotalSeconds:F1} s)");
                 if (m.FailureReason is { } reason) Console.Error.WriteLine($"  {reason}");
                 foreach (var skipped in m.SkippedFiles ?? []) Console.Error.WriteLine($"  skipped (--skip-bad-files): {skipped}");
