@@ -70,6 +70,48 @@ public sealed class OpenAiRoutingTests(PostgresFixture postgres, ITestOutputHelp
         Assert.Equal(2 * Texts.Length, Counter(m0, "clustering_embeddings_inputs_total", null)); // b, then c
         Assert.Equal(["c"], LoadedModels(m0));
         Assert.Equal(["a"], LoadedModels(m1));
+
+        // What the hop costs: one query at a time for a (on s1), asked on s1 itself and on s0. Printed, not asserted.
+        var direct = await OpenAiClient.RunAsync(s1, TestCluster.Token, OpenAiClient.Load(new { model = "a", input = Texts[0] }, n: 50, concurrency: 1));
+        var hop = await OpenAiClient.RunAsync(s0, TestCluster.Token, OpenAiClient.Load(new { model = "a", input = Texts[0] }, n: 50, concurrency: 1));
+        output.WriteLine($"one query at a time, p50: asked on the silo holding the model {Median(direct[0]):F2} ms, on the other silo {Median(hop[0]):F2} ms");
+    }
+
+    /// <summary>
+    /// The silo holding a model is killed (kill -9): a request on the survivor, whose last answer still says the dead
+    /// silo holds the model, is answered by the survivor loading it, and vectors stay equal to encode's.
+    /// </summary>
+    [Fact]
+    public async Task When_the_silo_holding_a_model_dies_the_survivor_loads_it_and_answers()
+    {
+        await using var cluster = await TestCluster.CreateAsync(postgres.Server);
+        string[] serve = ["--serve", $"tiny={RepoPaths.TinyModel}"];
+        var (_, s0) = await cluster.StartSiloAsync("s0", extra: serve);
+        var (victim, s1) = await cluster.StartSiloAsync("s1", extra: serve);
+        await WaitForMembersAsync(cluster, s0, s1);
+        var full = await OpenAiClient.EncodeAsync(Texts);
+
+        await OpenAiClient.RunAsync(s1, TestCluster.Token, OpenAiClient.Embed(new { model = "tiny", input = "load it on s1" }));
+        var before = await OpenAiClient.RunAsync(s0, TestCluster.Token, OpenAiClient.Embed(new { model = "tiny", input = Texts }));
+        AssertClose(full, OpenAiClient.Vectors(before[0]));
+        Assert.Equal(1, Counter(await MetricsAsync(s0), "clustering_embeddings_forwarded_total", "model=\"tiny\",silo=\"s1\""));
+
+        victim.KillHard();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var after = await OpenAiClient.RunAsync(s0, TestCluster.Token, OpenAiClient.Embed(new { model = "tiny", input = Texts }));
+        var took = started.Elapsed;
+        AssertClose(full, OpenAiClient.Vectors(after[0]));
+        var m0 = await MetricsAsync(s0);
+        output.WriteLine($"the first request after s1's kill -9 took {took.TotalSeconds:F1} s");
+        Assert.Equal(1, Counter(m0, "clustering_embeddings_forwarded_total", "model=\"tiny\",silo=\"s1\""));
+        Assert.Equal(Texts.Length, Counter(m0, "clustering_embeddings_inputs_total", null));
+        Assert.Equal(["tiny"], LoadedModels(m0));
+    }
+
+    private static double Median(System.Text.Json.JsonElement load)
+    {
+        var ms = load.GetProperty("ms").EnumerateArray().Select(e => e.GetDouble()).Order().ToArray();
+        return ms[ms.Length / 2];
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ using Clustering.Storage;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
 using Orleans.TestingHost;
 
 namespace Clustering.Benchmarks;
@@ -24,7 +25,8 @@ namespace Clustering.Benchmarks;
 ///     straight against the store (the pre-Orleans cluster's traffic, `store` benchmark), from the same run;
 ///  2. a job of N shards (default 100,000) submitted, planned from a real JSONL corpus (one document per shard),
 ///     run and published: the time of each phase;
-///  3. from the cycle rate, how many GPUs one job grain keeps fed.
+///  3. from the cycle rate, how many GPUs one job grain keeps fed;
+///  4. with one silo killed mid-job: the time to declare it dead, take its shards back and redo them elsewhere.
 ///
 ///   Clustering.Benchmarks cluster [--workers 64] [--silos 3] [--seconds 20] [--shards 100000] [--no-big-job]
 /// </summary>
@@ -80,7 +82,8 @@ internal static class ClusterBenchmark
             Console.WriteLine($"peer  store alone (lease + commit rows, no grains):  {peer.CyclesPerSecond,8:F0} cycles/s   cycle p50/p99 {peer.Cycle} ms");
 
             await using var store = await PostgresClusterStore.OpenAsync(address);
-            await using var cluster = await StartClusterAsync(store, workers, silos);
+            var devices = new Dictionary<string, InstantExecutor[]>();
+            await using var cluster = await StartClusterAsync(store, workers, silos, devices);
             var grains = cluster.Client;
 
             var rate = await CyclesAsync(store, grains, root.FullName, seconds);
@@ -89,6 +92,7 @@ internal static class ClusterBenchmark
                 Console.WriteLine($"  → at {what}: one job grain feeds ~{rate * pace:F0} GPUs (~{rate * pace / 2:F0} keeping it half busy)");
 
             if (bigJob) await BigJobAsync(store, grains, root.FullName, shards);
+            if (silos > 1) await KillAsync(store, cluster, devices, root.FullName, workers);
             return 0;
         }
         finally
@@ -97,7 +101,7 @@ internal static class ClusterBenchmark
         }
     }
 
-    private static async Task<InProcessTestCluster> StartClusterAsync(IClusterStore store, int workers, int silos)
+    private static async Task<InProcessTestCluster> StartClusterAsync(IClusterStore store, int workers, int silos, Dictionary<string, InstantExecutor[]> devices)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         // TestingHost would write each silo's log into ./logs (megabytes: a line per shard); the benchmark keeps none.
@@ -107,13 +111,14 @@ internal static class ClusterBenchmark
         {
             // Workers dealt round-robin over the silos: 64 over 3 is 22, 21, 21.
             var index = Interlocked.Increment(ref next) - 1;
-            var mine = Enumerable.Range(0, workers).Where(w => w % silos == index % silos).Select(w => (IShardExecutor)new InstantExecutor($"sim{w}")).ToArray();
+            var mine = Enumerable.Range(0, workers).Where(w => w % silos == index % silos).Select(w => new InstantExecutor($"sim{w}")).ToArray();
+            lock (devices) devices[options.SiloName] = mine;
             silo.AddEmbeddingCluster(new ClusterServices
             {
                 Store = store,
                 Inputs = new InputStores(),
                 Outputs = location => new LocalBlobStore(location),
-                Devices = mine,
+                Devices = [.. mine],
                 SiloName = options.SiloName,
             });
             silo.Configure<ClusterMembershipOptions>(ClusterSiloBuilderExtensions.TuneMembership);
@@ -182,6 +187,52 @@ internal static class ClusterBenchmark
             $"state {state}, done {final.Counters.Done:N0}, manifest {(manifest ? "written" : "MISSING")}");
         if (state != "succeeded" || final.Counters.Done != shards || !manifest)
             throw new InvalidOperationException($"the big job did not succeed cleanly (state {state}, {final.Counters.Done} done)");
+    }
+
+    /// <summary>
+    /// Kills one silo (its devices frozen mid-shard, as under kill -9) while every worker holds a shard of a running
+    /// job, and times: membership declaring it dead, its shards taken back by the job grain (the owner check, every
+    /// 2 s, fails them as attempts), and those shards redone elsewhere (after the retry backoff: 5-10 s by default).
+    /// </summary>
+    private static async Task KillAsync(IClusterStore store, InProcessTestCluster cluster, Dictionary<string, InstantExecutor[]> devices, string root, int workers)
+    {
+        foreach (var executor in devices.Values.SelectMany(d => d)) executor.Hold = TimeSpan.FromMilliseconds(250);
+        var output = Path.Combine(root, "killed");
+        Directory.CreateDirectory(output);
+        var shards = workers * 30;
+        var plan = new Corpus.ShardPlan(Corpus.ShardPlan.CurrentVersion, 1, default, [], Enumerable.Range(0, shards).Select(i => new Shard(i, 1, [])).ToArray());
+        await store.CreateJobAsync(new NewJob("killed", Spec("/nonexistent/input.jsonl", output).ToJson(), TinyModel, output), JobPlanner.ShardsOf(plan));
+        var job = cluster.Client.GetGrain<IJobGrain>("killed");
+        await job.Start();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var victim = cluster.Silos[^1];
+        var frozen = new TaskCompletionSource();
+        foreach (var executor in devices[victim.Name]) executor.Freeze = frozen.Task;
+        await Task.Delay(TimeSpan.FromMilliseconds(500)); // every device of the victim is now on a shard that never ends
+        var owner = victim.SiloAddress.ToParsableString() + "/";
+        var held = (await store.ListShardsAsync("killed")).Where(s => s.State == ShardState.Leased && s.Owner!.StartsWith(owner, StringComparison.Ordinal))
+            .Select(s => s.Index).ToHashSet();
+        var t0 = Stopwatch.GetTimestamp();
+        await cluster.KillSiloAsync(victim);
+        var killed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        double dead = 0, takenBack = 0, redone = 0;
+        while (redone == 0 && Stopwatch.GetElapsedTime(t0) < TimeSpan.FromMinutes(3))
+        {
+            var at = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            if (dead == 0 && (await management.GetHosts()).TryGetValue(victim.SiloAddress, out var status) && status == SiloStatus.Dead) dead = at;
+            var rows = (await store.ListShardsAsync("killed")).Where(s => held.Contains(s.Index)).ToList();
+            if (takenBack == 0 && rows.All(s => !(s.State == ShardState.Leased && s.Owner!.StartsWith(owner, StringComparison.Ordinal)))) takenBack = at;
+            if (rows.All(s => s.State == ShardState.Done)) redone = at;
+            await Task.Delay(100);
+        }
+        var state = await job.WaitForEnd(TimeSpan.FromMinutes(2));
+        Console.WriteLine($"kill of silo {victim.Name} ({devices[victim.Name].Length} workers, holding {held.Count} shards; the kill itself took {killed:F1} s): " +
+            $"declared dead at {dead:F1} s, its shards taken back by {takenBack:F1} s, all redone elsewhere by {redone:F1} s (retry backoff 5-10 s included); job {state}");
+        frozen.TrySetResult();
+        if (redone == 0 || held.Count == 0) throw new InvalidOperationException($"the killed silo's {held.Count} shards were not redone within 3 minutes");
     }
 
     private static string LoadAverage() =>

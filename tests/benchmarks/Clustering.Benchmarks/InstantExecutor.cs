@@ -20,8 +20,19 @@ internal sealed class InstantExecutor(string device) : IShardExecutor
     public long GpuMemoryBytes => 0;
     public IReadOnlyCollection<string> LoadedModels => [];
 
+    /// <summary>How long each shard keeps the device (the kill phase gives workers shards to be holding).</summary>
+    public TimeSpan Hold { get; set; }
+
+    /// <summary>
+    /// Set on a silo about to be killed: its shards never finish and ignore cancellation, as on a process killed with
+    /// -9 (TestingHost's kill still stops the silo with a cancelled token; a device that obeyed would release them).
+    /// </summary>
+    public Task? Freeze { get; set; }
+
     public async Task<ShardOutcome> RunAsync(string jobId, JobSpec spec, int index, int attempt, string shardSpecJson, Action deviceDone, CancellationToken cancellationToken)
     {
+        if (Hold > TimeSpan.Zero) await Task.Delay(Hold, CancellationToken.None).ConfigureAwait(false);
+        if (Freeze is { } frozen) await frozen.ConfigureAwait(false);
         var key = OutputLayout.PartKey(index, attempt);
         var bytes = OneRowPart($"{jobId}/{index}");
         await new LocalBlobStore(spec.Output).WriteAsync(key, new MemoryStream(bytes), WriteCondition.None, cancellationToken).ConfigureAwait(false);
