@@ -5,14 +5,16 @@ namespace Clustering.Storage;
 
 /// <summary>
 /// A folder as a blob store. Writes go to a temporary file in the same folder and are renamed into place, so a
-/// reader never sees half an object. Conditional writes are serialized by one lock per store (see <see cref="_writeLock"/>).
+/// reader never sees half an object. Conditional writes are serialized by one lock per process (see <see cref="WriteLock"/>).
 /// Keys are validated so that no key can name a path outside the root.
 /// </summary>
 public sealed class LocalBlobStore : IBlobStore
 {
     private readonly string _root;
-    // Guards the check-then-rename of conditional writes inside this process; atomic rename covers readers.
-    private readonly Lock _writeLock = new();
+    // Guards the check-then-rename of conditional writes inside this process; atomic rename covers readers. One for all
+    // instances: a folder is often opened by several (each job, grain activation or silo of a test cluster opens its own),
+    // and two of them fencing the same object (a stream checkpoint, a manifest) must not both pass the check.
+    private static readonly Lock WriteLock = new();
 
     public LocalBlobStore(string root)
     {
@@ -93,7 +95,7 @@ public sealed class LocalBlobStore : IBlobStore
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
             }
-            lock (_writeLock)
+            lock (WriteLock)
             {
                 var existing = new FileInfo(path);
                 if (condition.IfNotExists && existing.Exists)

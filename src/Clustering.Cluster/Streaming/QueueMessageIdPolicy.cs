@@ -23,7 +23,7 @@ internal sealed class QueueMessageIdPolicy : HttpPipelineSynchronousPolicy
         {
             var id = queued.Element("MessageId")?.Value;
             var text = queued.Element("MessageText");
-            if (id is null || text is null) continue;
+            if (id is null || text is null || text.Value.StartsWith(Marker, StringComparison.Ordinal)) continue;
             text.Value = Marker + id + "\n" + text.Value;
         }
         var rewritten = new MemoryStream();
@@ -32,11 +32,20 @@ internal sealed class QueueMessageIdPolicy : HttpPipelineSynchronousPolicy
         message.Response.ContentStream = rewritten;
     }
 
-    /// <summary>The message id and the text after it, for a text this policy marked; otherwise no id and the text as it is.</summary>
+    /// <summary>
+    /// The message id and the text after it, for a text this policy marked; otherwise no id and the text as it is.
+    /// Every leading marker line goes: after a silo was killed mid-stream, redelivered messages were seen here marked
+    /// twice, and a second marker left in would become an event of its own (a bad one, counted once too often).
+    /// </summary>
     public static (string? Id, string Text) Split(string text)
     {
-        if (!text.StartsWith(Marker, StringComparison.Ordinal)) return (null, text);
-        var newline = text.IndexOf('\n');
-        return newline < 0 ? (text[Marker.Length..], "") : (text[Marker.Length..newline], text[(newline + 1)..]);
+        string? id = null;
+        while (text.StartsWith(Marker, StringComparison.Ordinal))
+        {
+            var newline = text.IndexOf('\n');
+            id ??= newline < 0 ? text[Marker.Length..] : text[Marker.Length..newline];
+            text = newline < 0 ? "" : text[(newline + 1)..];
+        }
+        return (id, text);
     }
 }
