@@ -3,7 +3,7 @@
 # random weights of the real Qwen3-Embedding architectures, and end to end `embedctl run --device cuda` with
 # tokenization against the engine-only figure. Prints a table with the GPU's name; JSON lines and logs go to $OUT.
 #   bash bench.sh SIZES [ARCHIVE_DIR]      SIZES: e.g. tests,0.6b,e2e,4b or 8b (tests: the GPU tests first;
-#                                          e2e: the embedctl run, 0.6B; multi: that run on GPU 0 and on every GPU;
+#                                          e2e: the embedctl run, 0.6B; stream: a stream job vs embedctl run, 0.6B; multi: that run on GPU 0 and on every GPU;
 #                                          tokenizer: issue 2's CPU tokenizer benchmark beside HF tokenizers (from the repo root);
 #                                          0.6b also times 128-query attention tiles,
 #                                          and with UNFUSED=1 unfused q/k/v, gate/up)
@@ -118,10 +118,21 @@ multi_gpu() { # the same end-to-end job on GPU 0 alone and on every GPU (one wor
   python3 -c "print(f'$count GPUs vs 1: {$all/$one:.2f}x ($all tok/s vs $one tok/s, $gpu)')" | tee -a "$out/log.txt" "$out/multi.txt"
 }
 
+stream_job() { # issue 16: a stream job (memory stream, one in-process silo) on the GPU vs embedctl run on the same docs
+  # (run from the repository root: the events are tests/fixtures/corpus/sample.jsonl's texts, made distinct)
+  model=$work/qwen3-embedding-0.6b
+  [ -f "$model/config.json" ] || step "make 0.6b" python3 "$carry/make_random_model.py" --size 0.6b --out "$model" --device cuda
+  xz -dc "$carry/tokenizer.json.xz" > "$model/tokenizer.json"
+  "$build/Clustering.Benchmarks" stream --model "$model" --device cuda --events "${STREAM_EVENTS:-200000}" --window-docs 20000 \
+    --window-seconds 2 --batch-tokens 65536 --max-length 512 --repeat 2 --latency-seconds 20 > "$out/stream.txt" 2>&1
+  echo "   [stream: exit $?]"; grep -v '^{' "$out/stream.txt" | tail -8 | tee -a "$out/log.txt"
+}
+
 for token in ${1//,/ }; do
   case $token in
     0.6b|4b|8b) model_size $token ;;
     e2e) end_to_end ;;
+    stream) stream_job ;;
     multi) multi_gpu ;;
     tokenizer) tokenizer_cpu ;;
   esac

@@ -27,13 +27,23 @@ internal sealed class StreamBenchmarkHost : IDisposable
 
     private readonly IHost _host;
     private readonly string _work;
-    private readonly string _model;
+    private readonly EngineChoice _engine;
 
-    private StreamBenchmarkHost(IHost host, string work, string model)
+    private StreamBenchmarkHost(IHost host, string work, EngineChoice engine)
     {
         _host = host;
         _work = work;
-        _model = model;
+        _engine = engine;
+    }
+
+    /// <summary>The model and how it runs, the same for the stream job and its batch peer.</summary>
+    internal sealed record EngineChoice(string Model, string Device, int Threads, int BatchTokens, int MaxLength)
+    {
+        public JobSpec Spec(string output) => new()
+        {
+            Inputs = ["stream"], Model = Model, Output = output,
+            Embed = new EmbedOptions { Device = Device, Threads = Threads, BatchTokens = BatchTokens, MaxLength = MaxLength },
+        };
     }
 
     private IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
@@ -57,17 +67,21 @@ internal sealed class StreamBenchmarkHost : IDisposable
         return new EventSet(events);
     }
 
+    /// <summary>The checkout this program was built in, else the current folder if it is one (a published copy run from
+    /// a checkout, as on the GPU machine).</summary>
     public static string RepoRoot()
     {
         var d = new DirectoryInfo(AppContext.BaseDirectory);
         while (d is not null && !File.Exists(Path.Combine(d.FullName, "Clustering.sln"))) d = d.Parent;
-        return d?.FullName ?? throw new InvalidOperationException("repository root not found");
+        if (d is not null) return d.FullName;
+        if (File.Exists("Clustering.sln")) return Directory.GetCurrentDirectory();
+        throw new InvalidOperationException("repository root not found: run from a checkout of the project");
     }
 
-    public static async Task<StreamBenchmarkHost> StartAsync(string model, int threads, string work)
+    public static async Task<StreamBenchmarkHost> StartAsync(EngineChoice engine, string work)
     {
         var catalog = new LocalBlobStore(Directory.CreateDirectory(Path.Combine(work, "catalog")).FullName);
-        var loaded = new Lazy<EmbeddingModel>(() => EngineFactory.Load(Spec(model, ""), "cpu", threads));
+        var loaded = new Lazy<EmbeddingModel>(() => EngineFactory.Load(engine.Spec(""), engine.Device, engine.Threads));
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddFilter(_ => false);
         builder.UseOrleans(silo =>
@@ -85,10 +99,8 @@ internal sealed class StreamBenchmarkHost : IDisposable
         });
         var host = builder.Build();
         await host.StartAsync();
-        return new StreamBenchmarkHost(host, work, model);
+        return new StreamBenchmarkHost(host, work, engine);
     }
-
-    private static JobSpec Spec(string model, string output) => new() { Inputs = ["stream"], Model = model, Output = output };
 
     /// <summary>
     /// Creates a job, publishes <paramref name="events"/> (all at once, or at <paramref name="rate"/> events/s), waits for
@@ -98,7 +110,7 @@ internal sealed class StreamBenchmarkHost : IDisposable
     public async Task<Result> RunAsync(string name, EventSet events, int windowDocs, double windowSeconds, double? rate)
     {
         var job = Client.GetGrain<IStreamJobGrain>(name);
-        await job.Create(new StreamJobDefinition(name, Source, Spec(_model, Path.Combine(_work, name)).ToJson(), windowDocs, windowSeconds));
+        await job.Create(new StreamJobDefinition(name, Source, _engine.Spec(Path.Combine(_work, name)).ToJson(), windowDocs, windowSeconds));
         var stream = Client.GetStreamProvider(Source).GetStream<SourcedEvent>(StreamSource.Parse(Source).StreamId);
         var publishedAt = new long[events.Texts.Count]; // Stopwatch ticks
         var clock = Stopwatch.StartNew();
