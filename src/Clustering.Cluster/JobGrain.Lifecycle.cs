@@ -70,7 +70,6 @@ internal sealed partial class JobGrain
     /// </summary>
     private async Task SucceedAsync(IReadOnlyList<ShardRecord> shards)
     {
-        _completing = true;
         try
         {
             var job = await Store.GetJobAsync(Id);
@@ -100,10 +99,6 @@ internal sealed partial class JobGrain
             _publishRetryAt = DateTimeOffset.UtcNow + wait;
             log.LogError("job {Job}: publishing failed (trying again in {Wait}): {Message}", Id, wait, e.Message);
             await Store.AppendEventAsync(Id, "error", $"publishing failed: {e.Message}");
-        }
-        finally
-        {
-            _completing = false;
         }
     }
 

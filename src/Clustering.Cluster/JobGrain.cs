@@ -29,7 +29,7 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
     private JobState _state;
     private Task? _planning;
     private Task? _publishing;
-    // A publication before success is under way (SucceedAsync): the job's end is decided, a cancel is refused.
+    // Every shard ended and this activation is ending the job (publishing it, for a success): a cancel is refused.
     private bool _completing;
     // After a publication before success failed: when the owner check tries it again, and how many times it failed.
     private DateTimeOffset? _publishRetryAt;
@@ -182,19 +182,28 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
             if (counted is not null && counted.Counters.Failed > counted.AllowedFailedShards) await EndFailedAsync(overBudget: null);
             return;
         }
-        // The rows, not the view, decide: the manifest names exactly what they hold.
-        var shards = await Store.ListShardsAsync(Id);
-        if (shards.Any(s => s.State is ShardState.Pending or ShardState.Leased))
+        // Claimed before the first await: the last two commits, interleaving, must not both end and publish the job.
+        _completing = true;
+        try
         {
-            _view.Load(shards); // changed behind this activation's back (another activation): not over yet
-            return;
+            // The rows, not the view, decide: the manifest names exactly what they hold.
+            var shards = await Store.ListShardsAsync(Id);
+            if (shards.Any(s => s.State is ShardState.Pending or ShardState.Leased))
+            {
+                _view.Load(shards); // changed behind this activation's back (another activation): not over yet
+                return;
+            }
+            if (shards.Count(s => s.State == ShardState.Failed) > (_job?.AllowedFailedShards ?? 0))
+                await EndFailedAsync(overBudget: null);
+            else if (JobBadRecords.OverBudget(_spec, shards) is { } overBudget)
+                await EndFailedAsync(overBudget); // never succeeded first: status, the API and watch say why
+            else
+                await SucceedAsync(shards);
         }
-        if (shards.Count(s => s.State == ShardState.Failed) > (_job?.AllowedFailedShards ?? 0))
-            await EndFailedAsync(overBudget: null);
-        else if (JobBadRecords.OverBudget(_spec, shards) is { } overBudget)
-            await EndFailedAsync(overBudget); // never succeeded first: status, the API and watch say why
-        else
-            await SucceedAsync(shards);
+        finally
+        {
+            _completing = false;
+        }
     }
 
     /// <summary>Moves the job to failed (one conditional update), then publishes its failed manifest (no <c>_SUCCESS</c>).</summary>
