@@ -22,8 +22,8 @@ internal static partial class SiloSettings
     ];
 
     /// <summary>
-    /// What a supervisor must allow beyond the silo's stop timeout before SIGKILL: after the host has stopped, the
-    /// process closes the store and the engines and exits (well under a second measured here; 10 s of room).
+    /// What a supervisor must allow beyond the silo's stop timeout before SIGKILL: after Orleans has stopped, the
+    /// process stops Kestrel, closes the store and the engines and exits (about 2 s measured here; 10 s of room).
     /// </summary>
     public static readonly TimeSpan ExitAllowance = TimeSpan.FromSeconds(10);
 
