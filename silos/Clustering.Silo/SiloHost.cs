@@ -50,7 +50,7 @@ public static class SiloHost
             k.Limits.MaxRequestLineSize = 4 * 1024;
         });
         // Graceful stop: workers finish or release their shards, the silo leaves the cluster.
-        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(30, options.LeaseSeconds)));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.StopTimeout);
 
         using var startup = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { if (!startup.IsCancellationRequested) { e.Cancel = true; startup.Cancel(); } };
