@@ -40,6 +40,8 @@ public static partial class JsonErrorText
             return "it ends inside an object or array (truncated?)";
         if (text.StartsWith("Expected end of string, but instead reached end of data", StringComparison.Ordinal))
             return "it ends inside a string (truncated?)";
+        if (text.Contains("but instead reached end of data", StringComparison.Ordinal))
+            return "it ends where a value should follow (truncated?)";
         if (text.StartsWith("The JSON object contains a trailing comma", StringComparison.Ordinal)
             || text.StartsWith("The JSON array contains a trailing comma", StringComparison.Ordinal))
             return "a trailing comma (JSON allows none)";

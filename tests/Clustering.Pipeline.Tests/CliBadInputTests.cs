@@ -89,8 +89,8 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Theory]
-    [InlineData("not json at all", "(line 1, byte 2): not valid JSON: 'not' is an invalid JSON literal")]
-    [InlineData("{\"model\": {\"type\": \"BPE\"", "(line 1, byte 26): not valid JSON: it ends inside an object or array (truncated?)")]
+    [InlineData("not json at all", "(line 1, byte 2): not valid JSON: 'not json at all' is an invalid JSON literal")]
+    [InlineData("{\"model\": {\"type\": \"BPE\"", "(line 1, byte 25): not valid JSON: it ends inside an object or array (truncated?)")]
     [InlineData("{\"model\": {\"type\": \"Foo\"}}", "($.model.type): unsupported model type \"Foo\" (supported: BPE, WordPiece, Unigram)")]
     [InlineData("", ": empty file")]
     public void A_garbage_or_unsupported_tokenizer_is_refused_before_any_work_naming_the_file_and_field(string tokenizerJson, string expected)
