@@ -103,6 +103,18 @@ public static class SiloConfiguration
         // The command-line provider knows only --flag value and --flag=value: a switch alone means --switch=true.
         configuration.AddCommandLine([.. args.Select(a => Switches.Contains(a) ? a + "=true" : a)], Flags.ToDictionary(p => p.Key, p => p.Value));
 
+    /// <summary>
+    /// A malformed appsettings.json (the configuration provider's nested InvalidDataException, FormatException and
+    /// JsonException) as one line naming the file and where, in words.
+    /// </summary>
+    public static ClusteringException SettingsRefusal(InvalidDataException e)
+    {
+        var file = System.Text.RegularExpressions.Regex.Match(e.Message, "from file '(?<path>[^']*)'").Groups["path"].Value;
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Text.Json.JsonException json && File.Exists(file)) return JsonErrorText.FileRefusal(file, File.ReadAllBytes(file), json);
+        return new ClusteringException(file.Length > 0 ? $"{file}: not a valid settings file" : e.Message);
+    }
+
     /// <summary>Every argument is a known flag followed by a value (--flag value or --flag=value), or a switch alone.</summary>
     public static void CheckFlags(string[] args)
     {

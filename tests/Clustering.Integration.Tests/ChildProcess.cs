@@ -22,11 +22,14 @@ public sealed class ChildProcess : IDisposable
 
     /// <param name="marker">What the process's command line holds, for the reaper to know it (default: <paramref name="file"/>;
     /// a launcher that execs another program, such as `ip netns exec`, names that program).</param>
-    public static ChildProcess Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? marker = null)
+    /// <param name="workingDirectory">Where it starts (embed-silo reads appsettings.json there); null: this process's folder.</param>
+    public static ChildProcess Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        string? marker = null, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         // Children must not inherit CI settings that change their output (colours, terminal width).
