@@ -201,7 +201,7 @@ public sealed class ClusterClient : IDisposable
             }
             catch (JsonException e)
             {
-                throw new ClusterApiException($"{method} {new Uri(BaseAddress, path)}: the answer is not the API's JSON ({e.Message}); is this a silo?", response.StatusCode, e);
+                throw new ClusterApiException($"{method} {new Uri(BaseAddress, path)}: the answer is not the API's JSON ({JsonErrorText.Reason(e)}); is this a silo?", response.StatusCode, e);
             }
         }
     }

@@ -86,14 +86,33 @@ public static class SiloConfiguration
                                  token rule (give it to every silo for the whole cluster's picture; off by default)
         """;
 
+    /// <summary>Environment variables with this prefix are settings: CLUSTERING_LEASESECONDS is the key LeaseSeconds.</summary>
+    public const string EnvironmentPrefix = "CLUSTERING_";
+
     /// <summary>Adds the three sources, in precedence order, to <paramref name="configuration"/> (which must be empty).</summary>
     public static void AddSources(IConfigurationBuilder configuration, string contentRoot, string[] args)
     {
         CheckFlags(args);
         configuration.AddJsonFile(Path.Combine(contentRoot, "appsettings.json"), optional: true, reloadOnChange: false);
-        configuration.AddEnvironmentVariables("CLUSTERING_");
+        configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        AddFlags(configuration, args);
+    }
+
+    /// <summary>The flags as a configuration source (checked with <see cref="CheckFlags"/> first); deploy/'s manifest test binds them too.</summary>
+    public static void AddFlags(IConfigurationBuilder configuration, string[] args) =>
         // The command-line provider knows only --flag value and --flag=value: a switch alone means --switch=true.
         configuration.AddCommandLine([.. args.Select(a => Switches.Contains(a) ? a + "=true" : a)], Flags.ToDictionary(p => p.Key, p => p.Value));
+
+    /// <summary>
+    /// A malformed appsettings.json (the configuration provider's nested InvalidDataException, FormatException and
+    /// JsonException) as one line naming the file and where, in words.
+    /// </summary>
+    public static ClusteringException SettingsRefusal(InvalidDataException e)
+    {
+        var file = System.Text.RegularExpressions.Regex.Match(e.Message, "from file '(?<path>[^']*)'").Groups["path"].Value;
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Text.Json.JsonException json && File.Exists(file)) return JsonErrorText.FileRefusal(file, File.ReadAllBytes(file), json);
+        return new ClusteringException(file.Length > 0 ? $"{file}: not a valid settings file" : e.Message);
     }
 
     /// <summary>Every argument is a known flag followed by a value (--flag value or --flag=value), or a switch alone.</summary>

@@ -17,7 +17,16 @@ public static class SiloHost
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        WebApplicationBuilder builder;
+        try
+        {
+            // The builder reads appsettings.json (from the current folder) as it is made.
+            builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        }
+        catch (InvalidDataException e)
+        {
+            throw SiloConfiguration.SettingsRefusal(e);
+        }
         builder.Configuration.Sources.Clear();
         SiloConfiguration.AddSources(builder.Configuration, builder.Environment.ContentRootPath, args);
 
@@ -28,7 +37,11 @@ public static class SiloHost
         }
         catch (InvalidOperationException e)
         {
-            throw new ClusteringException("configuration: " + e.Message);
+            // "Failed to convert configuration value 'abc' at 'Threads' to type 'System.Int32'." in words.
+            var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'");
+            throw new ClusteringException(m.Success
+                ? $"configuration: {m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not {JsonErrorText.Expected(m.Groups["type"].Value)}"
+                : "configuration: " + e.Message);
         }
         options.Validate();
         var listen = ListenAddresses.Parse(options.Listen);
@@ -50,7 +63,7 @@ public static class SiloHost
             k.Limits.MaxRequestLineSize = 4 * 1024;
         });
         // Graceful stop: workers finish or release their shards, the silo leaves the cluster.
-        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(30, options.LeaseSeconds)));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.StopTimeout);
 
         using var startup = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { if (!startup.IsCancellationRequested) { e.Cancel = true; startup.Cancel(); } };

@@ -110,6 +110,12 @@ public sealed class SiloOptions
 
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
 
+    /// <summary>
+    /// The host's shutdown timeout: how long SIGTERM may take (workers release the shards in hand, the silo leaves the
+    /// cluster) before the stop turns ungraceful. Supervisors must allow more than this before SIGKILL.
+    /// </summary>
+    public TimeSpan StopTimeout => TimeSpan.FromSeconds(Math.Max(30, LeaseSeconds));
+
     public IReadOnlyList<string> AllowedRoots =>
         string.IsNullOrWhiteSpace(AllowPaths) ? [] : AllowPaths.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

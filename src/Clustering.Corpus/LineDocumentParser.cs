@@ -76,7 +76,7 @@ internal sealed class LineDocumentParser
         }
         catch (JsonException e)
         {
-            return new DocumentError(_source, number, $"malformed JSON: {e.Message}");
+            return new DocumentError(_source, number, "malformed JSON: " + JsonErrorText.InLine(e));
         }
         catch (InvalidOperationException e)
         {

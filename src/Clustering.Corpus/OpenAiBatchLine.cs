@@ -22,7 +22,7 @@ public static class OpenAiBatchLine
         }
         catch (JsonException e)
         {
-            output.Add(new DocumentError(source, number, $"malformed JSON: {e.Message}"));
+            output.Add(new DocumentError(source, number, "malformed JSON: " + JsonErrorText.InLine(e)));
         }
     }
 

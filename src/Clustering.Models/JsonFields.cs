@@ -36,8 +36,7 @@ internal static class JsonFields
         }
         catch (JsonException e)
         {
-            string where = e.BytePositionInLine is long column ? $"line {e.LineNumber + 1}, byte {column + 1}" : "JSON";
-            throw new InputFormatException(source, where, "not valid JSON: " + FirstSentence(e.Message));
+            throw JsonErrorText.FileRefusal(source, utf8.Span, e);
         }
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
@@ -133,11 +132,5 @@ internal static class JsonFields
         if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array) return Describe(value.ValueKind);
         string text = value.GetRawText();
         return text.Length <= 64 ? text : text[..61] + "...";
-    }
-
-    private static string FirstSentence(string message)
-    {
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }

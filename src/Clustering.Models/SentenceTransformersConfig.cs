@@ -87,7 +87,7 @@ public sealed record SentenceTransformersConfig(
         if (bytes.Length > JsonFields.MaxConfigBytes) throw new InputFormatException(path, null, "file too large");
         JsonDocument document;
         try { document = JsonDocument.Parse(bytes); }
-        catch (JsonException e) { throw new InputFormatException(path, e.LineNumber is long l ? $"line {l + 1}" : null, "not valid JSON: " + e.Message); }
+        catch (JsonException e) { throw JsonErrorText.FileRefusal(path, bytes, e); }
         using var _ = document;
         if (document.RootElement.ValueKind != JsonValueKind.Array)
             throw new InputFormatException(path, null, $"expected an array of modules, found {JsonFields.Describe(document.RootElement.ValueKind)}");

@@ -39,7 +39,7 @@ public static class ManifestObject
         }
         catch (JsonException e)
         {
-            throw new InputFormatException($"{output.DisplayName}/{key}", e.Path, $"not a manifest: {e.Message}");
+            throw new InputFormatException($"{output.DisplayName}/{key}", e.Path is { Length: > 1 } path ? $"{path}, {JsonErrorText.Position(e)}" : JsonErrorText.Position(e), "not a manifest: " + JsonErrorText.Reason(e));
         }
     }
 

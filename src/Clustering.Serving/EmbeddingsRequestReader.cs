@@ -19,7 +19,7 @@ public static class EmbeddingsRequestReader
         }
         catch (JsonException e)
         {
-            throw Refuse($"The body is not valid JSON: {FirstLine(e.Message)}", null);
+            throw Refuse($"The body is not valid JSON ({JsonErrorText.Position(e)}): {JsonErrorText.Reason(e)}", null);
         }
         using (document)
             return Read(document.RootElement, limits);
@@ -139,12 +139,6 @@ public static class EmbeddingsRequestReader
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOf('\n');
-        return end < 0 ? message : message[..end];
-    }
 
     private static OpenAiErrorException Refuse(string message, string? param) => new(OpenAiError.Invalid(message, param));
 }

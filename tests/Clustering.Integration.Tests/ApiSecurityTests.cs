@@ -113,7 +113,18 @@ public sealed class ApiSecurityTests : IAsyncLifetime
 
         var (status, text) = await Post("v1/jobs", "{\"inputs\":");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("not a valid job spec JSON", text);
+        Assert.Equal("job spec: not valid JSON ($.inputs, line 1, byte 11): it ends inside an object or array (truncated?)", text);
+
+        // A value of the wrong kind is named by its path and said in words, not as a .NET type.
+        (status, text) = await Post("v1/jobs", "{\"inputs\":\"/c.jsonl\",\"model\":\"/m\",\"output\":\"/o\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("job spec: not valid JSON ($.inputs, line 1, byte 21): expected an array", text);
+        (status, text) = await Post("v1/jobs", "{\"inputs\":[\"/c.jsonl\"],\"model\":\"/m\",\"output\":\"/o\",\"write\":{\"compression\":\"brotli\"}}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("job spec: not valid JSON ($.write.compression, line 1, byte 82): expected one of none, snappy, gzip, zstd", text);
+        (status, text) = await Post("v1/jobs", "{\"model\":\"/m\",\"output\":\"/o\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("job spec: not valid JSON (line 1, byte 29): required field missing: inputs", text);
 
         (status, text) = await Post("v1/jobs", "{\"inputs\":[],\"model\":\"/m\",\"output\":\"/o\"}");
         Assert.Equal(HttpStatusCode.BadRequest, status);
@@ -185,6 +196,17 @@ public sealed class ApiSecurityTests : IAsyncLifetime
         using var typo = ChildProcess.Start(RepoPaths.Silo, ["--stor", "sqlite:x.db"]);
         Assert.Equal(2, await typo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("unknown flag '--stor' (argument 1)", typo.StandardError);
+
+        // Configuration in words: a flag's value of the wrong kind, and a malformed appsettings.json (no stack trace).
+        using var notNumber = ChildProcess.Start(RepoPaths.Silo, ["--store", "sqlite:x.db", "--threads", "abc"]);
+        Assert.Equal(2, await notNumber.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal("embed-silo: configuration: Threads: 'abc' is not a whole number", notNumber.StandardError.Trim());
+        var settings = Directory.CreateDirectory(Path.Combine(_work, "settings")).FullName;
+        File.WriteAllText(Path.Combine(settings, "appsettings.json"), "{\"Threads\": ");
+        using var badSettings = ChildProcess.Start(RepoPaths.Silo, ["--store", "sqlite:x.db"], null, workingDirectory: settings);
+        Assert.Equal(2, await badSettings.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal($"embed-silo: {settings}/appsettings.json (line 1, byte 13): not valid JSON: it ends inside an object or array (truncated?)",
+            badSettings.StandardError.Trim());
 
         using var shortToken = ChildProcess.Start(RepoPaths.Silo, ["--store", "sqlite:x.db", "--token", "short"]);
         Assert.Equal(2, await shortToken.WaitForExitAsync(TimeSpan.FromSeconds(60)));

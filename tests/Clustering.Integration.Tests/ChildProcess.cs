@@ -20,11 +20,16 @@ public sealed class ChildProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static ChildProcess Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="marker">What the process's command line holds, for the reaper to know it (default: <paramref name="file"/>;
+    /// a launcher that execs another program, such as `ip netns exec`, names that program).</param>
+    /// <param name="workingDirectory">Where it starts (embed-silo reads appsettings.json there); null: this process's folder.</param>
+    public static ChildProcess Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        string? marker = null, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         // Children must not inherit CI settings that change their output (colours, terminal width).
@@ -36,7 +41,7 @@ public sealed class ChildProcess : IDisposable
         process.ErrorDataReceived += (_, e) => child.Append(e.Data, true);
         process.Exited += (_, _) => child._exited.TrySetResult();
         process.Start();
-        child._reaper = ServerReaper.Watch(ServerReaper.KillIfStill(process.Id, file));
+        child._reaper = ServerReaper.Watch(ServerReaper.KillIfStill(process.Id, marker ?? file));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;

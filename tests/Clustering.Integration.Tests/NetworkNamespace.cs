@@ -1,12 +1,17 @@
+using Clustering.Tests.Shared;
+
 namespace Clustering.Integration.Tests;
 
 /// <summary>
 /// A network namespace joined to the host by a veth pair (host 10.200.N.1, inside 10.200.N.2, a /30). A process
 /// started inside reaches the host only through that link, so taking the host end down cuts it off and bringing it
 /// up reconnects it, while the process keeps running. Needs root and iproute2; <see cref="SkipReason"/> says when not.
+/// Dispose deletes the link and the namespace; a <see cref="ServerReaper"/> does it if the test host dies first.
 /// </summary>
 public sealed class NetworkNamespace : IDisposable
 {
+    private ServerReaper? _reaper;
+
     private NetworkNamespace(string name, string hostLink, int subnet)
     {
         Name = name;
@@ -33,6 +38,7 @@ public sealed class NetworkNamespace : IDisposable
         var ns = new NetworkNamespace($"clit{id}", $"vh{id}", subnet);
         try
         {
+            ns._reaper = ServerReaper.Watch($"ip link del {ns.HostLink}; ip netns del {ns.Name}");
             Ip("netns", "add", ns.Name);
             Ip("link", "add", ns.HostLink, "type", "veth", "peer", "name", $"vn{id}");
             Ip("link", "set", $"vn{id}", "netns", ns.Name);
@@ -55,11 +61,12 @@ public sealed class NetworkNamespace : IDisposable
 
     public void Reconnect() => Ip("link", "set", HostLink, "up");
 
-    private static void Ip(params string[] args) => TemporaryPostgres.Exec("ip", args);
+    internal static void Ip(params string[] args) => TemporaryPostgres.Exec("ip", args);
 
     public void Dispose()
     {
         try { Ip("link", "del", HostLink); } catch (InvalidOperationException) { }
         try { Ip("netns", "del", Name); } catch (InvalidOperationException) { }
+        _reaper?.Dispose();
     }
 }

@@ -34,13 +34,14 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts a silo on a free loopback port with the token (and <paramref name="environment"/>, e.g. storage
-    /// credentials) and waits until it serves.
+    /// credentials) and waits until it serves. In network namespace <paramref name="netns"/> when given, with its API
+    /// on <paramref name="listenAddress"/> (the namespace's own address, for the test to reach it from the host).
     /// </summary>
     public async Task<(ChildProcess Silo, Uri Url)> StartSiloAsync(string name, int leaseSeconds = 6, string? netns = null, string? store = null,
-        IReadOnlyDictionary<string, string>? environment = null, params string[] extra)
+        IReadOnlyDictionary<string, string>? environment = null, string listenAddress = "127.0.0.1", params string[] extra)
     {
         var port = TemporaryPostgres.FreePort();
-        var url = new Uri($"http://127.0.0.1:{port}");
+        var url = new Uri($"http://{listenAddress}:{port}");
         string[] args = ["--store", store ?? Store, "--name", name, "--listen", url.ToString().TrimEnd('/'), "--lease-seconds", leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--workers", "1", "--threads", "1", "--retry-base-seconds", "1",
             "--silo-port", TemporaryPostgres.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -48,7 +49,7 @@ public sealed class TestCluster : IAsyncDisposable
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["CLUSTERING_TOKEN"] = Token };
         var silo = netns is null
             ? ChildProcess.Start(RepoPaths.Silo, args, env)
-            : ChildProcess.Start("ip", ["netns", "exec", netns, RepoPaths.Silo, .. args], env);
+            : ChildProcess.Start("ip", ["netns", "exec", netns, RepoPaths.Silo, .. args], env, marker: RepoPaths.Silo); // ip execs the silo
         _silos.Add(silo);
         await silo.WaitForLineAsync("listening ", TimeSpan.FromSeconds(60));
         return (silo, url);

@@ -125,7 +125,7 @@ public class Qwen3ConfigTests
     }
 
     [Theory]
-    [InlineData("", "not valid JSON")]
+    [InlineData("", "empty file")]
     [InlineData("[1, 2]", "expected a JSON object, found an array")]
     [InlineData("{\"model_type\": \"qwen3\",", "not valid JSON")]
     public void Refuses_a_config_that_is_not_a_JSON_object(string text, string reason)

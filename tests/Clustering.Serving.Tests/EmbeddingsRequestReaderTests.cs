@@ -72,8 +72,7 @@ public sealed class EmbeddingsRequestReaderTests
     {
         var error = Refused("""{"model":"m", "input": [1,""");
         Assert.Equal(400, error.Status);
-        Assert.StartsWith("The body is not valid JSON:", error.Message, StringComparison.Ordinal);
-        Assert.Contains("LineNumber: 0", error.Message, StringComparison.Ordinal);
+        Assert.Equal("The body is not valid JSON (line 1, byte 26): it ends where a value should follow (truncated?)", error.Message);
         Assert.Equal(400, Refused("[1]").Status);
     }
 }

@@ -95,7 +95,7 @@ public class LoaderErrorTests
         var e = Assert.Throws<InputFormatException>(() => Tokenizer.Load(path));
         Assert.Equal(path, e.Input);
         Assert.StartsWith("line ", e.Position);
-        Assert.Contains("not valid JSON (truncated or malformed)", e.Message);
+        Assert.Matches("^not valid JSON: it ends inside (an object or array|a string) \\(truncated\\?\\)$", e.Reason);
     }
 
     [Fact]

@@ -123,8 +123,8 @@ stream_job() { # issue 16: a stream job (memory stream, one in-process silo) on 
   model=$work/qwen3-embedding-0.6b
   [ -f "$model/config.json" ] || step "make 0.6b" python3 "$carry/make_random_model.py" --size 0.6b --out "$model" --device cuda
   xz -dc "$carry/tokenizer.json.xz" > "$model/tokenizer.json"
-  "$build/Clustering.Benchmarks" stream --model "$model" --device cuda --events "${STREAM_EVENTS:-200000}" --window-docs 20000 \
-    --window-seconds 2 --batch-tokens 65536 --max-length 512 --repeat 2 --latency-seconds 20 > "$out/stream.txt" 2>&1
+  "$build/Clustering.Benchmarks" stream --model "$model" --device cuda:0 --events "${STREAM_EVENTS:-40000}" --window-docs 20000 \
+    --window-seconds 2 --batch-tokens 65536 --max-length 512 --repeat 2 --latency-seconds 15 > "$out/stream.txt" 2>&1
   echo "   [stream: exit $?]"; grep -v '^{' "$out/stream.txt" | tail -8 | tee -a "$out/log.txt"
 }
 

@@ -34,6 +34,30 @@ internal static class ApiInput
         }
     }
 
+    /// <summary>
+    /// The model folder of <paramref name="spec"/> checked as a worker will load it (<see cref="Pipeline.ModelFolderCheck"/>,
+    /// the check `embedctl run` makes), so a bad folder is refused at submit instead of by every shard. The message is
+    /// run's own (`&lt;file&gt; (&lt;field&gt;): &lt;reason&gt;`), without a prefix: it names the file. Null when the folder is
+    /// good or the model is a URI (read where it is loaded).
+    /// </summary>
+    public static string? ModelFolderProblem(JobSpec spec)
+    {
+        if (spec.Model.Contains("://", StringComparison.Ordinal)) return null;
+        try
+        {
+            Pipeline.ModelFolderCheck.Check(spec);
+            return null;
+        }
+        catch (ClusteringException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>"WHAT: not valid JSON ($.path, line L, byte B): reason" for a body System.Text.Json refused, in our words.</summary>
+    public static string NotValidJson(string what, System.Text.Json.JsonException e) =>
+        $"{what}: not valid JSON ({(e.Path is { Length: > 1 } path ? path + ", " : "")}{JsonErrorText.Position(e) ?? "JSON"}): {JsonErrorText.Reason(e)}";
+
     /// <summary>Last-Event-ID (or ?after=) as a non-negative event id; 0 when absent.</summary>
     public static bool TryParseEventId(string? text, out long id)
     {

@@ -42,7 +42,7 @@ internal static class ApiViews
         catch (Exception e) when (e is ClusteringException or System.Text.Json.JsonException)
         {
             // A row changed behind the API's back: listed (the runner has disabled it) rather than failing the whole list.
-            var unreadable = $"(unreadable job template: {JobsEndpoints.FirstLine(e.Message)})";
+            var unreadable = $"(unreadable job template: {(e is System.Text.Json.JsonException json ? JsonErrorText.Reason(json) : e.Message)})";
             return new ScheduleView(s.Id, s.Spec, s.Enabled, false, 0, s.NextRunAt, s.LastRunAt, s.LastJobId, unreadable, unreadable);
         }
     }

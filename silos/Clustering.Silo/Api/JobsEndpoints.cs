@@ -31,18 +31,18 @@ internal static class JobsEndpoints
             spec = JobSpec.FromJson(body!);
             spec.Validate();
             paths.Check(spec);
-            // The model folder as a worker will load it (tokenizer included): a bad one is refused now, not by every shard.
             Hosting.OutputStores.CheckApart(spec);
-            if (!spec.Model.Contains("://", StringComparison.Ordinal)) Pipeline.ModelFolderCheck.Check(spec);
         }
         catch (JsonException e)
         {
-            return Error(StatusCodes.Status400BadRequest, $"job spec: not a valid job spec JSON ({e.Path}, line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstLine(e.Message)}");
+            return Error(StatusCodes.Status400BadRequest, ApiInput.NotValidJson("job spec", e));
         }
         catch (ClusteringException e)
         {
             return Error(StatusCodes.Status400BadRequest, "job spec: " + e.Message);
         }
+        // Before anything is planned or recorded: a bad model folder would otherwise fail every shard, after retries.
+        if (ApiInput.ModelFolderProblem(spec) is { } model) return Error(StatusCodes.Status400BadRequest, model);
         var id = await cluster.SubmitAsync(spec, ct);
         return Results.Json(new SubmittedJob(id, JobStates.Pending), ApiJson.Default.SubmittedJob, statusCode: StatusCodes.Status201Created);
     }
@@ -109,9 +109,6 @@ internal static class JobsEndpoints
     internal static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Default.ApiError, statusCode: status);
 
     internal static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"no job {id}");
-
-    /// <summary>The first line of an exception message (System.Text.Json's run on with paths and hints).</summary>
-    internal static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
     /// <summary>
     /// A JSON request body as text, at most <see cref="ApiInput.MaxSpecBytes"/> bytes of UTF-8; or the answer that refuses

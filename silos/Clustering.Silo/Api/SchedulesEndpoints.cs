@@ -46,12 +46,14 @@ internal static class SchedulesEndpoints
         }
         catch (JsonException e)
         {
-            return Error(StatusCodes.Status400BadRequest, $"schedule: not valid JSON ({e.Path}, line {e.LineNumber + 1}): {FirstLine(e.Message)}");
+            return Error(StatusCodes.Status400BadRequest, ApiInput.NotValidJson("schedule", e));
         }
         catch (ClusteringException e)
         {
             return Error(StatusCodes.Status400BadRequest, "schedule job: " + e.Message);
         }
+        // Refused now, as a submitted job's is, rather than every occurrence failing.
+        if (ApiInput.ModelFolderProblem(spec) is { } model) return Error(StatusCodes.Status400BadRequest, model);
         if (await store.GetScheduleAsync(body.Id, ct) is not null)
             return Error(StatusCodes.Status409Conflict, $"schedule {body.Id} exists; delete it first to change it");
         var record = new ScheduleRecord(body.Id, rule.Text, new ScheduleTemplate(spec, body.SkipUnchanged ?? true, body.Keep ?? 0).ToJson(),

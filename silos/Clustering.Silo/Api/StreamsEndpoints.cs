@@ -44,7 +44,7 @@ internal static class StreamsEndpoints
             var spec = JobSpec.FromJson(body.Job.GetRawText()) with { Inputs = [source.Uri] };
             spec.Validate();
             paths.Check(spec);
-            if (!spec.Model.Contains("://", StringComparison.Ordinal)) Pipeline.ModelFolderCheck.Check(spec);
+            if (ApiInput.ModelFolderProblem(spec) is { } model) return Error(StatusCodes.Status400BadRequest, model);
             var windowDocs = body.WindowDocs ?? DefaultWindowDocs;
             var windowSeconds = body.WindowSeconds ?? DefaultWindowSeconds;
             if (windowDocs is < 1 or > 10_000_000) return Error(StatusCodes.Status400BadRequest, $"window_docs: 1 to 10,000,000 events (got {windowDocs})");
@@ -53,7 +53,7 @@ internal static class StreamsEndpoints
         }
         catch (JsonException e)
         {
-            return Error(StatusCodes.Status400BadRequest, $"stream: not valid JSON ({e.Path}, line {e.LineNumber + 1}): {FirstLine(e.Message)}");
+            return Error(StatusCodes.Status400BadRequest, ApiInput.NotValidJson("stream", e));
         }
         catch (ClusteringException e)
         {

@@ -21,7 +21,7 @@ public sealed record StreamEvent(string? Id, string? Text, string?[] KeptFields,
         }
         catch (JsonException e)
         {
-            return Bad($"not JSON: {e.Message}");
+            return Bad("not JSON: " + JsonErrorText.Reason(e));
         }
         using (json)
         {

@@ -95,7 +95,7 @@ public sealed class JsonTextLineReader(Stream input)
             return new JsonTextLine(lineNumber, null, null, $"invalid UTF-8 at byte {FirstInvalidUtf8(bytes) + 1} of the line");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(bytes.ToArray()); }
-        catch (JsonException e) { return new JsonTextLine(lineNumber, null, null, $"not JSON: {e.Message}"); }
+        catch (JsonException e) { return new JsonTextLine(lineNumber, null, null, "not JSON: " + JsonErrorText.InLine(e)); }
         using (doc)
         {
             var root = doc.RootElement;

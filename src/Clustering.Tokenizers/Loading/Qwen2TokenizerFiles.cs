@@ -62,14 +62,15 @@ internal static class Qwen2TokenizerFiles
 
     private static JsonNode ParseJson(string file)
     {
+        var bytes = File.ReadAllBytes(file);
         try
         {
-            var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            var doc = JsonDocument.Parse(bytes);
             return new JsonNode(doc.RootElement, file, "$");
         }
         catch (JsonException e)
         {
-            throw new InputFormatException(file, $"line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}", $"not valid JSON (truncated or malformed): {e.Message}");
+            throw JsonErrorText.FileRefusal(file, bytes, e);
         }
     }
 }

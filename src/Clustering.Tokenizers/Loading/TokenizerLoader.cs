@@ -37,13 +37,14 @@ internal static class TokenizerLoader
         var info = new FileInfo(file);
         if (info.Length > MaxFileBytes) throw new InputFormatException(file, null, $"{info.Length} bytes is larger than the {MaxFileBytes} a tokenizer may have");
         JsonDocument doc;
+        var bytes = File.ReadAllBytes(file);
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(file), new JsonDocumentOptions { MaxDepth = 256 });
+            doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException e)
         {
-            throw new InputFormatException(file, $"line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}", $"not valid JSON (truncated or malformed): {e.Message}");
+            throw JsonErrorText.FileRefusal(file, bytes, e);
         }
         using (doc) return Build(new JsonNode(doc.RootElement, file, "$"));
     }

@@ -21,13 +21,13 @@ namespace Clustering.Benchmarks;
 /// embed requests or batches), so there is no peer for the latency; the share of the batch engine's docs/s is the
 /// figure the issue asks for.
 /// Usage: Clustering.Benchmarks stream [--model DIR] [--events 20000] [--window-docs 1000] [--window-seconds 1]
-///        [--threads N] [--rate EVENTS_PER_S] [--latency-seconds 20] [--repeat 2] [--device cpu|cuda]
+///        [--threads N] [--rate EVENTS_PER_S] [--latency-seconds 20] [--repeat 2] [--device cpu|cuda:N]
 ///        [--batch-tokens 16384] [--max-length 8192]
 /// </summary>
 internal static class StreamBenchmark
 {
     public const string About = "stream job end to end: events/s and publish-to-commit p50/p99, vs embedctl run on the same docs " +
-        "[--events 20000] [--window-docs 1000] [--window-seconds 1] [--rate N] [--model DIR] [--device cpu|cuda] [--batch-tokens N] [--max-length N]";
+        "[--events 20000] [--window-docs 1000] [--window-seconds 1] [--rate N] [--model DIR] [--device cpu|cuda:N] [--batch-tokens N] [--max-length N]";
 
     public static int Run(string[] args)
     {
