@@ -54,7 +54,7 @@ public sealed class SiloMetrics(string siloName)
         Line(text, "clustering_shard_retries_total", silo, here.Retries);
         Header(text, "clustering_shards_committed_total", "counter", "Shards committed by this silo's workers.");
         Line(text, "clustering_shards_committed_total", silo, here.ShardsDone);
-        Header(text, "clustering_shards_failed_total", "counter", "Shards that failed for good on this silo (max_attempts reached).");
+        Header(text, "clustering_shards_failed_total", "counter", "Shards that failed for good (max_attempts reached) on this silo's workers.");
         Line(text, "clustering_shards_failed_total", silo, here.ShardsFailed);
         Header(text, "clustering_silo_documents_total", "counter", "Documents embedded by this silo since it started (committed or not).");
         Line(text, "clustering_silo_documents_total", silo, here.Documents);

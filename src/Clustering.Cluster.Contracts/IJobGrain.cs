@@ -23,9 +23,9 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("commit")]
     Task<bool> Commit(ShardResult result);
 
-    /// <summary>A failed attempt: the shard retries after a backoff, or fails for good after max attempts. False when fenced out.</summary>
+    /// <summary>A failed attempt: the shard retries after a backoff, or fails for good after max attempts; or nothing, when fenced out.</summary>
     [Alias("fail")]
-    Task<bool> Fail(string workerId, int index, int attempt, string reason);
+    Task<FailedAttempt> Fail(string workerId, int index, int attempt, string reason);
 
     /// <summary>A graceful give-back (shutdown): the shard is pending again at once, not counted as a failure.</summary>
     [Alias("release")]

@@ -202,8 +202,17 @@ public sealed class DeviceWorker
             _log.LogError("worker {Worker}: job {Job} shard {Index} attempt {Attempt} failed: {Reason}", Id, lease.JobId, lease.Index, lease.Attempt, reason);
             try
             {
-                await UntilAnswered(() => job.Fail(Id, lease.Index, lease.Attempt, reason), stopping);
-                _services.Progress.ShardRetried();
+                // Counted as the job grain decided: a retry, a shard failed for good, or nothing (fenced out: another
+                // attempt holds the shard, and its outcome is counted where it runs).
+                switch (await UntilAnswered(() => job.Fail(Id, lease.Index, lease.Attempt, reason), stopping))
+                {
+                    case FailedAttempt.Retrying:
+                        _services.Progress.ShardRetried();
+                        break;
+                    case FailedAttempt.FailedForGood:
+                        _services.Progress.ShardFailed();
+                        break;
+                }
             }
             catch (OperationCanceledException)
             {

@@ -61,15 +61,66 @@ internal sealed partial class JobGrain
         }
     }
 
+    /// <summary>
+    /// Ends a job whose every shard ended within its allowances. Published first (manifest, removal of the objects it
+    /// does not name, <c>_SUCCESS</c>), then moved to succeeded: whoever sees succeeded (status, watch, the schedule
+    /// grain pointing <c>_latest.json</c> at the run) finds it published. A crash between the two leaves the job
+    /// running with every shard ended, so the next activation comes back here, and the publication, idempotent, finds
+    /// its manifest and only finishes what is missing.
+    /// </summary>
+    private async Task SucceedAsync(IReadOnlyList<ShardRecord> shards)
+    {
+        try
+        {
+            var job = await Store.GetJobAsync(Id);
+            if (job is not { State: JobState.Running })
+            {
+                FollowStore(job); // ended by another activation, or cancelled
+                return;
+            }
+            var manifest = await PublishManifestAsync(job with { State = JobState.Succeeded }, shards);
+            var completion = await Store.TryCompleteJobAsync(Id);
+            if (completion is null)
+            {
+                FollowStore(await Store.GetJobAsync(Id));
+                return;
+            }
+            _state = completion.State;
+            await Store.AppendEventAsync(Id, _state.ToText(), $"job {_state.ToText()}");
+            await EndedAsync();
+            await Store.AppendEventAsync(Id, "published", Published(manifest));
+            _ended.TrySetResult(_state.ToText());
+        }
+        catch (Exception e) when (e is ClusteringException or IOException or UnauthorizedAccessException)
+        {
+            // The job stays running, every shard ended: the owner check tries again after a backoff (10 s, doubling
+            // to 10 min), as does any later activation.
+            var wait = RetryBackoff.Default.Delay(++_publishFailures, 1.0);
+            _publishRetryAt = DateTimeOffset.UtcNow + wait;
+            log.LogError("job {Job}: publishing failed (trying again in {Wait}): {Message}", Id, wait, e.Message);
+            await Store.AppendEventAsync(Id, "error", $"publishing failed: {e.Message}");
+        }
+    }
+
+    /// <summary>The store says the job ended (or vanished) while this activation was about to end it: go along.</summary>
+    private void FollowStore(JobRecord? job)
+    {
+        _job = job ?? _job;
+        _state = job?.State ?? JobState.Cancelled;
+        if (!_state.IsFinal()) return;
+        StopOwnerCheck();
+        if (_state is JobState.Succeeded or JobState.Failed) _publishing ??= PublishAsync(); // idempotent: finishes theirs
+        else _ended.TrySetResult(_state.ToText());
+    }
+
+    /// <summary>Publishes a job the store holds as ended (failed; or succeeded, after a crash before its "published" event).</summary>
     private async Task PublishAsync()
     {
         try
         {
             var job = await Store.GetJobAsync(Id) ?? throw new ClusteringException($"job {Id} vanished from the store");
-            var shards = await Store.ListShardsAsync(Id);
-            var spec = _spec!;
-            var manifest = await Task.Run(() => JobPublisher.PublishAsync(job, spec, shards, services.Outputs(spec.Output), EmbeddingDescriptions.Describe(spec)));
-            await Store.AppendEventAsync(Id, "published", $"{manifest.Files.Count} files, {manifest.Documents} documents, {manifest.Errors} errors");
+            var manifest = await PublishManifestAsync(job, await Store.ListShardsAsync(Id));
+            await Store.AppendEventAsync(Id, "published", Published(manifest));
             _ended.TrySetResult(job.State.ToText());
         }
         catch (Exception e) when (e is ClusteringException or IOException or UnauthorizedAccessException)
@@ -81,10 +132,26 @@ internal sealed partial class JobGrain
         }
     }
 
+    /// <summary>Manifest, removal of unnamed objects, <c>_SUCCESS</c> when <paramref name="job"/> says succeeded; off the grain's turns.</summary>
+    private Task<JobManifest> PublishManifestAsync(JobRecord job, IReadOnlyList<ShardRecord> shards)
+    {
+        var spec = _spec!;
+        return Task.Run(() => JobPublisher.PublishAsync(job, spec, shards, services.Outputs(spec.Output), EmbeddingDescriptions.Describe(spec)));
+    }
+
+    private static string Published(JobManifest manifest) =>
+        $"{manifest.Files.Count} files, {manifest.Documents} documents, {manifest.Errors} errors";
+
     /// <summary>Shards leased by workers whose silo left the cluster go back to pending (counted as a failed attempt in a cluster).</summary>
     private async Task CheckOwnersAsync()
     {
         if (_state != JobState.Running) return;
+        if (_publishRetryAt is { } due && DateTimeOffset.UtcNow >= due && !_completing)
+        {
+            _publishRetryAt = null;
+            await TryCompleteAsync(); // every shard ended, but publishing failed: again
+            return;
+        }
         var snapshot = membership.CurrentSnapshot;
         var returned = 0;
         foreach (var (index, attempt, owner) in _view.Leases())

@@ -29,6 +29,11 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
     private JobState _state;
     private Task? _planning;
     private Task? _publishing;
+    // Every shard ended and this activation is ending the job (publishing it, for a success): a cancel is refused.
+    private bool _completing;
+    // After a publication before success failed: when the owner check tries it again, and how many times it failed.
+    private DateTimeOffset? _publishRetryAt;
+    private int _publishFailures;
     private IGrainTimer? _ownerCheck;
 
     private string Id => this.GetPrimaryKeyString();
@@ -98,14 +103,15 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
         return true;
     }
 
-    public async Task<bool> Fail(string workerId, int index, int attempt, string reason)
+    public async Task<FailedAttempt> Fail(string workerId, int index, int attempt, string reason)
     {
         var after = await Store.FailShardAsync(new ShardKey(Id, index), attempt, workerId, reason);
-        if (after is null) return false;
+        if (after is null) return FailedAttempt.FencedOut;
         _view.Apply(after);
         log.LogWarning("job {Job}: shard {Index} attempt {Attempt} failed on {Worker}: {Reason}", Id, index, attempt, workerId, reason);
-        if (after.State == ShardState.Failed) await TryCompleteAsync();
-        return true;
+        if (after.State != ShardState.Failed) return FailedAttempt.Retrying;
+        await TryCompleteAsync();
+        return FailedAttempt.FailedForGood;
     }
 
     public async Task<bool> Release(string workerId, int index, int attempt)
@@ -119,6 +125,7 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
     public async Task<bool> Cancel(string reason)
     {
         if (_job is null) await LoadAsync(CancellationToken.None);
+        if (_completing) return false; // every shard ended and the output is being published: too late to cancel
         if (!await Store.CancelJobAsync(Id)) return false;
         _state = JobState.Cancelled;
         await Store.AppendEventAsync(Id, "cancelled", reason);
@@ -160,16 +167,48 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
         _ownerCheck = null;
     }
 
+    /// <summary>
+    /// Ends the job when its shards say so: failed as soon as more shards failed than it allows, or once every shard
+    /// ended over its bad-record budget; otherwise, once every shard ended, succeeded only after it is published
+    /// (<see cref="SucceedAsync"/>). Every end is one conditional update of the store, so a second caller changes nothing.
+    /// </summary>
     private async Task TryCompleteAsync()
     {
-        // Every shard ended: a job over its bad-record budget fails (status, the API and watch say why), never
-        // succeeded first. Checked before the store decides, as failed shards within the allowance do not fail it.
-        string? overBudget = null;
-        if (_view.Open == 0 && _spec is not null)
+        if (_completing || _state != JobState.Running || _spec is null) return;
+        if (_view.Open > 0)
         {
-            var shards = await Store.ListShardsAsync(Id);
-            if (shards.Count(s => s.State == ShardState.Failed) <= (_job?.AllowedFailedShards ?? 0)) overBudget = JobBadRecords.OverBudget(_spec, shards);
+            // Shards still open: the job ends now only when more of them failed than it allows (the store counts).
+            var counted = await Store.GetJobAsync(Id);
+            if (counted is not null && counted.Counters.Failed > counted.AllowedFailedShards) await EndFailedAsync(overBudget: null);
+            return;
         }
+        // Claimed before the first await: the last two commits, interleaving, must not both end and publish the job.
+        _completing = true;
+        try
+        {
+            // The rows, not the view, decide: the manifest names exactly what they hold.
+            var shards = await Store.ListShardsAsync(Id);
+            if (shards.Any(s => s.State is ShardState.Pending or ShardState.Leased))
+            {
+                _view.Load(shards); // changed behind this activation's back (another activation): not over yet
+                return;
+            }
+            if (shards.Count(s => s.State == ShardState.Failed) > (_job?.AllowedFailedShards ?? 0))
+                await EndFailedAsync(overBudget: null);
+            else if (JobBadRecords.OverBudget(_spec, shards) is { } overBudget)
+                await EndFailedAsync(overBudget); // never succeeded first: status, the API and watch say why
+            else
+                await SucceedAsync(shards);
+        }
+        finally
+        {
+            _completing = false;
+        }
+    }
+
+    /// <summary>Moves the job to failed (one conditional update), then publishes its failed manifest (no <c>_SUCCESS</c>).</summary>
+    private async Task EndFailedAsync(string? overBudget)
+    {
         if (overBudget is not null)
         {
             // The reason first: whoever reads the job failed (status, the API) finds why. Read only for a failed job,
@@ -185,9 +224,17 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
             _state = completion.State;
             await Store.AppendEventAsync(Id, _state.ToText(), $"job {_state.ToText()}");
         }
+        await EndedAsync();
+        _publishing ??= PublishAsync();
+    }
+
+    /// <summary>What every end does once the store has it: no more owner checks, and workers stop asking.</summary>
+    private async Task EndedAsync()
+    {
         StopOwnerCheck();
+        _publishFailures = 0;
+        _publishRetryAt = null;
         log.LogInformation("job {Job} {State}", Id, _state.ToText());
         await Directory.JobEnded(Id);
-        _publishing ??= PublishAsync();
     }
 }

@@ -1,6 +1,7 @@
 using Clustering.Coordination;
 using Clustering.Coordination.Sqlite;
 using Clustering.Corpus;
+using Clustering.Pipeline;
 using Clustering.Storage;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -21,9 +22,13 @@ internal sealed class GrainCluster : IAsyncDisposable
     /// <summary>The scripted device of each silo, by silo name.</summary>
     public required Dictionary<string, ScriptedExecutor> Devices { get; init; }
 
+    /// <summary>Each silo's live counters (what embed-silo's /metrics renders), by silo name.</summary>
+    public required Dictionary<string, JobProgress> Progress { get; init; }
+
     public IGrainFactory Grains => Cluster.Client;
 
-    public static async Task<GrainCluster> StartAsync(short silos, bool devices = true, TimeSpan? backoffBase = null)
+    /// <param name="outputs">How a job's output opens (default: the local folder it names).</param>
+    public static async Task<GrainCluster> StartAsync(short silos, bool devices = true, TimeSpan? backoffBase = null, Func<string, IBlobStore>? outputs = null)
     {
         var root = Directory.CreateTempSubdirectory("clustering-grains-").FullName;
         var store = await SqliteClusterStore.OpenAsync("sqlite:" + Path.Combine(root, "jobs.db"), new ClusterStoreOptions
@@ -31,6 +36,7 @@ internal sealed class GrainCluster : IAsyncDisposable
             Backoff = new RetryBackoff(backoffBase ?? TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)),
         });
         var executors = new Dictionary<string, ScriptedExecutor>();
+        var progress = new Dictionary<string, JobProgress>();
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((options, silo) =>
         {
@@ -41,12 +47,15 @@ internal sealed class GrainCluster : IAsyncDisposable
                 lock (executors) executors[options.SiloName] = executor;
                 mine = [executor];
             }
+            var counters = new JobProgress();
+            lock (progress) progress[options.SiloName] = counters;
             silo.AddEmbeddingCluster(new ClusterServices
             {
                 Store = store,
                 Inputs = new InputStores(),
-                Outputs = location => new LocalBlobStore(location),
+                Outputs = outputs ?? (location => new LocalBlobStore(location)),
                 Devices = mine,
+                Progress = counters,
                 SiloName = options.SiloName,
                 IdleCheck = TimeSpan.FromMilliseconds(200),
                 OwnerCheck = TimeSpan.FromMilliseconds(500),
@@ -55,7 +64,7 @@ internal sealed class GrainCluster : IAsyncDisposable
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new GrainCluster { Cluster = cluster, Store = store, Root = root, Devices = executors };
+        return new GrainCluster { Cluster = cluster, Store = store, Root = root, Devices = executors, Progress = progress };
     }
 
     /// <summary>Creates a job of <paramref name="shards"/> shards straight in the store (planned), output under the temp folder.</summary>

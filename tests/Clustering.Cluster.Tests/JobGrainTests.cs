@@ -70,6 +70,66 @@ public sealed class JobGrainTests
         var manifest = JobManifest.Parse(await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest)));
         Assert.Equal("failed", manifest.Status);
         Assert.False(File.Exists(Path.Combine(output, OutputLayout.Success)));
+        // What the silo's /metrics counts: shard 0's first attempt went back for a retry, its second failed it for
+        // good; shards 1 and 2 were committed.
+        var counted = cluster.Progress.Values.Single().Snapshot();
+        Assert.Equal((1, 1, 2), (counted.Retries, counted.ShardsFailed, counted.ShardsDone));
+    }
+
+    [Fact]
+    public async Task A_job_is_succeeded_in_the_store_only_once_its_manifest_and_SUCCESS_are_written()
+    {
+        var outputs = new ObservedOutputs();
+        await using var cluster = await GrainCluster.StartAsync(1, outputs: outputs.Open);
+        outputs.Store = cluster.Store;
+        var (id, output) = await cluster.CreateJobAsync("job-publish-order", 5);
+
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+
+        // Whoever sees succeeded (status, watch, a schedule pointing _latest.json at the run) finds the run published.
+        Assert.Equal([(OutputLayout.Manifest, JobState.Running), (OutputLayout.Success, JobState.Running)], outputs.Marks);
+        Assert.Equal(JobState.Succeeded, (await cluster.Store.GetJobAsync(id))!.State);
+        Assert.True(File.Exists(Path.Combine(output, OutputLayout.Success)));
+        Assert.Equal(["succeeded", "published"], (await cluster.Store.ReadEventsAsync(id)).Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task A_coordinator_stopped_between_publishing_and_succeeding_publishes_again_when_reactivated_and_succeeds_once()
+    {
+        var outputs = new ObservedOutputs { FailAfterNextSuccess = true };
+        await using var cluster = await GrainCluster.StartAsync(1, outputs: outputs.Open);
+        outputs.Store = cluster.Store;
+        var (id, output) = await cluster.CreateJobAsync("job-publish-crash", 4);
+        var job = cluster.Grains.GetGrain<IJobGrain>(id);
+        await job.Start();
+        await WaitForEventAsync(cluster, id, "error");
+
+        // Published, not yet succeeded: the job is still running with every shard done.
+        var between = (await cluster.Store.GetJobAsync(id))!;
+        Assert.Equal((JobState.Running, 4), (between.State, between.Counters.Done));
+        Assert.True(File.Exists(Path.Combine(output, OutputLayout.Success)));
+        var manifest = await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest));
+
+        await cluster.Cluster.DeactivateAsync(job);
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+
+        // The second publication found the first one's manifest and _SUCCESS and wrote neither again.
+        Assert.Equal([(OutputLayout.Manifest, JobState.Running), (OutputLayout.Success, JobState.Running)], outputs.Marks);
+        Assert.Equal(manifest, await File.ReadAllBytesAsync(Path.Combine(output, OutputLayout.Manifest)));
+        Assert.Equal(JobState.Succeeded, (await cluster.Store.GetJobAsync(id))!.State);
+        var events = await cluster.Store.ReadEventsAsync(id);
+        Assert.Equal(["error", "succeeded", "published"], events.Select(e => e.Kind));
+        Assert.Contains("stops right after writing _SUCCESS", events[0].Message);
+    }
+
+    private static async Task WaitForEventAsync(GrainCluster cluster, string jobId, string kind)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await cluster.Store.ReadEventsAsync(jobId)).Any(e => e.Kind == kind))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"job {jobId}: no {kind} event within 60 s");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
@@ -96,7 +156,7 @@ public sealed class JobGrainTests
 
         Assert.False(await job.Commit(Result(one, 1))); // the released attempt
         Assert.False(await job.Commit(Result(one, 2))); // the right attempt, the wrong owner
-        Assert.False(await job.Fail(one.Id, 0, 1, "late"));
+        Assert.Equal(FailedAttempt.FencedOut, await job.Fail(one.Id, 0, 1, "late"));
         Assert.True(await job.Commit(Result(two, 2)));
         Assert.True(await job.Commit(Result(two, 2))); // a retried commit of the same attempt and object
         Assert.Equal("succeeded", await job.WaitForEnd(TimeSpan.FromSeconds(30)));

@@ -447,12 +447,52 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
         var reopened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(OpenAsync)));
         foreach (var s in reopened)
         {
-            Assert.Equal(2, await SchemaVersionAsync(s)); // 0001_initial, 0002_empty_texts
+            Assert.Equal(3, await SchemaVersionAsync(s)); // 0001_initial, 0002_empty_texts, 0003_drop_pre_orleans
             Assert.NotNull(await s.GetJobAsync("kept"));
             await s.DisposeAsync();
         }
-        Assert.Equal(2, await SchemaVersionAsync(Store));
+        Assert.Equal(3, await SchemaVersionAsync(Store));
+    }
+
+    [StoreFact]
+    public async Task The_schema_holds_only_what_the_store_uses()
+    {
+        // No workers (registration, heartbeats) or leases (leader election) tables: Orleans membership replaced them.
+        Assert.Equal(["events", "jobs", "schedules", "schema_version", "shards"], await TablesAsync());
+        var indexes = await IndexesAsync();
+        Assert.Contains("shards_pending", indexes); // what leasing reads
+        Assert.DoesNotContain("shards_leased_expiry", indexes);
+        Assert.DoesNotContain("shards_leased_owner", indexes);
+    }
+
+    [StoreFact]
+    public async Task A_database_of_the_previous_schema_loses_the_pre_Orleans_tables_and_keeps_its_jobs()
+    {
+        await Store.CreateJobAsync(Job("kept"), Shards(2));
+        // Version 2 as databases in the field have it: the tables and indexes of migration 0001, with rows.
+        await ExecuteAsync("CREATE TABLE workers (id TEXT PRIMARY KEY, silo_name TEXT NOT NULL)");
+        await ExecuteAsync("INSERT INTO workers (id, silo_name) VALUES ('w-1', 'old-silo')");
+        await ExecuteAsync("CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL)");
+        await ExecuteAsync("CREATE INDEX shards_leased_owner ON shards (owner) WHERE state = 'leased'");
+        await ExecuteAsync("DELETE FROM schema_version WHERE version = 3");
+
+        await using var upgraded = await OpenAsync();
+
+        Assert.Equal(3, await SchemaVersionAsync(upgraded));
+        Assert.Equal(["events", "jobs", "schedules", "schema_version", "shards"], await TablesAsync());
+        Assert.DoesNotContain("shards_leased_owner", await IndexesAsync());
+        Assert.Equal((JobState.Running, 2), (await upgraded.GetJobAsync("kept")) is { } kept ? (kept.State, kept.Counters.Pending) : default);
+        Assert.Equal(0, (await upgraded.LeaseShardAsync("w", Cpu, [], Lease))!.Index);
     }
 
     protected abstract Task<int> SchemaVersionAsync(IClusterStore store);
+
+    /// <summary>Runs one statement on the store's database over a connection of the test's own.</summary>
+    protected abstract Task ExecuteAsync(string sql);
+
+    /// <summary>The store's tables, by name.</summary>
+    protected abstract Task<IReadOnlyList<string>> TablesAsync();
+
+    /// <summary>The store's indexes, by name.</summary>
+    protected abstract Task<IReadOnlyList<string>> IndexesAsync();
 }

@@ -13,6 +13,32 @@ public sealed class PostgresClusterStoreTests(PostgresServerFixture postgres) : 
 
     protected override Task<int> SchemaVersionAsync(IClusterStore store) => ((PostgresClusterStore)store).SchemaVersionAsync();
 
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var c = new Npgsql.NpgsqlConnection(PostgresAddress.Parse(_address!).ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    // The test's own schema (the address's search_path) only.
+    protected override Task<IReadOnlyList<string>> TablesAsync() =>
+        NamesAsync("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename");
+
+    protected override Task<IReadOnlyList<string>> IndexesAsync() =>
+        NamesAsync("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname");
+
+    private async Task<IReadOnlyList<string>> NamesAsync(string sql)
+    {
+        await using var c = new Npgsql.NpgsqlConnection(PostgresAddress.Parse(_address!).ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, c);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await r.ReadAsync()) names.Add(r.GetString(0));
+        return names;
+    }
+
     [StoreFact]
     public async Task The_store_reconnects_after_PostgreSQL_restarts()
     {

@@ -13,6 +13,33 @@ public sealed class SqliteClusterStoreTests : ClusterStoreConformance
 
     protected override Task<int> SchemaVersionAsync(IClusterStore store) => Task.FromResult(((SqliteClusterStore)store).SchemaVersion());
 
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + SqliteClusterStore.ParsePath(Address));
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override Task<IReadOnlyList<string>> TablesAsync() =>
+        NamesAsync("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+
+    protected override Task<IReadOnlyList<string>> IndexesAsync() =>
+        NamesAsync("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+
+    private async Task<IReadOnlyList<string>> NamesAsync(string sql)
+    {
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + SqliteClusterStore.ParsePath(Address));
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        await using var r = await cmd.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await r.ReadAsync()) names.Add(r.GetString(0));
+        return names;
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -40,6 +67,6 @@ public sealed class SqliteClusterStoreTests : ClusterStoreConformance
             await cmd.ExecuteNonQueryAsync();
         }
         var e = await Assert.ThrowsAsync<ClusteringException>(() => SqliteClusterStore.OpenAsync(Address, Options));
-        Assert.Equal($"{Address}: the schema is at version 99, newer than this build knows (2); use a newer build", e.Message);
+        Assert.Equal($"{Address}: the schema is at version 99, newer than this build knows (3); use a newer build", e.Message);
     }
 }

@@ -40,7 +40,7 @@ public sealed class AllowPathsTests : IAsyncLifetime
         _url = $"http://127.0.0.1:{port}";
         _silo = ChildProcess.Start(RepoPaths.Silo,
             ["--store", "sqlite:" + Path.Combine(_work, "cluster.db"), "--listen", _url, "--name", "allow-test", "--threads", "1",
-                "--workers", "1", "--retry-base-seconds", "1", "--allow-paths", Allowed],
+                "--workers", "1", "--retry-base-seconds", "1", "--allow-paths", Allowed, .. SiloPorts.FreeArgs()],
             new Dictionary<string, string> { ["CLUSTERING_TOKEN"] = TestCluster.Token });
         await _silo.WaitForLineAsync("listening ", TimeSpan.FromSeconds(120));
     }

@@ -21,8 +21,11 @@ public sealed class ApiSecurityTests : IAsyncLifetime
         _work = Directory.CreateTempSubdirectory("clustering-it-api-").FullName;
         var port = TemporaryPostgres.FreePort();
         _url = new Uri($"http://127.0.0.1:{port}/");
+        // Orleans' default ports are held while the silo starts: it must not need them (see SiloPorts).
+        using var defaults = SiloPorts.HoldDefaults();
         _silo = ChildProcess.Start(RepoPaths.Silo,
-            ["--store", "sqlite:" + Path.Combine(_work, "cluster.db"), "--listen", $"http://127.0.0.1:{port}", "--name", "api-test", "--threads", "1"],
+            ["--store", "sqlite:" + Path.Combine(_work, "cluster.db"), "--listen", $"http://127.0.0.1:{port}", "--name", "api-test", "--threads", "1",
+             .. SiloPorts.FreeArgs()],
             new Dictionary<string, string>
             {
                 ["CLUSTERING_TOKEN"] = TestCluster.Token,

@@ -139,6 +139,17 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         var watch = await TestCluster.CliAsync(["watch", jobId, "--cluster", a.Url.ToString(), "--token", TestCluster.Token]);
         Assert.Equal(0, watch.Exit); // succeeded within its failure policy
 
+        // Each silo's /metrics counts the attempts its workers made: two went back for a retry, the third failed the
+        // shard for good (counted as the worker hears the job grain's answer, so a moment after the job ended).
+        (long Retries, long Failed) counted = default;
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var texts = await Task.WhenAll(MetricsAsync(a.Url), MetricsAsync(b.Url));
+            counted = (texts.Sum(t => SiloCounter(t, "clustering_shard_retries_total")), texts.Sum(t => SiloCounter(t, "clustering_shards_failed_total")));
+            return counted == (2, 1);
+        }, TimeSpan.FromSeconds(30), "the silos' shard counters");
+        Assert.Equal((2L, 1L), counted);
+
         var (manifest, _) = TestCluster.ReadOutput(outputFolder);
         var failedInManifest = Assert.Single(manifest.GetProperty("failed_shards").EnumerateArray());
         Assert.Equal(failed.Shard, failedInManifest.GetProperty("shard").GetInt32());
@@ -147,4 +158,16 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         Assert.InRange(job.Counters.Rows, Documents + DoomedDocs - ShardDocs, Documents);
         await ClusterAssertions.EveryDocumentExactlyOnceAsync(outputFolder, (int)job.Counters.Rows, checkIdRange: false);
     }
+
+    private static async Task<string> MetricsAsync(Uri silo)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestCluster.Token);
+        return await http.GetStringAsync(new Uri(silo, "/metrics"));
+    }
+
+    /// <summary>One of a silo's own counters (labelled with its name only) from its /metrics text.</summary>
+    private static long SiloCounter(string metrics, string name) =>
+        long.Parse(System.Text.RegularExpressions.Regex.Match(metrics, $"^{name}\\{{silo=\"[^\"]*\"\\}} (\\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException($"no {name} in /metrics:\n{metrics}"), System.Globalization.CultureInfo.InvariantCulture);
 }

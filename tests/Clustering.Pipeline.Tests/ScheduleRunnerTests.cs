@@ -94,6 +94,31 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Latest_names_a_succeeded_run_only_once_its_SUCCESS_is_there()
+    {
+        await CreateHourlyAsync("hourly");
+        var runner = Runner();
+        await runner.StepAsync("hourly", CancellationToken.None);
+        var job = Assert.Single(await _store.ListJobsAsync());
+        var run = JobSpec.FromJson(job.SpecJson).Output;
+        // The store says succeeded (as a job ended by an older build could, before its publication).
+        Assert.True(await _store.PlanJobAsync(job.Id, [new NewShard(0, "{}")]));
+        var lease = (await _store.LeaseShardAsync("w", new WorkerCapabilities("cpu", 0), [], TimeSpan.FromMinutes(1)))!;
+        Assert.True(await _store.CompleteShardAsync(new ShardCompletion(lease.Key, lease.Attempt, "w", "part-00000-a1.parquet", 1, 1, "00", 0, 1, 0)));
+        Assert.Equal(JobState.Succeeded, (await _store.TryCompleteJobAsync(job.Id))!.State);
+        var latest = Path.Combine(_dir, "out", ScheduleRuns.LatestKey);
+
+        await runner.StepAsync("hourly", CancellationToken.None);
+        Assert.False(File.Exists(latest)); // no _SUCCESS in the run: a reader following _latest.json must not land there
+
+        Directory.CreateDirectory(run);
+        await File.WriteAllBytesAsync(Path.Combine(run, OutputLayout.Success), []);
+        await runner.StepAsync("hourly", CancellationToken.None);
+        using var named = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(latest));
+        Assert.Equal((job.Id, "20261122T060000Z"), (named.RootElement.GetProperty("job").GetString(), named.RootElement.GetProperty("run").GetString()));
+    }
+
+    [Fact]
     public async Task Inputs_that_cannot_be_listed_still_run_and_planning_reports_them()
     {
         await CreateHourlyAsync("hourly", input: Path.Combine(_dir, "missing", "*.jsonl"));

@@ -45,8 +45,8 @@ internal static class WatchCommand
     private static readonly TimeSpan PublishWait = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// The store marks a job ended a moment before the coordinator writes `_manifest.json` and `_SUCCESS` (its
-    /// "published" event); readers trust those files, so watch returns only once they exist.
+    /// A succeeded job is published before the store says so, but its "published" event follows the state, and a
+    /// failed job is published after it ends; readers trust those files, so watch returns only once they exist.
     /// </summary>
     private static async Task<bool> PublishedAsync(ClusterClient client, string id, CancellationToken ct)
     {

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Corpus;
+using Clustering.Pipeline;
 using Clustering.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -150,7 +151,16 @@ public sealed partial class ScheduleRunner(IClusterStore store, InputStores inpu
         {
             return; // FireAsync says why when it is next due
         }
-        var run = ScheduleRuns.RunOf(JobSpec.FromJson(job.SpecJson).Output);
+        var runOutput = JobSpec.FromJson(job.SpecJson).Output;
+        // The job grain moves a job to succeeded only once it is published; a run without _SUCCESS (a job ended by an
+        // older build) is never named, so a reader following _latest.json always lands on a complete run.
+        if (await outputs(runOutput).GetPropertiesAsync(OutputLayout.Success, ct).ConfigureAwait(false) is null)
+        {
+            log.LogWarning("schedule {Schedule}: job {Job} succeeded but its run has no {Success}; {Latest} is left as it is", schedule.Id, job.Id,
+                OutputLayout.Success, ScheduleRuns.LatestKey);
+            return;
+        }
+        var run = ScheduleRuns.RunOf(runOutput);
         using var body = new MemoryStream();
         using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Indented = true }))
         {
