@@ -2,7 +2,8 @@ using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Hosting;
-using Clustering.Hosting.Scheduling;
+using Clustering.Jobs;
+using Clustering.Jobs.Scheduling;
 using Clustering.Pipeline;
 using Microsoft.Extensions.Logging;
 

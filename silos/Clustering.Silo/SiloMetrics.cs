@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Clustering.Cluster;
 using Clustering.Coordination;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 
 namespace Clustering.Silo;

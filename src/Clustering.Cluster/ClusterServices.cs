@@ -1,5 +1,7 @@
 using Clustering.Coordination;
 using Clustering.Corpus;
+using Clustering.Jobs;
+using Clustering.Jobs.Scheduling;
 using Clustering.Pipeline;
 using Clustering.Storage;
 

@@ -1,4 +1,5 @@
 using Clustering.Coordination;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;

@@ -1,4 +1,5 @@
 using Clustering.Coordination;
+using Clustering.Jobs.Scheduling;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Corpus;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Clustering.Storage.Azure;

@@ -1,6 +1,7 @@
 using Clustering.Cluster;
 using Clustering.Corpus;
 using Clustering.Inference;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 

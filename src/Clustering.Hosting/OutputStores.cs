@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Clustering.Corpus;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Clustering.Storage.Azure;

@@ -45,3 +45,6 @@ public static class EmbeddingDescriptions
         BatchTokens = spec.Embed.BatchTokens,
     };
 }
+
+/// <summary>What the manifest says about the vectors; taken from the loaded model, or from the job's spec.</summary>
+public sealed record EmbeddingDescription(string ModelId, int Dimensions, string Pooling, bool Normalized, string Prompt);

@@ -5,7 +5,7 @@ using Clustering.Storage;
 namespace Clustering.Pipeline;
 
 /// <summary>
-/// A manifest object, the commit of a job (<see cref="JobManifest"/>, <c>_manifest.json</c>) or of a stream window
+/// A manifest object, the commit of a job (Clustering.Jobs' <c>JobManifest</c>, <c>_manifest.json</c>) or of a stream window
 /// (<see cref="Streaming.WindowManifest"/>): the one JSON form both are written in, reading one back, and the
 /// create-if-absent write that commits. Whoever creates it first wins; a loser gets the winner's manifest back.
 /// </summary>

@@ -26,11 +26,11 @@ public sealed class ShardProcessor
 
     private readonly EmbeddingModel _model;
     private readonly InputStores _inputs;
-    private readonly JobProgress _progress;
+    private readonly IShardProgress _progress;
     private readonly int _tokenizerThreads;
     private readonly string _tempFolder;
 
-    public ShardProcessor(EmbeddingModel model, InputStores inputs, JobProgress progress, int tokenizerThreads = 0, string? tempFolder = null)
+    public ShardProcessor(EmbeddingModel model, InputStores inputs, IShardProgress progress, int tokenizerThreads = 0, string? tempFolder = null)
     {
         _model = model;
         _inputs = inputs;
@@ -92,13 +92,13 @@ public sealed class ShardProcessor
             }
             var (rows, tokens) = await writer.ConfigureAwait(false);
 
-            var outputKey = OutputLayout.PartKey(shardIndex, attempt);
+            var outputKey = AttemptObjects.PartKey(shardIndex, attempt);
             var (bytes, sha) = await PartFiles.UploadAsync(job.Output, outputKey, tempPath, token).ConfigureAwait(false);
-            if (openAiPath is not null) await PartFiles.UploadAsync(job.Output, OutputLayout.OpenAiResultsKey(shardIndex, attempt), openAiPath, token).ConfigureAwait(false);
+            if (openAiPath is not null) await PartFiles.UploadAsync(job.Output, AttemptObjects.OpenAiResultsKey(shardIndex, attempt), openAiPath, token).ConfigureAwait(false);
             string? errorsKey = null;
             if (!errors.IsEmpty)
             {
-                errorsKey = OutputLayout.ErrorsKey(shardIndex, attempt);
+                errorsKey = AttemptObjects.ErrorsKey(shardIndex, attempt);
                 var ordered = errors.OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Line).ToList();
                 await job.Output.WriteAsync(errorsKey, new MemoryStream(ErrorLines(ordered)), cancellationToken: token).ConfigureAwait(false);
             }
@@ -130,7 +130,7 @@ public sealed class ShardProcessor
         }
     }
 
-    /// <summary>Reads the shard (index 0 of its one-shard plan, see <see cref="JobPlanner.ShardsOf"/>).</summary>
+    /// <summary>Reads the shard (index 0 of its one-shard plan, see Clustering.Jobs' <c>JobPlanner.ShardsOf</c>).</summary>
     private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors,
         StrongBox<long> emptyTexts, CancellationToken token)
     {

@@ -1,6 +1,7 @@
 using Clustering.Coordination;
 using Clustering.Coordination.Sqlite;
 using Clustering.Corpus;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Orleans.Configuration;
@@ -82,7 +83,7 @@ internal sealed class GrainCluster : IAsyncDisposable
     /// Rows of <paramref name="shards"/> shards that read nothing (the scripted executors make their own bytes), written
     /// as the planner writes every plan: the publisher reads shard rows back as plans.
     /// </summary>
-    public static IReadOnlyList<NewShard> EmptyShards(int shards) => Pipeline.JobPlanner.ShardsOf(new Corpus.ShardPlan(Corpus.ShardPlan.CurrentVersion, 1, default, [],
+    public static IReadOnlyList<NewShard> EmptyShards(int shards) => Jobs.JobPlanner.ShardsOf(new Corpus.ShardPlan(Corpus.ShardPlan.CurrentVersion, 1, default, [],
         Enumerable.Range(0, shards).Select(i => new Corpus.Shard(i, 1, [])).ToArray()));
 
     /// <summary>Starts the job's grain and waits for it to end and be published (fails the test after <paramref name="seconds"/>).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clustering.Coordination;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 

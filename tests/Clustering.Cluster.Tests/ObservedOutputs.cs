@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Clustering.Coordination;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 

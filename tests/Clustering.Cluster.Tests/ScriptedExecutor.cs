@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Clustering.Jobs;
 using Clustering.Parquet;
 using Clustering.Pipeline;
 using Clustering.Storage;

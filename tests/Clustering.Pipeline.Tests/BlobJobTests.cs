@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Hosting;
+using Clustering.Jobs;
 using Clustering.Storage;
 using Clustering.Storage.Azure;
 using Clustering.Storage.Tests.Support;

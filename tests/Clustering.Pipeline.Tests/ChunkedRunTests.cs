@@ -4,6 +4,7 @@ using Clustering.Coordination;
 using Clustering.Hosting;
 using Clustering.Inference;
 using Clustering.Inference.Cpu;
+using Clustering.Jobs;
 using Clustering.Parquet.Tests;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Clustering.Jobs;
 using Clustering.Storage;
 using Clustering.Storage.Azure;
 using Clustering.Storage.Tests.Support;

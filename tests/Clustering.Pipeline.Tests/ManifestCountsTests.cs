@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Clustering.Jobs;
 using Clustering.Storage;
 
 namespace Clustering.Pipeline.Tests;

@@ -1,5 +1,6 @@
 using Clustering.Corpus;
 using Clustering.Hosting;
+using Clustering.Jobs;
 using Clustering.Storage;
 
 namespace Clustering.Pipeline.Tests;

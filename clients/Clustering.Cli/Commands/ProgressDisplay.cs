@@ -1,3 +1,4 @@
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Spectre.Console;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Hosting;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage.Azure;
 using Microsoft.Extensions.Logging;

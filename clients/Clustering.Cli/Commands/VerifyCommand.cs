@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Clustering.Corpus;
 using Clustering.Hosting;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Clustering.Storage.Azure;

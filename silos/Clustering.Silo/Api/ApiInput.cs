@@ -35,7 +35,7 @@ internal static class ApiInput
     }
 
     /// <summary>
-    /// The model folder of <paramref name="spec"/> checked as a worker will load it (<see cref="Pipeline.ModelFolderCheck"/>,
+    /// The model folder of <paramref name="spec"/> checked as a worker will load it (<see cref="Jobs.ModelFolderCheck"/>,
     /// the check `embedctl run` makes), so a bad folder is refused at submit instead of by every shard. The message is
     /// run's own (`&lt;file&gt; (&lt;field&gt;): &lt;reason&gt;`), without a prefix: it names the file. Null when the folder is
     /// good or the model is a URI (read where it is loaded).
@@ -45,7 +45,7 @@ internal static class ApiInput
         if (spec.Model.Contains("://", StringComparison.Ordinal)) return null;
         try
         {
-            Pipeline.ModelFolderCheck.Check(spec);
+            Jobs.ModelFolderCheck.Check(spec);
             return null;
         }
         catch (ClusteringException e)

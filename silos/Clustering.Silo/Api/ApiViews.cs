@@ -35,7 +35,7 @@ internal static class ApiViews
     {
         try
         {
-            var template = Hosting.Scheduling.ScheduleTemplate.FromJson(s.JobTemplateJson);
+            var template = Jobs.Scheduling.ScheduleTemplate.FromJson(s.JobTemplateJson);
             return new ScheduleView(s.Id, s.Spec, s.Enabled, template.SkipUnchanged, template.Keep, s.NextRunAt, s.LastRunAt, s.LastJobId,
                 template.Job.Model, template.Job.Output);
         }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Clustering.Client;
 using Clustering.Coordination;
-using Clustering.Hosting.Scheduling;
+using Clustering.Jobs.Scheduling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

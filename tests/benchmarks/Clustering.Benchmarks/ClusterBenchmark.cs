@@ -6,6 +6,7 @@ using Clustering.Coordination;
 using Clustering.Coordination.Postgres;
 using Clustering.Coordination.Tests;
 using Clustering.Corpus;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Orleans;

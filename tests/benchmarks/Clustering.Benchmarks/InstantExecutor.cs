@@ -1,4 +1,5 @@
 using Clustering.Cluster;
+using Clustering.Jobs;
 using Clustering.Parquet;
 using Clustering.Pipeline;
 using Clustering.Storage;

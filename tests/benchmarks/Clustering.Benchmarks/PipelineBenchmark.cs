@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Clustering.Hosting;
 using Clustering.Inference;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -5,6 +5,7 @@ using Clustering.Cluster;
 using Clustering.Cluster.Streaming;
 using Clustering.Hosting;
 using Clustering.Inference;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 

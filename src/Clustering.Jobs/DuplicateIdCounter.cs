@@ -7,7 +7,7 @@ using Clustering.Storage;
 using Parquet;
 using Parquet.Schema;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// Counts duplicate ids over a job's committed parts at publish: rows whose id an earlier row already had, i.e.

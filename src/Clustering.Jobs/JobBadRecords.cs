@@ -1,6 +1,6 @@
 using Clustering.Coordination;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// The bad-record budget of a finished job (<c>--max-bad-records</c>) over its committed shards: one rule for the job

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Clustering.Storage;
 
-namespace Clustering.Hosting.Scheduling;
+namespace Clustering.Jobs.Scheduling;
 
 /// <summary>
 /// Where a scheduled run writes: a subfolder of the schedule's output named by the occurrence it ran for
@@ -55,7 +55,7 @@ public static class ScheduleRuns
             var run = item.Key[..slash];
             if (!runs.TryGetValue(run, out var keys)) runs[run] = keys = [];
             keys.Add(item.Key);
-            if (item.Key.AsSpan(slash + 1).SequenceEqual(Pipeline.OutputLayout.Success)) succeeded.Add(run);
+            if (item.Key.AsSpan(slash + 1).SequenceEqual(OutputLayout.Success)) succeeded.Add(run);
         }
         var kept = runs.Keys.Where(succeeded.Contains).Reverse().Take(keep).ToList();
         if (kept.Count < keep) return [];
@@ -65,7 +65,7 @@ public static class ScheduleRuns
         {
             if (string.CompareOrdinal(run, oldestKept) >= 0) break;
             // _SUCCESS first: a half-deleted run must not look complete to a reader.
-            foreach (var key in keys.OrderBy(k => k.EndsWith("/" + Pipeline.OutputLayout.Success, StringComparison.Ordinal) ? 0 : 1))
+            foreach (var key in keys.OrderBy(k => k.EndsWith("/" + OutputLayout.Success, StringComparison.Ordinal) ? 0 : 1))
                 await output.DeleteAsync(key, ct).ConfigureAwait(false);
             deleted.Add(run);
         }

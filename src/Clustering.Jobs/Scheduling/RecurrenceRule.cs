@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
 
-namespace Clustering.Coordination;
+namespace Clustering.Jobs.Scheduling;
 
 /// <summary>
 /// When a schedule fires, in UTC. Three forms:

@@ -1,8 +1,9 @@
 using Clustering.Inference;
 using Clustering.Models;
+using Clustering.Pipeline;
 using Clustering.Tokenizers;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// The whole model folder checked as a worker will load it, without loading weights: config.json, the safetensors

@@ -3,7 +3,7 @@ using Clustering.Corpus;
 using Clustering.Storage;
 using Parquet;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// `embedctl verify`: an output checked against its own manifest, for users and pipelines that must not trust a

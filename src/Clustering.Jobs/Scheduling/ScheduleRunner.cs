@@ -2,14 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Clustering.Cluster;
 using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Pipeline;
 using Clustering.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Clustering.Hosting.Scheduling;
+namespace Clustering.Jobs.Scheduling;
 
 /// <summary>
 /// Fires due schedules: one schedule per <see cref="StepAsync"/>, which its schedule grain calls when its reminder

@@ -1,4 +1,6 @@
-namespace Clustering.Pipeline;
+using Clustering.Pipeline;
+
+namespace Clustering.Jobs;
 
 /// <summary>
 /// `_manifest.json`: the one list readers trust. Written once, when every shard is committed (or the failure policy

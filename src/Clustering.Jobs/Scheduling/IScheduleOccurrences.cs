@@ -1,7 +1,7 @@
-namespace Clustering.Cluster;
+namespace Clustering.Jobs.Scheduling;
 
 /// <summary>
-/// The schedule logic the schedule grain drives (Hosting's ScheduleRunner, which knows inputs, fingerprints and
+/// The schedule logic the schedule grain drives (<see cref="ScheduleRunner"/>, which knows inputs, fingerprints and
 /// run folders). It runs off the grain's turns, on the thread pool.
 /// </summary>
 public interface IScheduleOccurrences

@@ -1,10 +1,13 @@
 using Clustering.Coordination;
+using Clustering.Coordination.Sqlite;
 using Clustering.Corpus;
-using Clustering.Hosting;
-using Clustering.Hosting.Scheduling;
+using Clustering.Jobs;
+using Clustering.Jobs.Scheduling;
+using Clustering.Pipeline.Tests;
+using Clustering.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Clustering.Pipeline.Tests;
+namespace Clustering.Jobs.Tests;
 
 /// <summary>
 /// The schedule runner against a real SQLite store on a clock moved by hand, stepped as a schedule grain steps it when
@@ -20,7 +23,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
     private IClusterStore _store = null!;
 
     public async Task InitializeAsync() =>
-        _store = await ClusterStores.OpenAsync("sqlite:" + Path.Combine(_dir, "state.db"), new ClusterStoreOptions { Clock = _clock });
+        _store = await SqliteClusterStore.OpenAsync("sqlite:" + Path.Combine(_dir, "state.db"), new ClusterStoreOptions { Clock = _clock });
 
     public async Task DisposeAsync()
     {
@@ -28,7 +31,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private ScheduleRunner Runner() => new(_store, new InputStores(), output => OutputStores.Open(output), NullLogger.Instance, _clock);
+    private ScheduleRunner Runner() => new(_store, new InputStores(), output => new LocalBlobStore(output), NullLogger.Instance, _clock);
 
     private async Task<ScheduleTemplate> CreateHourlyAsync(string id, string? input = null)
     {
@@ -162,7 +165,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, f))!);
             File.WriteAllText(Path.Combine(root, f), f);
         }
-        var store = OutputStores.Open(root);
+        var store = new LocalBlobStore(root);
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 0, CancellationToken.None));  // 0: keep all
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 3, CancellationToken.None));  // fewer successes than asked: nothing
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 2, CancellationToken.None));  // 20th and 22nd kept, nothing older

@@ -1,6 +1,6 @@
 using Clustering.Coordination;
 
-namespace Clustering.Hosting;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// Creates a cluster job pending with its spec, for the silo's API and for schedules alike; the coordinator plans it.
@@ -15,7 +15,7 @@ public static class JobSubmitter
     public static async Task SubmitAsync(IClusterStore store, string id, JobSpec spec, string kind, string message, CancellationToken ct)
     {
         // The model id is the full model path: workers report the same string as loaded, which is what model
-        // affinity compares (ModelCache.ModelKeyOf).
+        // affinity compares (Hosting's ModelCache.ModelKeyOf).
         var modelKey = spec.Model.Contains("://", StringComparison.Ordinal) ? spec.Model : Path.GetFullPath(spec.Model);
         var job = new NewJob(id, spec.ToJson(), modelKey, spec.Output, spec.MaxAttempts, spec.AllowedFailedShards);
         job.Validate();

@@ -1,7 +1,7 @@
 using Clustering.Coordination;
 using Clustering.Storage;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// The output checked against the record before a rerun trusts it: every object a done shard committed (its Parquet

@@ -3,7 +3,7 @@ using Clustering.Pipeline;
 using Clustering.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Clustering.Hosting;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// What a rerun does before it trusts its record: the output may have lost objects since (a part deleted by hand, a
@@ -11,7 +11,7 @@ namespace Clustering.Hosting;
 /// reopened and redone as new attempts, and the output is unpublished meanwhile, so the rerun ends with every
 /// document once and a manifest that names only what is there.
 /// </summary>
-internal static class LostOutputRecovery
+public static class LostOutputRecovery
 {
     /// <summary>Reopens the done shards of <paramref name="job"/> whose objects are gone; returns the job as it is now.</summary>
     public static async Task<JobRecord> RedoLostShardsAsync(IClusterStore store, JobRecord job, JobSpec spec, IBlobStore output, ILogger log,

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Clustering.Jobs.Scheduling;
 
-namespace Clustering.Coordination.Tests;
+namespace Clustering.Jobs.Tests;
 
 public sealed class RecurrenceRuleTests
 {

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace Clustering.Hosting.Scheduling;
+namespace Clustering.Jobs.Scheduling;
 
 /// <summary>
 /// What a schedule starts each time it fires: the job spec (its output is the schedule's folder; each run writes to a

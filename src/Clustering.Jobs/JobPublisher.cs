@@ -1,9 +1,10 @@
 using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Parquet;
+using Clustering.Pipeline;
 using Clustering.Storage;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// Publishes a finished job: `_manifest.json` naming every committed part and errors file, then `_SUCCESS` (only
@@ -153,6 +154,3 @@ public static class JobPublisher
             await output.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
     }
 }
-
-/// <summary>What the manifest says about the vectors; taken from the loaded model, or from the job's spec.</summary>
-public sealed record EmbeddingDescription(string ModelId, int Dimensions, string Pooling, bool Normalized, string Prompt);

@@ -1,8 +1,9 @@
 using Clustering.Coordination;
 using Clustering.Corpus;
+using Clustering.Pipeline;
 using ShardPlan = Clustering.Corpus.ShardPlan;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// Turns a job spec into its shards: resolves the inputs (files, folders, globs, blob prefixes), cuts them into

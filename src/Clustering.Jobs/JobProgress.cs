@@ -1,12 +1,13 @@
 using System.Diagnostics;
+using Clustering.Pipeline;
 
-namespace Clustering.Pipeline;
+namespace Clustering.Jobs;
 
 /// <summary>
 /// Live counters of one job run in this process, updated by workers with Interlocked adds and read by whoever shows
 /// progress (a terminal bar, log lines, metrics). Reading never blocks a worker.
 /// </summary>
-public sealed class JobProgress
+public sealed class JobProgress : IShardProgress
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _documentsTotal;

@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using Clustering.Coordination;
+using Clustering.Jobs;
+using Clustering.Pipeline;
+using Clustering.Pipeline.Tests;
 using Clustering.Storage;
 using Clustering.Storage.Azure;
 using Clustering.Storage.Tests.Support;
 
-namespace Clustering.Pipeline.Tests;
+namespace Clustering.Jobs.Tests;
 
 /// <summary>
 /// Coordinators that publish one job output at the same moment, each through its own client, against Azurite. Every
@@ -81,7 +84,7 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
         events.Count(e => e.Status == status && e.Message.StartsWith("PUT ", StringComparison.Ordinal) && e.Message.Contains("/job/_manifest.json ", StringComparison.Ordinal));
 
     private static JobSpec Spec(AzureBlobStore container) =>
-        new JobSpecBuilder { Input = "corpus.jsonl", Output = $"az://{container.Container}/job/", ShardDocs = 100 }.Build();
+        new() { Inputs = ["corpus.jsonl"], Model = TestCorpus.DemoModel, Output = $"az://{container.Container}/job/", ShardDocs = 100 };
 
     private static JobRecord Job(string id) => new(id, "{}", JobState.Succeeded, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 3, 0, null, null,
         "tiny-qwen3-embedding", "job/", JobCounters.Empty);
