@@ -2,6 +2,7 @@ using Clustering.Coordination;
 using Clustering.Corpus;
 using Clustering.Hosting;
 using Clustering.Hosting.Scheduling;
+using Clustering.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Clustering.Pipeline.Tests;
@@ -28,7 +29,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private ScheduleRunner Runner() => new(_store, new InputStores(), output => OutputStores.Open(output), NullLogger.Instance, _clock);
+    private ScheduleRunner Runner() => new(_store, new InputStores(), output => new LocationResolver().OpenFolder(output), NullLogger.Instance, _clock);
 
     private async Task<ScheduleTemplate> CreateHourlyAsync(string id, string? input = null)
     {
@@ -162,7 +163,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, f))!);
             File.WriteAllText(Path.Combine(root, f), f);
         }
-        var store = OutputStores.Open(root);
+        var store = new LocationResolver().OpenFolder(root);
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 0, CancellationToken.None));  // 0: keep all
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 3, CancellationToken.None));  // fewer successes than asked: nothing
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 2, CancellationToken.None));  // 20th and 22nd kept, nothing older
