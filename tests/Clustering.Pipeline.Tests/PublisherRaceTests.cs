@@ -86,7 +86,7 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
     private static JobRecord Job(string id) => new(id, "{}", JobState.Succeeded, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 3, 0, null, null,
         "tiny-qwen3-embedding", "job/", JobCounters.Empty);
 
-    /// <summary>A shard row as the planner writes it: its spec is a (here empty) one-shard plan the publisher reads back.</summary>
+    /// <summary>A shard row as the planner writes it: its spec is a (here empty) ShardSpec the publisher reads back.</summary>
     private static ShardRecord Shard(string job, long tokens) => new(job, 0, new Corpus.ShardSpec(0, default, [], []) { ShardDocuments = 100 }.ToJson(), ShardState.Done, 1, 0, null, null, DateTimeOffset.UtcNow, null,
         OutputLayout.PartKey(0, 1), 10, Part.Length, "checksum", 0, tokens, DateTimeOffset.UtcNow);
 
