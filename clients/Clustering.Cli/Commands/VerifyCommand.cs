@@ -37,7 +37,7 @@ internal static class VerifyCommand
                 // Verifying reads: a missing local folder is an error, never created.
                 if (LocationResolver.LocalPathOf(location) is { } path && !Directory.Exists(path))
                     throw new ClusteringException($"{shown}: no such folder");
-                store = new LocationResolver(storage).OpenFolder(location, "verify");
+                store = new LocationResolver(storage).OpenFolder(location, "output");
             }
             catch (ClusteringException e)
             {
