@@ -2,6 +2,7 @@ using Clustering.Cluster.Streaming;
 using Clustering.Coordination;
 using Clustering.Hosting;
 using Clustering.Pipeline.Streaming;
+using Clustering.Storage;
 using Orleans.Hosting;
 
 namespace Clustering.Silo;
@@ -60,10 +61,11 @@ public static class SiloStreams
     {
         var sources = Sources(options);
         if (sources.Count == 0) return;
+        var locations = new LocationResolver();
         silo.AddEmbeddingStreams(new StreamServices
         {
-            Catalog = OutputStores.Open(CatalogOf(options)!),
-            Outputs = output => OutputStores.Open(output),
+            Catalog = locations.OpenFolder(CatalogOf(options)!, "--stream-catalog"),
+            Outputs = output => locations.OpenFolder(output),
             Windows = new StreamWindowWriter(cluster.StreamModels.For),
         });
         foreach (var source in sources)

@@ -41,7 +41,7 @@ public sealed class ShardProcessor
 
     /// <param name="deviceDone">Called once the device loop has embedded the shard's last window (not when it fails):
     /// from then on the model is free for the next shard while this one's Parquet tail is written and uploaded.</param>
-    public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardPlan shardPlan, CancellationToken cancellationToken,
+    public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardSpec shard, CancellationToken cancellationToken,
         Action? deviceDone = null)
     {
         if (job.Spec.Embed.ChunkTokens is not null) ChunkingSupport.Check(_model);
@@ -58,7 +58,7 @@ public sealed class ShardProcessor
 
         try
         {
-            var reader = Stage(() => ReadAsync(job, shardPlan, documents.Writer, errors, emptyTexts, token), documents.Writer, linked);
+            var reader = Stage(() => ReadAsync(job, shard, documents.Writer, errors, emptyTexts, token), documents.Writer, linked);
             var tokenizers = Enumerable.Range(0, _tokenizerThreads)
                 .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, errors, job.Spec.Embed, token), token)).ToArray();
             var tokenizersDone = Stage(() => Task.WhenAll(tokenizers), tokenized.Writer, linked);
@@ -71,7 +71,7 @@ public sealed class ShardProcessor
             {
                 try
                 {
-                    return await WriteAsync(job, windows.Reader, tempPath, openAiPath, shardIndex, shardPlan.KeptTypes, token).ConfigureAwait(false);
+                    return await WriteAsync(job, windows.Reader, tempPath, openAiPath, shardIndex, shard.KeptTypes, token).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -130,12 +130,11 @@ public sealed class ShardProcessor
         }
     }
 
-    /// <summary>Reads the shard (index 0 of its one-shard plan, see Clustering.Jobs' <c>JobPlanner.ShardsOf</c>).</summary>
-    private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors,
+    private async Task ReadAsync(JobContext job, ShardSpec shard, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors,
         StrongBox<long> emptyTexts, CancellationToken token)
     {
-        var reader = new ShardReader(shardPlan, _inputs, job.CorpusOptions);
-        await foreach (var record in reader.ReadShardAsync(0, token).ConfigureAwait(false))
+        var reader = new ShardReader(_inputs, job.CorpusOptions);
+        await foreach (var record in reader.ReadAsync(shard, token).ConfigureAwait(false))
         {
             switch (record)
             {

@@ -50,17 +50,17 @@ internal static class CorpusTestKit
 
     public static async Task<List<CorpusRecord>> ReadAllAsync(ShardPlan plan, CorpusOptions options)
     {
-        var reader = new ShardReader(plan, new InputStores(), options);
+        var reader = new ShardReader(new InputStores(), options);
         var records = new List<CorpusRecord>();
         for (var s = 0; s < plan.Shards.Count; s++)
-            await foreach (var record in reader.ReadShardAsync(s)) records.Add(record);
+            await foreach (var record in reader.ReadAsync(plan.SpecOf(s))) records.Add(record);
         return records;
     }
 
     public static async Task<List<CorpusRecord>> ReadShardAsync(ShardPlan plan, CorpusOptions options, int shard)
     {
         var records = new List<CorpusRecord>();
-        await foreach (var record in new ShardReader(plan, new InputStores(), options).ReadShardAsync(shard)) records.Add(record);
+        await foreach (var record in new ShardReader(new InputStores(), options).ReadAsync(plan.SpecOf(shard))) records.Add(record);
         return records;
     }
 

@@ -223,17 +223,16 @@ public sealed class ParquetInputTests
         Assert.True(size > 20_000_000, $"{size} bytes");
 
         var counting = new CountingStore(new LocalBlobStore(t.Path));
-        var stores = new InputStores(argument => argument.StartsWith("count://", StringComparison.Ordinal)
-            ? new BlobLocation(counting, "count://root/", argument["count://root/".Length..]) : null);
+        var stores = new InputStores(new LocationResolver(mounts: new Dictionary<string, IBlobStore> { ["count://root/"] = counting }));
         var inputs = await new InputResolver(stores).ResolveAsync(["count://root/big.parquet"]);
         var plan = await new ShardPlanner(stores).PlanAsync(inputs, Options(100_000));
         Assert.InRange(counting.BytesRead, 1, 256 << 10); // the first 64 KiB, the last 64 KiB and the footer
         Assert.Equal(300_000, plan.Documents);
 
         var count = 0L;
-        var reader = new ShardReader(plan, stores, Options(100_000));
+        var reader = new ShardReader(stores, Options(100_000));
         for (var s = 0; s < plan.Shards.Count; s++)
-            await foreach (var record in reader.ReadShardAsync(s))
+            await foreach (var record in reader.ReadAsync(plan.SpecOf(s)))
             {
                 var d = Assert.IsType<Document>(record);
                 Assert.Equal((count++).ToString(), d.Id);

@@ -132,10 +132,10 @@ internal static class CorpusBenchmark
     internal static async Task<long> ReadAllAsync(string path, CorpusOptions options)
     {
         var plan = await PlanAsync(path, options);
-        var reader = new ShardReader(plan, new InputStores(), options);
+        var reader = new ShardReader(new InputStores(), options);
         long documents = 0, errors = 0;
         for (var s = 0; s < plan.Shards.Count; s++)
-            await foreach (var record in reader.ReadShardAsync(s))
+            await foreach (var record in reader.ReadAsync(plan.SpecOf(s)))
                 if (record is Document) documents++;
                 else errors++;
         if (errors > 0) throw new InvalidOperationException($"{errors} errors in a clean corpus");
