@@ -90,9 +90,9 @@ public sealed class EmbeddingFileReadbackTests(ReadbackMatrixFixture fixture) : 
 
         string codec = c.Compression switch
         {
-            ParquetCompression.Uncompressed => "UNCOMPRESSED",
-            ParquetCompression.Snappy => "SNAPPY",
-            ParquetCompression.Gzip => "GZIP",
+            CompressionCodec.None => "UNCOMPRESSED",
+            CompressionCodec.Snappy => "SNAPPY",
+            CompressionCodec.Gzip => "GZIP",
             _ => "ZSTD",
         };
         Assert.All(chunks, chunk => Assert.Equal(codec, chunk.GetProperty("compression").GetString()));
@@ -206,8 +206,8 @@ public sealed class EmbeddingFileReadbackTests(ReadbackMatrixFixture fixture) : 
         Assert.Equal(m.JobId, kv[EmbeddingMetadata.KeyJobId]);
         Assert.Equal(m.ToolVersion, kv[EmbeddingMetadata.KeyToolVersion]);
         Assert.Equal(c.Name, kv["test.case"]);
-        Assert.Equal(c.VectorType == ParquetVectorType.Fixed, kv.ContainsKey("ARROW:schema"));
-        Assert.Equal(c.VectorType == ParquetVectorType.Fixed ? 11 : 10, kv.Count);
+        Assert.Equal(c.VectorType == VectorType.Fixed, kv.ContainsKey("ARROW:schema"));
+        Assert.Equal(c.VectorType == VectorType.Fixed ? 11 : 10, kv.Count);
     }
 
     private static void AssertRows(IReadOnlyList<EmbeddingFileCase.Row> expected, JsonElement actualRows, string reader)

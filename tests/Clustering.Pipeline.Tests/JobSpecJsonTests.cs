@@ -24,12 +24,12 @@ public sealed class JobSpecJsonTests
         ShardDocs = 500,
         MaxAttempts = 5,
         AllowedFailedShards = 2,
-        Input = new InputOptions
+        Input = new CorpusOptions
         {
             IdField = "meta.id", TextField = "body", KeepFields = ["a", "b.c"], TextMode = TextMode.Line,
             MaxDocumentBytes = 4096, Format = OpenAiBatch.Format, SkipBadFiles = true, MaxBadRecords = "5%",
         },
-        Embed = new EmbedOptions
+        Embed = new EmbeddingOptions
         {
             Dimensions = 256, Instruction = "Find it", MaxLength = 512, BatchTokens = 2048,
             ChunkTokens = 100, ChunkOverlap = 10, Device = "cuda:0,1", Threads = 4,
