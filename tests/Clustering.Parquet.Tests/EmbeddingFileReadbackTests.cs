@@ -178,7 +178,8 @@ public sealed class EmbeddingFileReadbackTests(ReadbackMatrixFixture fixture) : 
         var groups = hy.GetProperty("rowGroups").EnumerateArray().ToArray();
         Assert.Equal(result.RowGroups, groups.Length);
         Assert.Equal(rows.Count, groups.Sum(g => g.GetProperty("numRows").GetInt64()));
-        string codec = c.Compression.ToString().ToUpperInvariant();
+        // parquet.thrift's names: our CompressionCodec.None is its UNCOMPRESSED.
+        string codec = c.Compression == CompressionCodec.None ? "UNCOMPRESSED" : c.Compression.ToString().ToUpperInvariant();
         Assert.All(groups.SelectMany(g => g.GetProperty("columns").EnumerateArray()), ch => Assert.Equal(codec, ch.GetProperty("codec").GetString()));
 
         var kv = hy.GetProperty("kv").EnumerateArray().ToDictionary(e => e.GetProperty("key").GetString()!, e => e.GetProperty("value").GetString());
