@@ -46,9 +46,21 @@ public sealed partial class EmbeddingModel : IDisposable
     /// <summary>The buffers a model of this shape needs for <paramref name="options"/>: (tokens, sequences) per batch.</summary>
     public static (int Tokens, int Sequences) Capacity(ModelShape shape, EmbeddingOptions options)
     {
-        var maxLength = options.MaxLength ?? Math.Min(EmbeddingOptions.DefaultMaxLength, shape.MaxPositionEmbeddings);
+        var maxLength = options.MaxLengthFor(shape.MaxPositionEmbeddings);
         var tokens = Math.Max(options.BatchTokens, maxLength);
         return (tokens, Math.Min(tokens, 4096));
+    }
+
+    /// <summary>
+    /// The options' rules that need the model's shape: dimensions within the hidden size, a max length the positions
+    /// allow. Planning calls it from the config alone, so a job is refused with the words a loading worker would use.
+    /// </summary>
+    public static void CheckAgainst(EmbeddingOptions options, ModelShape shape, string path)
+    {
+        if (options.Dimensions is int d && (d < 1 || d > shape.HiddenSize))
+            throw new ClusteringException($"--dimensions {d} is outside 1..{shape.HiddenSize} (the hidden size of {path})");
+        if (options.MaxLengthFor(shape.MaxPositionEmbeddings) is var max && (max < 1 || max > shape.MaxPositionEmbeddings))
+            throw new ClusteringException($"--max-length {max} is outside 1..{shape.MaxPositionEmbeddings} (the most positions {path} has)");
     }
 
     /// <summary>
@@ -59,14 +71,10 @@ public sealed partial class EmbeddingModel : IDisposable
         Func<IEmbeddingEngine> engine, DeviceGate? gate = null)
     {
         Gate = gate ?? new DeviceGate();
-        if (options.Dimensions is int d && (d < 1 || d > shape.HiddenSize))
-            throw new ClusteringException($"--dimensions {d} is outside 1..{shape.HiddenSize} (the hidden size of {path})");
+        options.Validate(); // the rules every entry point applies; what follows needs the model
+        CheckAgainst(options, shape, path);
         Dimensions = options.Dimensions ?? shape.HiddenSize;
-
-        if (options.MaxLength is int max && (max < 1 || max > shape.MaxPositionEmbeddings))
-            throw new ClusteringException($"--max-length {max} is outside 1..{shape.MaxPositionEmbeddings} (the most positions {path} has)");
-        MaxLength = options.MaxLength ?? Math.Min(EmbeddingOptions.DefaultMaxLength, shape.MaxPositionEmbeddings);
-        if (options.BatchTokens < 1) throw new ClusteringException($"--batch-tokens {options.BatchTokens} must be at least 1");
+        MaxLength = options.MaxLengthFor(shape.MaxPositionEmbeddings);
         BatchTokens = options.BatchTokens;
         EffectiveBatchTokens = BatchTokens;
 
@@ -91,7 +99,9 @@ public sealed partial class EmbeddingModel : IDisposable
     /// </summary>
     /// <param name="gate">The gate of the device <paramref name="ops"/> runs on, when other models share it (a
     /// worker's job model and its online models); null: a gate of the model's own.</param>
-    public static EmbeddingModel Load(string modelDirectory, EmbeddingOptions options, IOps ops, DeviceGate? gate = null)
+    /// <param name="tokenizerPath">A tokenizer (tokenizer.json or its directory) to use instead of the model directory's
+    /// own (`encode`/`serve --tokenizer`; not a job option: a job's model folder is checked whole).</param>
+    public static EmbeddingModel Load(string modelDirectory, EmbeddingOptions options, IOps ops, DeviceGate? gate = null, string? tokenizerPath = null)
     {
         ModelDirectory? directory = null;
         var engineMade = false; // from then on the engine owns the directory and the ops
@@ -101,7 +111,7 @@ public sealed partial class EmbeddingModel : IDisposable
             var config = directory.Config;
             var shape = new ModelShape(config.HiddenSize, config.VocabSize, config.MaxPositionEmbeddings, config.NumHiddenLayers);
             var opened = directory;
-            return WithTokenizer(options.TokenizerPath ?? directory.TokenizerPath, () =>
+            return WithTokenizer(tokenizerPath ?? directory.TokenizerPath, () =>
                 new EmbeddingModel(opened.Path, opened.ModelId, shape, opened.SentenceTransformers, options, () =>
                 {
                     var (tokens, sequences) = Capacity(shape, options);

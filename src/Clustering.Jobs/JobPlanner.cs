@@ -13,12 +13,10 @@ public sealed class JobPlanner(InputStores inputs)
 {
     public async Task<ShardPlan> PlanAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
-        var options = JobContext.CorpusOptionsOf(spec);
-        options.Validate();
         var resolved = await new InputResolver(inputs).ResolveAsync(spec.Inputs, cancellationToken).ConfigureAwait(false);
         if (resolved.Count == 0)
             throw new ClusteringException($"--input {Storage.Azure.SecretRedactor.Redact(string.Join(' ', spec.Inputs))}: no input files found");
-        return await new ShardPlanner(inputs).PlanAsync(resolved, options, cancellationToken).ConfigureAwait(false);
+        return await new ShardPlanner(inputs).PlanAsync(resolved, spec.Input, spec.ShardDocs, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

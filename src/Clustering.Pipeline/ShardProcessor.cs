@@ -151,7 +151,7 @@ public sealed class ShardProcessor
     }
 
     private async Task TokenizeAsync(ChannelReader<Document> input, ChannelWriter<TokenizedDocument> output, ConcurrentQueue<DocumentError> errors,
-        EmbedOptions embed, CancellationToken token)
+        EmbeddingOptions embed, CancellationToken token)
     {
         await foreach (var document in input.ReadAllAsync(token).ConfigureAwait(false))
         {

@@ -40,11 +40,12 @@ internal static class CorpusTestKit
     }
 
     /// <summary>Resolves, plans, and reads every shard in order.</summary>
-    public static async Task<(ShardPlan Plan, List<CorpusRecord> Records)> PlanAndReadAsync(IEnumerable<string> arguments, CorpusOptions options)
+    public static async Task<(ShardPlan Plan, List<CorpusRecord> Records)> PlanAndReadAsync(IEnumerable<string> arguments, CorpusOptions options,
+        int shardDocs = CorpusOptions.DefaultShardDocs)
     {
         var stores = new InputStores();
         var inputs = await new InputResolver(stores).ResolveAsync(arguments);
-        var plan = await new ShardPlanner(stores).PlanAsync(inputs, options);
+        var plan = await new ShardPlanner(stores).PlanAsync(inputs, options, shardDocs);
         return (plan, await ReadAllAsync(plan, options));
     }
 

@@ -15,7 +15,7 @@ public sealed class ShardSpecTests
         """{"version":1,"shardDocuments":1,"textMode":"File","inputs":[{"name":"{root}/b.jsonl","root":"{root}","key":"b.jsonl","format":"JsonLines","length":52,"eTag":"\u00228012302ED308266C\u0022","lastModified":"2026-11-22T06:00:00+00:00"}],"shards":[{"index":0,"documents":1,"slices":[{"input":0,"byteStart":25,"byteEnd":52,"firstLine":2,"lines":1,"toEnd":true}]}]}""",
     ];
 
-    private static readonly CorpusOptions Options = new() { ShardDocuments = 1 };
+    private static readonly CorpusOptions Options = new();
 
     /// <summary>Two files with a fixed modification time, so their fingerprints (length, ETag) are those in <see cref="StoredRows"/>.</summary>
     private static TempFolder WriteCorpus()
@@ -49,7 +49,7 @@ public sealed class ShardSpecTests
         using var folder = WriteCorpus();
         var stores = new InputStores();
         var inputs = await new InputResolver(stores).ResolveAsync([folder.Path]);
-        var plan = await new ShardPlanner(stores).PlanAsync(inputs, Options);
+        var plan = await new ShardPlanner(stores).PlanAsync(inputs, Options, shardDocuments: 1);
         Assert.Equal(StoredRows.Select(r => r.Replace("{root}", folder.Path, StringComparison.Ordinal)),
             Enumerable.Range(0, plan.Shards.Count).Select(i => plan.SpecOf(i).ToJson()));
     }
@@ -59,7 +59,7 @@ public sealed class ShardSpecTests
     {
         using var folder = WriteCorpus();
         var stores = new InputStores();
-        var plan = await new ShardPlanner(stores).PlanAsync(await new InputResolver(stores).ResolveAsync([folder.Path]), Options);
+        var plan = await new ShardPlanner(stores).PlanAsync(await new InputResolver(stores).ResolveAsync([folder.Path]), Options, shardDocuments: 1);
         Assert.Equal("shard spec (shards): 3 shards; a shard's spec holds exactly one",
             Assert.Throws<InputFormatException>(() => ShardSpec.FromJson(plan.ToJson())).Message);
     }

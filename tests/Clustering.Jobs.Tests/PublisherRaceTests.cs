@@ -99,7 +99,7 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
     private static byte[] MakePart()
     {
         var bytes = new MemoryStream();
-        using (var writer = new Parquet.EmbeddingParquetWriter(bytes, 2, Parquet.ParquetVectorType.List, [],
+        using (var writer = new Parquet.EmbeddingParquetWriter(bytes, 2, VectorType.List, [],
                    new Parquet.EmbeddingMetadata { ModelId = "m", Pooling = "last_token", Normalized = true, Prompt = "", Dtype = "float32", JobId = "j", ToolVersion = "t" },
                    new Parquet.ParquetWriteOptions()))
         {
