@@ -32,7 +32,7 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
             var (rows, errors) = Rows(work, model);
             var documents = rows.Where(r => !r.Event.Deleted).ToList();
             var vectors = new float[documents.Count * model.Dimensions]; // (documents, dimensions)
-            EmbedByLength(model, documents, vectors);
+            model.EmbedByLength(documents.Select(d => d.Ids).ToArray(), vectors);
             return (model, rows, errors, documents, vectors);
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
 
@@ -99,17 +99,6 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
             else rows.Add(new Row(parsed, ids, truncated));
         }
         return (rows, errors);
-    }
-
-    /// <summary>Embeds in order of length, so each forward pass holds sequences of similar length; vectors land in document order.</summary>
-    private static void EmbedByLength(EmbeddingModel model, List<Row> documents, float[] vectors)
-    {
-        if (documents.Count == 0) return;
-        var order = Enumerable.Range(0, documents.Count).OrderBy(i => documents[i].Ids.Length).ToArray();
-        var sorted = new float[vectors.Length];
-        model.Embed(order.Select(i => documents[i].Ids).ToArray(), sorted);
-        var d = model.Dimensions;
-        for (var k = 0; k < order.Length; k++) sorted.AsSpan(k * d, d).CopyTo(vectors.AsSpan(order[k] * d, d));
     }
 
     private async Task<(long Bytes, string Sha256)> WritePartAsync(WindowWork work, IBlobStore output, EmbeddingModel model, List<Row> rows,
