@@ -18,7 +18,7 @@ public sealed class BatchPlannerTests
     [Fact]
     public void A_pass_may_fill_the_budget_exactly_but_not_pass_it()
     {
-        Assert.Equal([[2, 0, 1]], BatchPlanner.Plan([50, 49, 1], tokenBudget: 100));
+        Assert.Equal([[2, 1, 0]], BatchPlanner.Plan([50, 49, 1], tokenBudget: 100)); // 1 + 49 + 50 = 100
         Assert.Equal([[2, 0], [1]], BatchPlanner.Plan([50, 50, 1], tokenBudget: 100));
     }
 
