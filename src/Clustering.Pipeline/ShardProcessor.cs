@@ -13,7 +13,7 @@ namespace Clustering.Pipeline;
 /// Runs one shard attempt through the stages, each the only owner of its state, joined by bounded channels:
 /// <code>
 /// reader ─► Channel&lt;Document&gt; ─► tokenizers (N tasks) ─► Channel&lt;TokenizedDocument&gt; ─► device loop
-///        (window, sort by length, EmbeddingModel.Embed) ─► Channel&lt;EmbeddedWindow&gt; ─► Parquet writer (temp file)
+///        (window, EmbeddingModel.EmbedByLength) ─► Channel&lt;EmbeddedWindow&gt; ─► Parquet writer (temp file)
 /// </code>
 /// then uploads the part as <c>part-SSSSS-aA.parquet</c> and the bad lines as <c>_errors/part-SSSSS-aA.jsonl</c>.
 /// Backpressure comes from the channel bounds; the device loop never waits on I/O in steady state.
@@ -180,8 +180,8 @@ public sealed class ShardProcessor
     }
 
     /// <summary>
-    /// The device loop: gathers a window of one to four forward passes, sorts it by length so each pass holds
-    /// sequences of similar length, embeds it and hands the vectors to the writer.
+    /// The device loop: gathers a window of one to four forward passes, embeds it (<see cref="EmbeddingModel.EmbedByLength"/>:
+    /// each pass holds sequences of similar length) and hands the vectors to the writer in the window's order.
     /// </summary>
     private async Task EmbedLoop(ChannelReader<TokenizedDocument> input, ChannelWriter<EmbeddedWindow> output, CancellationToken token)
     {
@@ -206,11 +206,11 @@ public sealed class ShardProcessor
             }
             while (tokens < _model.BatchTokens && window.Count < 8192 && await input.WaitToReadAsync(token).ConfigureAwait(false));
             if (window.Count == 0) continue;
-            window.Sort(static (a, b) => a.Ids.Length.CompareTo(b.Ids.Length));
             sequences.Clear();
             foreach (var document in window) sequences.Add(document.Ids);
             var vectors = ArrayPool<float>.Shared.Rent(window.Count * dimensions);
-            _model.Embed(sequences, vectors.AsSpan(0, window.Count * dimensions));
+            // Passes run shortest first; rows stay in input order.
+            _model.EmbedByLength(sequences, vectors.AsSpan(0, window.Count * dimensions));
             _progress.AddDocuments(window.Count, tokens);
             await output.WriteAsync(new EmbeddedWindow([.. window], window.Count, vectors), token).ConfigureAwait(false);
         }

@@ -29,6 +29,24 @@ public sealed class OutOfMemorySplitTests
     }
 
     [Fact]
+    public void A_window_embedded_by_length_splits_in_pass_order_and_its_vectors_land_in_the_order_given()
+    {
+        var rng = new Random(6);
+        var sequences = Enumerable.Range(0, 23).Select(_ => Enumerable.Range(0, rng.Next(3, 40)).Select(_ => rng.Next(1, 250)).ToArray()).ToList();
+        var options = new EmbeddingOptions { BatchTokens = 4096, MaxLength = 64 };
+        using var reference = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), options, new CpuOps(new CpuOptions { Threads = 1 }));
+        var expected = new float[sequences.Count * reference.Dimensions];
+        reference.Embed(sequences, expected);
+
+        using var limited = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), options, new MemoryLimitedOps(new CpuOps(new CpuOptions { Threads = 1 }), 100));
+        var actual = new float[expected.Length];
+        limited.EmbedByLength(sequences, actual);
+
+        Assert.True(limited.OutOfMemorySplits > 0);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+    }
+
+    [Fact]
     public void Sequences_longer_than_the_budget_run_alone_and_still_split_safely()
     {
         // --batch-tokens 16 below --max-length 64: the long sequences each take a pass of their own, the short ones share.

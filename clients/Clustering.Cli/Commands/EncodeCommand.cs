@@ -107,15 +107,8 @@ internal static class EncodeCommand
 
             var items = new List<TextChunk>(chunk.Count);
             for (var i = 0; i < chunk.Count; i++) if (errors[i] is null) items.AddRange(encoded[i]!);
-            var vectors = new float[items.Count * d];
-            var lengths = items.Select(item => item.Ids.Length).ToArray();
-            foreach (var batch in LengthBatcher.Plan(lengths, embedder.BatchTokens))
-            {
-                var ids = batch.Select(b => items[b].Ids).ToArray();
-                var result = new float[ids.Length * d];
-                embedder.Embed(ids, result);
-                for (var j = 0; j < batch.Length; j++) result.AsSpan(j * d, d).CopyTo(vectors.AsSpan(batch[j] * d, d));
-            }
+            var vectors = new float[items.Count * d]; // (items, d) in line order; the passes run shortest first
+            embedder.EmbedByLength(items.Select(item => item.Ids).ToArray(), vectors);
 
             var next = 0;
             for (var i = 0; i < chunk.Count; i++)

@@ -74,10 +74,9 @@ internal static class PipelineBenchmark
         float[] output = [];
         void Flush()
         {
-            window.Sort((x, y) => x.Length.CompareTo(y.Length));
             if (output.Length < window.Count * model.Dimensions) output = new float[window.Count * model.Dimensions];
             embedding.Start();
-            model.Embed(window, output);
+            model.EmbedByLength(window, output);
             embedding.Stop();
             window.Clear();
         }
