@@ -62,6 +62,8 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
         if (_job is null) return;
         _state = _job.State;
         _spec = JobSpec.FromJson(_job.SpecJson);
+        // Says which silo coordinates the job (operators, and the tests that kill that silo find it here).
+        if (!_state.IsFinal()) log.LogInformation("job {Job}: coordinator active on this silo ({State})", Id, _state.ToText());
         switch (_state)
         {
             case JobState.Pending or JobState.Planning:
