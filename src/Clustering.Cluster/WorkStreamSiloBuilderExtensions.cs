@@ -17,7 +17,15 @@ public static class WorkStreamSiloBuilderExtensions
     {
         if (queue is null)
         {
-            silo.AddMemoryStreams(WorkStream.Provider, c => c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+            // One queue (one pulling agent in the cluster): items are few (a thousand shards each), and every agent
+            // more is start-up work and a poll in every process, `embedctl run` included. Polled every 20 ms rather
+            // than 100: a job's first offers wait for its first item.
+            silo.AddMemoryStreams(WorkStream.Provider, c =>
+            {
+                c.ConfigurePartitioning(1);
+                c.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(20)));
+                c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            });
         }
         else
         {
