@@ -1,4 +1,5 @@
 using Clustering.Coordination;
+using Clustering.Jobs;
 using Clustering.Pipeline;
 
 namespace Clustering.Cluster.Tests;

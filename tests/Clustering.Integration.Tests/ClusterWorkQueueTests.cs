@@ -158,7 +158,7 @@ public sealed class ClusterWorkQueueTests(PostgresFixture postgres, ITestOutputH
             Output = outputFolder,
             ShardDocs = shardDocs,
             MaxAttempts = 3,
-            Embed = new EmbedOptions { MaxLength = 64, BatchTokens = 4096 },
+            Embed = new EmbeddingOptions { MaxLength = 64, BatchTokens = 4096 },
         };
         return ((await client.SubmitAsync(spec)).Id, outputFolder);
     }
