@@ -74,8 +74,9 @@ end_to_end() {
   python3 - "$start" "$end" "$rc" "$work/e2e.txt" "$gpu" >> "$results" <<'PY'
 import json, re, sys
 start, end, rc, log, gpu = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), open(sys.argv[4]).read(), sys.argv[5]
-m = re.search(r"(\d+) documents, (\d+) bad lines, (\d+) tokens, .*\(([\d.]+) s\)", log)
-docs, tokens, job_s = (int(m.group(1)), int(m.group(3)), float(m.group(4))) if m else (0, 0, 0.0)
+# "succeeded: 80000 documents, 0 bad lines, 0 empty texts, 0 duplicate ids, 15047976 tokens, 4 files in ... (34.4 s)"
+m = re.search(r"(\d+) documents, .*?(\d+) tokens, .*\(([\d.]+) s\)", log)
+docs, tokens, job_s = (int(m.group(1)), int(m.group(2)), float(m.group(3))) if m else (0, 0, 0.0)
 print(json.dumps({"side": "embedctl", "model": "0.6b", "setting": "e2e budget 65536", "gpu": gpu, "exit": rc, "docs": docs,
                   "tokens": tokens, "seconds": end - start, "job_seconds": job_s,
                   "tokens_per_s": tokens / (end - start) if tokens else 0.0, "job_tokens_per_s": tokens / job_s if job_s else 0.0}))

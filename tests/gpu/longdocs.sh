@@ -80,8 +80,8 @@ end_to_end() { # embedctl run --device cuda --max-length 32768 with tokenization
     tail -2 "$work/e2e.txt" | tee -a "$out/log.txt"
     python3 -c "
 import json, re, sys
-m = re.search(r'(\d+) documents, (\d+) bad lines, (\d+) tokens', open('$work/e2e.txt').read())
-tokens = int(m.group(3)) if m else 0
+m = re.search(r'(\d+) documents, .*?(\d+) tokens', open('$work/e2e.txt').read())
+tokens = int(m.group(2)) if m else 0
 print(json.dumps({'side': 'embedctl', 'model': '0.6b-$((length / 1024))k', 'setting': 'e2e --max-length 32768 --batch-tokens 65536',
                   'gpu': '$gpu', 'tokens': tokens, 'seconds': $end - $start, 'tokens_per_s': tokens / ($end - $start)}))" | tee -a "$results"
   done
