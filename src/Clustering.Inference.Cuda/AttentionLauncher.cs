@@ -2,20 +2,58 @@ using Clustering.Inference.Cuda.Native;
 
 namespace Clustering.Inference.Cuda;
 
-/// <summary>Launches attention.cu: causal attention inside each sequence of a flat batch (cu_seqlens), GQA by index.</summary>
+/// <summary>Which attention kernel runs: the rule's choice, attention.cu's mma.sync kernel, or attention_sm90.cu's wgmma one.</summary>
+public enum AttentionKernel { Auto, MmaSync, Wgmma }
+
+/// <summary>
+/// Launches causal attention inside each sequence of a flat batch (cu_seqlens), GQA by index: attention_sm90.cu
+/// (wgmma) on Hopper at head_dim 128, attention.cu (mma.sync) everywhere else.
+/// </summary>
 public static unsafe class AttentionLauncher
 {
     /// <summary>
-    /// Query rows per block: 64 (4 warps) or 128 (8 warps). CLUSTERING_ATTENTION_TILE=128 picks the larger for
-    /// comparisons; 64 is the default, measured faster on an H100 (0.303 against 0.319 ms a layer; tests/gpu/NOTES.md).
+    /// Query rows per block of the mma.sync kernel: 64 (4 warps) or 128 (8 warps). CLUSTERING_ATTENTION_TILE=128 picks
+    /// the larger for comparisons; 64 is the default, measured faster on an H100 (0.303 against 0.319 ms a layer; tests/gpu/NOTES.md).
     /// </summary>
     public static int DefaultQueryTile { get; } = Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_TILE") == "128" ? 128 : 64;
 
+    /// <summary>CLUSTERING_ATTENTION_KERNEL=mma or =wgmma forces one kernel for comparisons; unset (or anything else): the rule.</summary>
+    public static AttentionKernel ForcedKernel { get; } = Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_KERNEL") switch
+    {
+        "mma" => AttentionKernel.MmaSync,
+        "wgmma" => AttentionKernel.Wgmma,
+        _ => AttentionKernel.Auto,
+    };
+
+    /// <summary>Keys per K/V tile of the wgmma kernel (64 or 128; CLUSTERING_ATTENTION_SM90_KEYS overrides for comparisons).</summary>
+    public static int WgmmaKeyTile { get; } = Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90_KEYS") == "64" ? 64 : 128;
+
+    /// <summary>Query rows per block of the wgmma kernel: two warpgroups of 64.</summary>
+    public const int WgmmaQueryTile = 128;
+
     public static bool Supports(int headDim) => headDim is 16 or 32 or 64 or 128;
+
+    /// <summary>The wgmma kernel runs on sm_90 (H100, H200) and is written for head_dim 128 only.</summary>
+    public static bool WgmmaSupported(CudaDeviceInfo device, int headDim) => device.Architecture == "sm_90" && headDim == 128;
+
+    /// <summary>
+    /// The kernel a launch uses: the one asked for, else the forced one (CLUSTERING_ATTENTION_KERNEL), else wgmma
+    /// wherever it runs (measured faster than mma.sync at every length from ~190-token documents to 32k on an H100:
+    /// tests/gpu/NOTES.md), mma.sync elsewhere.
+    /// </summary>
+    public static AttentionKernel Choose(CudaDeviceInfo device, int headDim, AttentionKernel requested = AttentionKernel.Auto)
+    {
+        var kernel = requested != AttentionKernel.Auto ? requested : ForcedKernel;
+        if (kernel == AttentionKernel.Wgmma && !WgmmaSupported(device, headDim))
+            throw new ArgumentException($"the wgmma attention kernel needs an sm_90 GPU and head_dim 128 (this is {device.Architecture}, head_dim {headDim}); unset CLUSTERING_ATTENTION_KERNEL");
+        if (kernel != AttentionKernel.Auto) return kernel;
+        return WgmmaSupported(device, headDim) ? AttentionKernel.Wgmma : AttentionKernel.MmaSync;
+    }
 
     public static void Launch(KernelLibrary kernels, CudaStream stream,
         DevicePtr q, int qStride, DevicePtr k, DevicePtr v, int kvStride, DevicePtr output, int outputStride,
-        DevicePtr cuSeqLens, int sequences, int maxSequenceLength, int heads, int kvHeads, int headDim, int queryTile = 0)
+        DevicePtr cuSeqLens, int sequences, int maxSequenceLength, int heads, int kvHeads, int headDim, int queryTile = 0,
+        AttentionKernel kernel = AttentionKernel.Auto)
     {
         if (queryTile == 0) queryTile = DefaultQueryTile;
         if (queryTile is not (64 or 128)) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "attention query tiles are 64 or 128 rows");
@@ -32,7 +70,23 @@ public static unsafe class AttentionLauncher
         LaunchChecks.Stride(outputStride, heads * headDim, nameof(outputStride));
         if (qStride % 8 != 0 || kvStride % 8 != 0 || outputStride % 2 != 0)
             throw new ArgumentException($"attention needs row strides that are multiples of 8 elements (q {qStride}, kv {kvStride}) and even output strides ({outputStride})");
-        var function = kernels.Function(KernelSources.Attention, queryTile == 64 ? $"flash_attention_d{headDim}" : $"flash_attention_q128_d{headDim}");
+
+        CudaFunction function;
+        uint threads, sharedBytes = 0;
+        if (Choose(kernels.Device, headDim, kernel) == AttentionKernel.Wgmma)
+        {
+            queryTile = WgmmaQueryTile;
+            function = kernels.Function(KernelSources.AttentionSm90, $"flash_attention_sm90_k{WgmmaKeyTile}");
+            // Two stages of a K and a V tile (keys × 128 dims × 2 bytes each), plus 1 KB to align them to 1024 bytes.
+            sharedBytes = (uint)(4 * WgmmaKeyTile * 128 * 2 + 1024);
+            function.SetMaxDynamicSharedMemory((int)sharedBytes);
+            threads = 256;
+        }
+        else
+        {
+            function = kernels.Function(KernelSources.Attention, queryTile == 64 ? $"flash_attention_d{headDim}" : $"flash_attention_q128_d{headDim}");
+            threads = (uint)(queryTile * 2);
+        }
         var scaleLog2 = (float)(1.0 / Math.Sqrt(headDim) * 1.4426950408889634);
         void** args = stackalloc void*[11];
         args[0] = &q;
@@ -47,6 +101,6 @@ public static unsafe class AttentionLauncher
         args[9] = &kvHeads;
         args[10] = &scaleLog2;
         var tiles = (uint)((maxSequenceLength + queryTile - 1) / queryTile);
-        function.Launch((tiles, (uint)sequences, (uint)heads), (uint)(queryTile * 2), 0, stream, args);
+        function.Launch((tiles, (uint)sequences, (uint)heads), threads, sharedBytes, stream, args);
     }
 }
