@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # attention-sm90.sh — on the GPU machine: build tests/gpu/attention-sm90/bench.cu with nvcc for sm_90a, show the
 # registers/spills and prove wgmma is in the machine code (HGMMA in the SASS), then check and time the kernels.
-# Logs go to $OUT (build.txt, sass.txt, run.txt). Usage: bash tests/gpu/attention-sm90.sh [lengths, e.g. 190,2048,8192]
+# Logs go to $OUT (build.txt, run.txt, the new kernels' SASS). Usage: bash tests/gpu/attention-sm90.sh [lengths, e.g. 190,2048,8192]
 # The kernel sources come from ./kernels beside this script when present (a carried copy), else from the repository.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,11 +17,12 @@ if ! nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -lineinfo -Xptxas
     cat "$OUT/build.txt"; echo "BUILD FAILED"; exit 1
 fi
 # The resource lines of the two kernels we care about (the new ones and the old d128), and any wgmma warning.
-grep -B1 -A3 "flash_attention_sm90_k\|flash_attention_d128\|flash_attention_q128_d128" "$OUT/build.txt" | grep -v "^--$" | grep -i "function\|registers\|spill\|stack" 
+grep -A2 "Function properties for flash_attention_\(sm90\|d128\|q128_d128\)" "$OUT/build.txt" | grep -v "^--$"
 grep -i "wgmma\|C75" "$OUT/build.txt"
-cuobjdump --dump-sass "$BIN" > "$OUT/sass.txt"
-for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_d128; do
-    awk -v k="$k" '/Function :/ {on = ($3 == k)} on' "$OUT/sass.txt" > /tmp/sass-$k.txt
+cuobjdump --dump-sass "$BIN" > /tmp/sass.txt
+for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90_q192_k64 flash_attention_d128; do
+    awk -v k="$k" '/Function :/ {on = ($3 == k)} on' /tmp/sass.txt > /tmp/sass-$k.txt
     echo "$k: HGMMA $(grep -c HGMMA /tmp/sass-$k.txt), HMMA $(grep -c 'HMMA' /tmp/sass-$k.txt), LDL/STL $(grep -c 'LDL\|STL' /tmp/sass-$k.txt)"
 done
+cp /tmp/sass-flash_attention_sm90_*.txt "$OUT/"
 "$BIN" "$@" 2>&1 | tee -a "$OUT/run.txt"

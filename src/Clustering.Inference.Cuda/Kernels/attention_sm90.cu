@@ -5,11 +5,10 @@
 //
 // Shapes: as attention.cu (q/k/v column slices of the fused QKV output with row strides, out bf16, cu_seqlens int32),
 //         head_dim D = 128 only (every Qwen3-Embedding size).
-// Launch: grid (ceil(max_len / 128), sequences, heads), block 256 threads = 2 warpgroups, dynamic shared memory
-//         flash_attention_sm90_shared_bytes(BK) (more than 48 KB: the launcher raises the function's limit).
-//         A block owns 128 query rows of one (sequence, head), each warpgroup 64 of them (one wgmma M); blocks past
+// Launch: grid (ceil(max_len / BQ), sequences, heads), block 2 or 3 warpgroups (BQ = 128 or 192 query rows, 64 per
+//         warpgroup: one wgmma M), dynamic shared memory 4·BK·256 + 1024 bytes (more than 48 KB: the launcher raises
+//         the function's limit); BK = 64 or 128 keys per K/V tile (kernel names at the end of the file). Blocks past
 //         their sequence's end return at once; tiles run last-first along x so the costliest causal tiles start first.
-//         flash_attention_sm90_k64 / _k128: BK = 64 or 128 keys per K/V tile.
 // Why:    attention.cu's mma.sync kernel tops out near 90 TFLOP/s on an H100; the tensor cores of Hopper are fed at
 //         full rate only by wgmma (a warpgroup-wide 64×N×16 product, B read straight from shared memory). Scheme:
 //         FlashAttention-2/3's online softmax (running max and sum in fp32, base-2 exponent, scale·log2(e) folded
@@ -28,7 +27,7 @@
 
 namespace sm90
 {
-constexpr int D = 128, BQ = 128, THREADS = 256;
+constexpr int D = 128;
 
 __device__ __forceinline__ unsigned int shared_address(const void* p)
 {
@@ -56,13 +55,14 @@ __device__ __forceinline__ float fast_exp2(float x)
 
 // One BK-row tile of K or V (rows first.., zeros at and past len) into the 128-byte-swizzled layout of wgmma.cuh:
 // dims 0-63 in the first BK·128 bytes, dims 64-127 in the next. 16 consecutive threads read one 256-byte row.
-template <int BK>
+template <int BK, int THREADS>
 __device__ __forceinline__ void load_tile(unsigned int tile, const bf16* __restrict__ base, int stride, int first, int len)
 {
 #pragma unroll
-    for (int step = 0; step < BK * 16 / THREADS; step++)
+    for (int step = 0; step < (BK * 16 + THREADS - 1) / THREADS; step++)
     {
         const int i = threadIdx.x + step * THREADS;
+        if ((BK * 16) % THREADS != 0 && i >= BK * 16) break;
         const int r = i >> 4, c = i & 15;
         const bool valid = first + r < len;
         const bf16* source = base + (size_t)(valid ? first + r : 0) * stride + c * 8;
@@ -94,12 +94,13 @@ __device__ __forceinline__ void accumulate(float (&o)[64], const unsigned int (&
         wgmma_m64n128k16<1>(o, pa[kc], wgmma_descriptor_sw128(v_tile + kc * 2048, BK * 128, 1024), 1);
 }
 
-template <int BK>
+template <int BK, int WARPGROUPS>
 __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int q_stride,
                                                 const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
                                                 bf16* __restrict__ out, int out_stride, const int* __restrict__ cu_seqlens,
                                                 int heads, int kv_heads, float scale_log2)
 {
+    constexpr int BQ = 64 * WARPGROUPS, THREADS = 128 * WARPGROUPS;
     constexpr int TILE_BYTES = BK * D * 2, NT = BK / 8;   // NT: 8-key column tiles of S per thread row
     extern __shared__ unsigned char shared_raw[];
     // Swizzle atoms must be 1024-byte aligned: round the dynamic buffer's start up (the launch adds 1 KB for it).
@@ -124,13 +125,13 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
     const int tiles = (key_end + BK - 1) / BK;
 
     // Two tiles in flight before any math: one commit group per tile (K and V together).
-    load_tile<BK>(shared_base, kb, kv_stride, 0, len);
-    load_tile<BK>(shared_base + TILE_BYTES, vb, kv_stride, 0, len);
+    load_tile<BK, THREADS>(shared_base, kb, kv_stride, 0, len);
+    load_tile<BK, THREADS>(shared_base + TILE_BYTES, vb, kv_stride, 0, len);
     cp_async_commit();
     if (tiles > 1)
     {
-        load_tile<BK>(shared_base + 2 * TILE_BYTES, kb, kv_stride, BK, len);
-        load_tile<BK>(shared_base + 3 * TILE_BYTES, vb, kv_stride, BK, len);
+        load_tile<BK, THREADS>(shared_base + 2 * TILE_BYTES, kb, kv_stride, BK, len);
+        load_tile<BK, THREADS>(shared_base + 3 * TILE_BYTES, vb, kv_stride, BK, len);
     }
     cp_async_commit();
 
@@ -238,8 +239,8 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
         __syncthreads();   // every warpgroup is done with this stage: refill it with tile + 2
         if (tile + 2 < tiles)
         {
-            load_tile<BK>(k_tile, kb, kv_stride, k0 + 2 * BK, len);
-            load_tile<BK>(v_tile, vb, kv_stride, k0 + 2 * BK, len);
+            load_tile<BK, THREADS>(k_tile, kb, kv_stride, k0 + 2 * BK, len);
+            load_tile<BK, THREADS>(v_tile, vb, kv_stride, k0 + 2 * BK, len);
         }
         cp_async_commit();   // possibly empty: keeps one group per tile, so wait<1> above always means "tile landed"
     }
@@ -260,14 +261,17 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
 }
 } // namespace sm90
 
-// Dynamic shared memory a launch needs: two stages of K and V tiles, plus 1 KB to align the first to 1024 bytes.
-#define FLASH_ATTENTION_SM90(BK)                                                                                     \
-    extern "C" __global__ void __launch_bounds__(256, 1) flash_attention_sm90_k##BK(                                \
+// Kernels by (query rows, keys per tile): flash_attention_sm90_k64 and _k128 are 2 warpgroups (128 query rows);
+// _q192_k64 is 3 (192 rows, one more warpgroup to overlap softmax with another's wgmma). Dynamic shared memory of a
+// launch: two stages of K and V tiles (4·BK·128·2 bytes), plus 1 KB to align the first to 1024 bytes.
+#define FLASH_ATTENTION_SM90(NAME, BK, WARPGROUPS)                                                                   \
+    extern "C" __global__ void __launch_bounds__(128 * WARPGROUPS, 1) NAME(                                          \
         const bf16* q, int q_stride, const bf16* k, const bf16* v, int kv_stride, bf16* out, int out_stride,        \
         const int* cu_seqlens, int heads, int kv_heads, float scale_log2)                                           \
     {                                                                                                               \
-        sm90::flash_attention<BK>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
+        sm90::flash_attention<BK, WARPGROUPS>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
     }
 
-FLASH_ATTENTION_SM90(64)
-FLASH_ATTENTION_SM90(128)
+FLASH_ATTENTION_SM90(flash_attention_sm90_k64, 64, 2)
+FLASH_ATTENTION_SM90(flash_attention_sm90_k128, 128, 2)
+FLASH_ATTENTION_SM90(flash_attention_sm90_q192_k64, 64, 3)
