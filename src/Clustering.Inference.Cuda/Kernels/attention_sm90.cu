@@ -94,6 +94,71 @@ __device__ __forceinline__ void accumulate(float (&o)[64], const unsigned int (&
         wgmma_m64n128k16<1>(o, pa[kc], wgmma_descriptor_sw128(v_tile + kc * 2048, BK * 128, 1024), 1);
 }
 
+// The online softmax of one tile (FlashAttention-2): scale S to base 2, mask keys past the row (causal) or the
+// sequence end where the tile reaches them, update the running max m and sum l of this thread's two rows, rescale O,
+// and write P = 2^(S - m) in bf16 as register A fragments (16-key step kc takes S's column tiles 2kc and 2kc+1).
+template <int BK>
+__device__ __forceinline__ void online_softmax(float (&s)[BK / 2], unsigned int (&pa)[BK / 16][4], float (&o)[64],
+                                               float& m0, float& m1, float& l0, float& l1, int k0, int warp_row,
+                                               int row0, int row1, int t, int len, float scale_log2)
+{
+    constexpr int NT = BK / 8;   // 8-key column tiles of S
+    const bool needs_mask = k0 + BK - 1 > warp_row || k0 + BK > len;
+    float mx0 = NEG_INF_SM90, mx1 = NEG_INF_SM90;
+#pragma unroll
+    for (int n = 0; n < NT; n++)
+    {
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+        {
+            float value = s[4 * n + j] * scale_log2;
+            if (needs_mask)
+            {
+                const int key = k0 + n * 8 + t * 2 + (j & 1);
+                const int row = j < 2 ? row0 : row1;
+                if (key > row || key >= len) value = NEG_INF_SM90;
+            }
+            s[4 * n + j] = value;
+            if (j < 2) mx0 = fmaxf(mx0, value); else mx1 = fmaxf(mx1, value);
+        }
+    }
+    mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+    mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+    mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+    mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+    // Key 0 is in the first tile every row sees, so the running max is finite after it.
+    const float new_m0 = fmaxf(m0, mx0), new_m1 = fmaxf(m1, mx1);
+    const float alpha0 = fast_exp2(m0 - new_m0), alpha1 = fast_exp2(m1 - new_m1);
+    m0 = new_m0;
+    m1 = new_m1;
+    l0 *= alpha0;
+    l1 *= alpha1;
+#pragma unroll
+    for (int n = 0; n < 16; n++)
+    {
+        o[4 * n + 0] *= alpha0; o[4 * n + 1] *= alpha0;
+        o[4 * n + 2] *= alpha1; o[4 * n + 3] *= alpha1;
+    }
+    // P in bf16 as register A fragments: 16-key step kc takes S's column tiles 2kc and 2kc+1.
+#pragma unroll
+    for (int kc = 0; kc < BK / 16; kc++)
+    {
+        float p[8];
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+        {
+            p[j] = fast_exp2(s[8 * kc + j] - (j < 2 ? m0 : m1));
+            p[4 + j] = fast_exp2(s[8 * kc + 4 + j] - (j < 2 ? m0 : m1));
+        }
+        l0 += p[0] + p[1] + p[4] + p[5];
+        l1 += p[2] + p[3] + p[6] + p[7];
+        pa[kc][0] = pack_bf16x2(p[0], p[1]);
+        pa[kc][1] = pack_bf16x2(p[2], p[3]);
+        pa[kc][2] = pack_bf16x2(p[4], p[5]);
+        pa[kc][3] = pack_bf16x2(p[6], p[7]);
+    }
+}
+
 template <int BK, int WARPGROUPS>
 __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int q_stride,
                                                 const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
@@ -101,7 +166,7 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
                                                 int heads, int kv_heads, float scale_log2)
 {
     constexpr int BQ = 64 * WARPGROUPS, THREADS = 128 * WARPGROUPS;
-    constexpr int TILE_BYTES = BK * D * 2, NT = BK / 8;   // NT: 8-key column tiles of S per thread row
+    constexpr int TILE_BYTES = BK * D * 2;
     extern __shared__ unsigned char shared_raw[];
     // Swizzle atoms must be 1024-byte aligned: round the dynamic buffer's start up (the launch adds 1 KB for it).
     const unsigned int shared_base = (shared_address(shared_raw) + 1023u) & ~1023u;
@@ -174,61 +239,8 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
             wgmma_commit();
             wgmma_wait<0>();
 
-            const bool needs_mask = k0 + BK - 1 > warp_row || k0 + BK > len;
-            float mx0 = NEG_INF_SM90, mx1 = NEG_INF_SM90;
-#pragma unroll
-            for (int n = 0; n < NT; n++)
-            {
-#pragma unroll
-                for (int j = 0; j < 4; j++)
-                {
-                    float value = s[4 * n + j] * scale_log2;
-                    if (needs_mask)
-                    {
-                        const int key = k0 + n * 8 + t * 2 + (j & 1);
-                        const int row = j < 2 ? row0 : row1;
-                        if (key > row || key >= len) value = NEG_INF_SM90;
-                    }
-                    s[4 * n + j] = value;
-                    if (j < 2) mx0 = fmaxf(mx0, value); else mx1 = fmaxf(mx1, value);
-                }
-            }
-            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
-            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
-            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
-            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-            // Key 0 is in the first tile every row sees, so the running max is finite after it.
-            const float new_m0 = fmaxf(m0, mx0), new_m1 = fmaxf(m1, mx1);
-            const float alpha0 = fast_exp2(m0 - new_m0), alpha1 = fast_exp2(m1 - new_m1);
-            m0 = new_m0;
-            m1 = new_m1;
-            l0 *= alpha0;
-            l1 *= alpha1;
-#pragma unroll
-            for (int n = 0; n < 16; n++)
-            {
-                o[4 * n + 0] *= alpha0; o[4 * n + 1] *= alpha0;
-                o[4 * n + 2] *= alpha1; o[4 * n + 3] *= alpha1;
-            }
-            // P in bf16 as register A fragments: 16-key step kc takes S's column tiles 2kc and 2kc+1.
             unsigned int pa[BK / 16][4];
-#pragma unroll
-            for (int kc = 0; kc < BK / 16; kc++)
-            {
-                float p[8];
-#pragma unroll
-                for (int j = 0; j < 4; j++)
-                {
-                    p[j] = fast_exp2(s[8 * kc + j] - (j < 2 ? m0 : m1));
-                    p[4 + j] = fast_exp2(s[8 * kc + 4 + j] - (j < 2 ? m0 : m1));
-                }
-                l0 += p[0] + p[1] + p[4] + p[5];
-                l1 += p[2] + p[3] + p[6] + p[7];
-                pa[kc][0] = pack_bf16x2(p[0], p[1]);
-                pa[kc][1] = pack_bf16x2(p[2], p[3]);
-                pa[kc][2] = pack_bf16x2(p[4], p[5]);
-                pa[kc][3] = pack_bf16x2(p[6], p[7]);
-            }
+            online_softmax<BK>(s, pa, o, m0, m1, l0, l1, k0, warp_row, row0, row1, t, len, scale_log2);
 
             wgmma_fence();
             accumulate<BK>(o, pa, v_tile);
@@ -243,6 +255,139 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
             load_tile<BK, THREADS>(v_tile, vb, kv_stride, k0 + 2 * BK, len);
         }
         cp_async_commit();   // possibly empty: keeps one group per tile, so wait<1> above always means "tile landed"
+    }
+
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+    const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
+    bf16* ob = out + (size_t)start * out_stride + (size_t)h * D;
+#pragma unroll
+    for (int n = 0; n < 16; n++)
+    {
+        const int col = n * 8 + t * 2;
+        if (row0 < len) *(unsigned int*)(ob + (size_t)row0 * out_stride + col) = pack_bf16x2(o[4 * n] * inv0, o[4 * n + 1] * inv0);
+        if (row1 < len) *(unsigned int*)(ob + (size_t)row1 * out_stride + col) = pack_bf16x2(o[4 * n + 2] * inv1, o[4 * n + 3] * inv1);
+    }
+}
+// The pipelined variant (FlashAttention-3's intra-warpgroup overlap): while the softmax of tile j runs on the
+// CUDA cores, the tensor cores already compute S for tile j+1 (issued just before), and P·V of tile j runs
+// alongside; three shared-memory stages so tile j+2 loads meanwhile. Two S register sets (this tile's, the next's).
+// 2 warpgroups (128 query rows).
+template <int BK>
+__device__ __forceinline__ void flash_attention_pipelined(const bf16* __restrict__ q, int q_stride,
+                                                          const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
+                                                          bf16* __restrict__ out, int out_stride, const int* __restrict__ cu_seqlens,
+                                                          int heads, int kv_heads, float scale_log2)
+{
+    constexpr int BQ = 128, THREADS = 256, STAGES = 3;
+    constexpr int TILE_BYTES = BK * D * 2;
+    extern __shared__ unsigned char shared_raw[];
+    const unsigned int shared_base = (shared_address(shared_raw) + 1023u) & ~1023u;
+    // Stage b (0..2): K at shared_base + 2b·TILE_BYTES, V right after it.
+
+    const int start = cu_seqlens[blockIdx.y];
+    const int len = cu_seqlens[blockIdx.y + 1] - start;
+    const int q0 = (gridDim.x - 1 - blockIdx.x) * BQ;
+    if (q0 >= len) return;
+    const int h = blockIdx.z;
+    const int g_head = h / (heads / kv_heads);
+    const int warpgroup = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31;
+    const int g = lane >> 2, t = lane & 3;
+    const int group_row = q0 + warpgroup * 64;
+    const int warp_row = group_row + warp * 16;
+    const int row0 = warp_row + g, row1 = row0 + 8;
+
+    const bf16* kb = k + (size_t)start * kv_stride + (size_t)g_head * D;
+    const bf16* vb = v + (size_t)start * kv_stride + (size_t)g_head * D;
+    const int key_end = min(len, q0 + BQ);
+    const int tiles = (key_end + BK - 1) / BK;
+    // Tiles this warpgroup uses: those starting at or before its last query (a prefix of all tiles).
+    const int my_tiles = min(tiles, (group_row + 63) / BK + 1);
+
+    // One commit group per tile: every stage filled before any math.
+#pragma unroll
+    for (int i = 0; i < STAGES; i++)
+    {
+        if (i < tiles)
+        {
+            load_tile<BK, THREADS>(shared_base + 2 * i * TILE_BYTES, kb, kv_stride, i * BK, len);
+            load_tile<BK, THREADS>(shared_base + (2 * i + 1) * TILE_BYTES, vb, kv_stride, i * BK, len);
+        }
+        cp_async_commit();
+    }
+
+    unsigned int qa[D / 16][4];
+    const bf16* qb = q + (size_t)start * q_stride + (size_t)h * D;
+#pragma unroll
+    for (int kc = 0; kc < D / 16; kc++)
+    {
+        const int col = kc * 16 + t * 2;
+        qa[kc][0] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col) : 0u;
+        qa[kc][1] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col) : 0u;
+        qa[kc][2] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col + 8) : 0u;
+        qa[kc][3] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col + 8) : 0u;
+    }
+    float o[64];
+#pragma unroll
+    for (int i = 0; i < 64; i++) o[i] = 0.0f;
+    float m0 = NEG_INF_SM90, m1 = NEG_INF_SM90, l0 = 0.0f, l1 = 0.0f;
+
+    // S of tile 0 before the loop (every warpgroup uses tile 0).
+    float s[BK / 2];
+#pragma unroll
+    for (int i = 0; i < BK / 2; i++) s[i] = 0.0f;
+    cp_async_wait<STAGES - 1>();   // tile 0 has landed
+    fence_proxy_async_shared();
+    __syncthreads();
+    wgmma_fence();
+    scores<BK>(s, qa, shared_base);
+    wgmma_commit();
+    wgmma_wait<0>();
+
+    for (int tile = 0; tile < tiles; tile++)
+    {
+        const int k0 = tile * BK;
+        const int stage = tile % STAGES, next_stage = (tile + 1) % STAGES;
+        const unsigned int v_tile = shared_base + (2 * stage + 1) * TILE_BYTES;
+        const unsigned int next_k_tile = shared_base + 2 * next_stage * TILE_BYTES;
+        cp_async_wait<STAGES - 2>();   // tile + 1 has landed (tile + 2 may still be in flight)
+        fence_proxy_async_shared();
+        __syncthreads();
+
+        float s_next[BK / 2];
+        const bool next = tile + 1 < my_tiles;
+        if (next)
+        {
+#pragma unroll
+            for (int i = 0; i < BK / 2; i++) s_next[i] = 0.0f;
+            wgmma_fence();
+            scores<BK>(s_next, qa, next_k_tile);   // runs on the tensor cores during this tile's softmax
+            wgmma_commit();
+        }
+        if (tile < my_tiles)
+        {
+            unsigned int pa[BK / 16][4];
+            online_softmax<BK>(s, pa, o, m0, m1, l0, l1, k0, warp_row, row0, row1, t, len, scale_log2);
+            wgmma_fence();
+            accumulate<BK>(o, pa, v_tile);
+            wgmma_commit();
+        }
+        wgmma_wait<0>();
+        if (next)
+        {
+#pragma unroll
+            for (int i = 0; i < BK / 2; i++) s[i] = s_next[i];
+        }
+
+        __syncthreads();   // every warpgroup is done with this tile's stage: refill it with tile + STAGES
+        if (tile + STAGES < tiles)
+        {
+            load_tile<BK, THREADS>(shared_base + 2 * stage * TILE_BYTES, kb, kv_stride, k0 + STAGES * BK, len);
+            load_tile<BK, THREADS>(v_tile, vb, kv_stride, k0 + STAGES * BK, len);
+        }
+        cp_async_commit();
     }
 
     l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
@@ -275,3 +420,15 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
 FLASH_ATTENTION_SM90(flash_attention_sm90_k64, 64, 2)
 FLASH_ATTENTION_SM90(flash_attention_sm90_k128, 128, 2)
 FLASH_ATTENTION_SM90(flash_attention_sm90_q192_k64, 64, 3)
+
+// The pipelined variant: three stages, dynamic shared memory 6·BK·256 + 1024 bytes.
+#define FLASH_ATTENTION_SM90_PIPELINED(NAME, BK)                                                                      \
+    extern "C" __global__ void __launch_bounds__(256, 1) NAME(                                                       \
+        const bf16* q, int q_stride, const bf16* k, const bf16* v, int kv_stride, bf16* out, int out_stride,        \
+        const int* cu_seqlens, int heads, int kv_heads, float scale_log2)                                           \
+    {                                                                                                               \
+        sm90::flash_attention_pipelined<BK>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
+    }
+
+FLASH_ATTENTION_SM90_PIPELINED(flash_attention_sm90_pipelined_k64, 64)
+FLASH_ATTENTION_SM90_PIPELINED(flash_attention_sm90_pipelined_k128, 128)
