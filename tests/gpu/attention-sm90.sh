@@ -25,4 +25,4 @@ for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90
     echo "$k: HGMMA $(grep -c HGMMA /tmp/sass-$k.txt), HMMA $(grep -c 'HMMA' /tmp/sass-$k.txt), LDL/STL $(grep -c 'LDL\|STL' /tmp/sass-$k.txt)"
 done
 cp /tmp/sass-flash_attention_sm90_*.txt "$OUT/"
-"$BIN" "$@" 2>&1 | tee -a "$OUT/run.txt"
+timeout 300 "$BIN" "$@" 2>&1 | tee -a "$OUT/run.txt"   # a hung kernel must not eat the call

@@ -164,9 +164,25 @@ int main(int argc, char** argv)
         for (auto& v : vs)
         {
             int nans;
-            const double err = relative_error(batch.run(v), ref, &nans);
+            const auto out = batch.run(v);
+            const double err = relative_error(out, ref, &nans);
             const bool ok = nans == 0 && err < 1e-2;
-            if (!ok) failures++;
+            if (!ok)
+            {
+                failures++;
+                // The first few elements off by more than bf16 rounding, to tell a layout mix-up from a masking slip.
+                int shown = 0;
+                for (size_t i = 0; i < ref.size() && shown < 6; i++)
+                {
+                    const double x = h_bf16_to_float(out[i]);
+                    if (!(fabs(x - ref[i]) <= 0.02 + 0.02 * fabs(ref[i])))
+                    {
+                        const size_t token = i / (c.heads * 128), head = i / 128 % c.heads, dim = i % 128;
+                        printf("    token %zu head %zu dim %zu: got %.4f, reference %.4f\n", token, head, dim, x, ref[i]);
+                        shown++;
+                    }
+                }
+            }
             printf("check %-14s heads %2d/%d, %2zu seqs, max %4d: rel err %.3e, unwritten/NaN %d  %s\n", v.name, c.heads, c.kv,
                    c.lengths.size(), batch.max_len, err, nans, ok ? "ok" : "FAIL");
         }
