@@ -25,11 +25,26 @@ public static unsafe class AttentionLauncher
         _ => AttentionKernel.Auto,
     };
 
-    /// <summary>Keys per K/V tile of the wgmma kernel (64 or 128; CLUSTERING_ATTENTION_SM90_KEYS overrides for comparisons).</summary>
-    public static int WgmmaKeyTile { get; } = Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90_KEYS") == "64" ? 64 : 128;
+    /// <summary>A kernel of attention_sm90.cu: its function, query rows per block, threads, dynamic shared memory.</summary>
+    public sealed record WgmmaVariant(string Name, string Function, int QueryTile, int Threads, int SharedBytes);
 
-    /// <summary>Query rows per block of the wgmma kernel: two warpgroups of 64.</summary>
-    public const int WgmmaQueryTile = 128;
+    /// <summary>
+    /// The wgmma kernels by name: 2 warpgroups (128 query rows) with 64 or 128 keys per K/V tile, 3 warpgroups (192
+    /// rows), and the pipelined ones (the next tile's Q·Kᵀ during this tile's softmax). Shared memory: two (three for
+    /// pipe) stages of a K and a V tile of keys × 128 dims × 2 bytes, plus 1 KB to align them to 1024 bytes.
+    /// </summary>
+    public static IReadOnlyList<WgmmaVariant> WgmmaVariants { get; } =
+    [
+        new("k64", "flash_attention_sm90_k64", 128, 256, 4 * 64 * 256 + 1024),
+        new("k128", "flash_attention_sm90_k128", 128, 256, 4 * 128 * 256 + 1024),
+        new("q192-k64", "flash_attention_sm90_q192_k64", 192, 384, 4 * 64 * 256 + 1024),
+        new("pipe-k64", "flash_attention_sm90_pipelined_k64", 128, 256, 6 * 64 * 256 + 1024),
+        new("pipe-k128", "flash_attention_sm90_pipelined_k128", 128, 256, 6 * 128 * 256 + 1024),
+    ];
+
+    /// <summary>The wgmma kernel used: CLUSTERING_ATTENTION_SM90 names one of <see cref="WgmmaVariants"/> for comparisons.</summary>
+    public static WgmmaVariant DefaultWgmma { get; } =
+        WgmmaVariants.FirstOrDefault(v => v.Name == Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90")) ?? WgmmaVariants[0];
 
     public static bool Supports(int headDim) => headDim is 16 or 32 or 64 or 128;
 
@@ -53,7 +68,7 @@ public static unsafe class AttentionLauncher
     public static void Launch(KernelLibrary kernels, CudaStream stream,
         DevicePtr q, int qStride, DevicePtr k, DevicePtr v, int kvStride, DevicePtr output, int outputStride,
         DevicePtr cuSeqLens, int sequences, int maxSequenceLength, int heads, int kvHeads, int headDim, int queryTile = 0,
-        AttentionKernel kernel = AttentionKernel.Auto)
+        AttentionKernel kernel = AttentionKernel.Auto, WgmmaVariant? wgmma = null)
     {
         if (queryTile == 0) queryTile = DefaultQueryTile;
         if (queryTile is not (64 or 128)) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "attention query tiles are 64 or 128 rows");
@@ -75,12 +90,12 @@ public static unsafe class AttentionLauncher
         uint threads, sharedBytes = 0;
         if (Choose(kernels.Device, headDim, kernel) == AttentionKernel.Wgmma)
         {
-            queryTile = WgmmaQueryTile;
-            function = kernels.Function(KernelSources.AttentionSm90, $"flash_attention_sm90_k{WgmmaKeyTile}");
-            // Two stages of a K and a V tile (keys × 128 dims × 2 bytes each), plus 1 KB to align them to 1024 bytes.
-            sharedBytes = (uint)(4 * WgmmaKeyTile * 128 * 2 + 1024);
-            function.SetMaxDynamicSharedMemory((int)sharedBytes);
-            threads = 256;
+            wgmma ??= DefaultWgmma;
+            queryTile = wgmma.QueryTile;
+            function = kernels.Function(KernelSources.AttentionSm90, wgmma.Function);
+            sharedBytes = (uint)wgmma.SharedBytes;
+            function.SetMaxDynamicSharedMemory(wgmma.SharedBytes);
+            threads = (uint)wgmma.Threads;
         }
         else
         {

@@ -22,7 +22,7 @@ public class AttentionTests
     }
 
     /// <summary>
-    /// The Hopper kernel (attention_sm90.cu, wgmma) against the same reference: ragged batches whose lengths are not
+    /// The Hopper kernels (attention_sm90.cu, wgmma; every variant) against the same reference: ragged batches whose lengths are not
     /// multiples of its 128-query or 64/128-key tiles, single tokens, GQA 1-4 and the models' 16/8 and 32/8 heads.
     /// On a GPU that is not sm_90 the kernel must be refused with a clear message instead.
     /// </summary>
@@ -38,13 +38,16 @@ public class AttentionTests
         }
         var random = GpuSession.NewRandom(out var seed);
         int[][] batches = [[1], [2, 63, 64, 65], [127, 128, 129, 1, 257], [130, 1, 200], [300, 7], [1000]];
-        foreach (var (heads, kvHeads) in new[] { (2, 2), (4, 1), (4, 2), (16, 8), (32, 8) })
-        foreach (var lengths in batches)
+        foreach (var variant in AttentionLauncher.WgmmaVariants)
         {
-            if (heads > 4 && lengths.Sum() > 600) continue; // the double-precision reference is the slow part
-            Check(gpu, random, $"seed {seed} wgmma k{AttentionLauncher.WgmmaKeyTile}", lengths, heads, kvHeads, 128, 0, AttentionKernel.Wgmma);
+            foreach (var (heads, kvHeads) in new[] { (2, 2), (4, 1), (4, 2), (16, 8), (32, 8) })
+            foreach (var lengths in batches)
+            {
+                if (heads > 4 && lengths.Sum() > 600) continue; // the double-precision reference is the slow part
+                Check(gpu, random, $"seed {seed} wgmma {variant.Name}", lengths, heads, kvHeads, 128, 0, AttentionKernel.Wgmma, variant);
+            }
+            Check(gpu, random, $"seed {seed} wgmma {variant.Name}", [2085], 2, 1, 128, 0, AttentionKernel.Wgmma, variant);
         }
-        Check(gpu, random, $"seed {seed} wgmma k{AttentionLauncher.WgmmaKeyTile}", [2085], 2, 1, 128, 0, AttentionKernel.Wgmma);
     }
 
     [Fact]
@@ -80,7 +83,7 @@ public class AttentionTests
     }
 
     private static void Check(GpuSession gpu, Random random, string label, int[] lengths, int heads, int kvHeads, int headDim,
-        int queryTile, AttentionKernel kernel)
+        int queryTile, AttentionKernel kernel, AttentionLauncher.WgmmaVariant? wgmma = null)
     {
         var what = $"{label} head_dim {headDim} heads {heads}/{kvHeads} lengths [{string.Join(',', lengths)}]";
         var cu = new int[lengths.Length + 1];
@@ -100,7 +103,7 @@ public class AttentionTests
         using var output = gpu.Poisoned((long)tokens * width * 2);
         AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkvOnGpu.Pointer, stride,
             qkvOnGpu.Pointer.Offset(kOffset * 2), qkvOnGpu.Pointer.Offset(vOffset * 2), stride,
-            output.Pointer, width, cuOnGpu.Pointer, lengths.Length, lengths.Max(), heads, kvHeads, headDim, queryTile, kernel);
+            output.Pointer, width, cuOnGpu.Pointer, lengths.Length, lengths.Max(), heads, kvHeads, headDim, queryTile, kernel, wgmma);
         Compare.Close(what, expected, gpu.Download<ushort>(output, tokens * width), 2e-2, 2e-2, 1e-2);
     }
 

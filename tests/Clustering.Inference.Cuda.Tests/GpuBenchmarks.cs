@@ -35,11 +35,11 @@ public static class GpuBenchmarks
         using var attention = gpu.Context.Allocate((long)total * heads * headDim * 2);
         double attentionFlops = 0;
         foreach (var l in lengths) attentionFlops += 2.0 * l * (l + 1) * headDim * heads; // QKᵀ and PV over the causal half
-        foreach (var (name, kernel, tile) in AttentionVariants(gpu, headDim))
+        foreach (var (name, kernel, tile, wgmma) in AttentionVariants(gpu, headDim))
         {
             var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
                 qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-                attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim, tile, kernel));
+                attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim, tile, kernel, wgmma));
             Console.WriteLine($"attention {name} {total} tokens, {lengths.Count} seqs: {ms:F3} ms, {attentionFlops / ms / 1e9:F1} TFLOP/s");
         }
 
@@ -103,11 +103,11 @@ public static class GpuBenchmarks
                 var flops = count * 2.0 * length * (length + 1) * headDim * heads;
                 // Every kernel side by side (mma.sync's two query tiles, wgmma on Hopper), so the choice between them
                 // (AttentionLauncher.Choose, DefaultQueryTile) rests on figures per length from one run.
-                foreach (var (name, kernel, tile) in AttentionVariants(gpu, headDim))
+                foreach (var (name, kernel, tile, wgmma) in AttentionVariants(gpu, headDim))
                 {
                     var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
                         qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-                        output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim, tile, kernel));
+                        output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim, tile, kernel, wgmma));
                     var tflops = flops / ms / 1e9;
                     Console.WriteLine($"attention {shape} heads {heads}/{kvHeads}x{headDim}, {count} x {length} tokens, {name}: {ms:F3} ms, {tflops:F1} TFLOP/s");
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
@@ -119,12 +119,15 @@ public static class GpuBenchmarks
         }
     }
 
-    /// <summary>The attention kernels this GPU runs at this head_dim: mma.sync with 64- and 128-row tiles, and wgmma on Hopper.</summary>
-    private static List<(string Name, AttentionKernel Kernel, int Tile)> AttentionVariants(GpuSession gpu, int headDim)
+    /// <summary>The attention kernels this GPU runs at this head_dim: mma.sync with 64- and 128-row tiles, and every wgmma variant on Hopper.</summary>
+    private static List<(string Name, AttentionKernel Kernel, int Tile, AttentionLauncher.WgmmaVariant? Wgmma)> AttentionVariants(GpuSession gpu, int headDim)
     {
-        var variants = new List<(string, AttentionKernel, int)> { ("mma.sync q64", AttentionKernel.MmaSync, 64), ("mma.sync q128", AttentionKernel.MmaSync, 128) };
+        var variants = new List<(string, AttentionKernel, int, AttentionLauncher.WgmmaVariant?)>
+        {
+            ("mma.sync q64", AttentionKernel.MmaSync, 64, null), ("mma.sync q128", AttentionKernel.MmaSync, 128, null),
+        };
         if (AttentionLauncher.WgmmaSupported(gpu.Context.Device, headDim))
-            variants.Add(($"wgmma q128 k{AttentionLauncher.WgmmaKeyTile}", AttentionKernel.Wgmma, AttentionLauncher.WgmmaQueryTile));
+            variants.AddRange(AttentionLauncher.WgmmaVariants.Select(v => ($"wgmma {v.Name}", AttentionKernel.Wgmma, v.QueryTile, (AttentionLauncher.WgmmaVariant?)v)));
         return variants;
     }
 
