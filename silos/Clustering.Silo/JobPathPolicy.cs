@@ -1,3 +1,5 @@
+using Clustering.Storage;
+
 namespace Clustering.Silo;
 
 /// <summary>
@@ -6,8 +8,8 @@ namespace Clustering.Silo;
 /// `..` (<see cref="LocalPaths.Resolve"/>) before they are compared, as are the allowed folders: a link inside an
 /// allowed folder that points outside is refused with 400 naming the field. A glob is judged by its fixed part.
 /// Workers check again when they open each file (<see cref="LocalPaths.CheckAllowed"/>), which covers links inside
-/// an allowed input folder and links changed after the submit. Blob URIs (scheme://) are not local paths and pass;
-/// the storage layer's credentials decide those.
+/// an allowed input folder and links changed after the submit. Blob URIs are not local paths and pass (the
+/// storage layer's credentials decide those); file:// URIs are checked as the paths they name.
 /// </summary>
 public sealed class JobPathPolicy(IReadOnlyList<string> allowedRoots)
 {
@@ -30,13 +32,14 @@ public sealed class JobPathPolicy(IReadOnlyList<string> allowedRoots)
         if (string.IsNullOrEmpty(path)) return; // JobSpec.Validate names missing fields
         if (path.Length > MaxPathChars) throw new ClusteringException($"{field}: longer than {MaxPathChars} characters");
         if (path.Contains('\0') || path.Any(char.IsControl)) throw new ClusteringException($"{field}: contains control characters");
-        if (path.Contains("://", StringComparison.Ordinal)) return;
-        if (!Path.IsPathFullyQualified(path))
+        // A blob URI is no local path: the storage layer's credentials decide it. A file:// URI is one, and is checked.
+        if (LocationResolver.LocalPathOf(path) is not { } local) return;
+        if (!Path.IsPathFullyQualified(local))
             throw new ClusteringException($"{field} '{path}': the silo resolves paths on its own machine, so give an absolute path");
         if (_roots.Length == 0) return;
-        var resolved = LocalPaths.Resolve(FixedPart(path));
+        var resolved = LocalPaths.Resolve(FixedPart(local));
         if (LocalPaths.IsInside(resolved, _roots)) return;
-        throw new ClusteringException(resolved == Path.TrimEndingDirectorySeparator(Path.GetFullPath(FixedPart(path)))
+        throw new ClusteringException(resolved == Path.TrimEndingDirectorySeparator(Path.GetFullPath(FixedPart(local)))
             ? $"{field} '{path}': outside the folders this silo allows (--allow-paths)"
             : $"{field} '{path}': resolves through a symbolic link to '{resolved}', outside the folders this silo allows (--allow-paths)");
     }

@@ -5,6 +5,7 @@ using Clustering.Hosting;
 using Clustering.Jobs;
 using Clustering.Jobs.Scheduling;
 using Clustering.Pipeline;
+using Clustering.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Clustering.Silo;
@@ -32,15 +33,16 @@ public sealed class SiloCluster : IDisposable
         var cpuWorkers = devices.Count(d => d.Kind == "cpu");
         Threads = options.Threads > 0 ? options.Threads : cpuWorkers > 0 ? Math.Max(1, Environment.ProcessorCount / cpuWorkers) : 0;
         // Blob URIs in inputs and outputs resolve through the same storage configuration as `embedctl run`.
-        var inputs = new InputStores(BlobUriResolvers.Azure(null));
-        Executors = [.. devices.Select(d => new ModelShardExecutor(d, Threads, inputs, output => OutputStores.Open(output), metrics.Progress))];
+        var locations = new LocationResolver();
+        var inputs = new InputStores(locations);
+        Executors = [.. devices.Select(d => new ModelShardExecutor(d, Threads, inputs, output => locations.OpenFolder(output), metrics.Progress))];
         StreamModels = new StreamDeviceModels(Executors);
-        var schedules = new ScheduleRunner(store, inputs, output => OutputStores.Open(output), logs.CreateLogger("schedules"));
+        var schedules = new ScheduleRunner(store, inputs, output => locations.OpenFolder(output), logs.CreateLogger("schedules"));
         Services = new ClusterServices
         {
             Store = store,
             Inputs = inputs,
-            Outputs = output => OutputStores.Open(output),
+            Outputs = output => locations.OpenFolder(output),
             Devices = Executors,
             Progress = metrics.Progress,
             SiloName = options.ResolvedName,

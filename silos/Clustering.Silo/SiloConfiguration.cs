@@ -30,6 +30,7 @@ public static class SiloConfiguration
         ["--serve-memory-mib"] = nameof(SiloOptions.ServeMemoryMib),
         ["--stream-sources"] = nameof(SiloOptions.StreamSources),
         ["--queue-connection"] = nameof(SiloOptions.QueueConnection),
+        ["--work-queue"] = nameof(SiloOptions.WorkQueue),
         ["--eventhub-connection"] = nameof(SiloOptions.EventHubConnection),
         ["--eventhub-checkpoints"] = nameof(SiloOptions.EventHubCheckpoints),
         ["--stream-catalog"] = nameof(SiloOptions.StreamCatalog),
@@ -73,6 +74,9 @@ public static class SiloConfiguration
                                  eventhub://NAMESPACE/HUB[/GROUP] (embedctl stream create ... --source URI)
           --queue-connection CS  Azure Storage connection string of the azqueue:// account (prefer
                                  CLUSTERING_QUEUECONNECTION: it holds a key)
+          --work-queue Q         what carries planned shards to their job's coordinator: memory (default:
+                                 Orleans memory streams) or azqueue://ACCOUNT/QUEUE (with --queue-connection);
+                                 the same on every silo
           --eventhub-connection CS   Event Hubs connection string (CLUSTERING_EVENTHUBCONNECTION)
           --eventhub-checkpoints CS  Azure Storage connection string for Event Hubs checkpoints (default:
                                  --queue-connection)

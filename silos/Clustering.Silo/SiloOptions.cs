@@ -77,6 +77,13 @@ public sealed class SiloOptions
     /// <summary>Azure Storage connection string of the azqueue:// sources' account (its AccountName must be the URI's ACCOUNT).</summary>
     public string? QueueConnection { get; set; }
 
+    /// <summary>
+    /// What carries planned shards to their job grain: memory (the default: Orleans memory streams inside the cluster)
+    /// or azqueue://ACCOUNT/QUEUE, an Azure Storage queue (with <see cref="QueueConnection"/>). Every silo of a cluster
+    /// must give the same.
+    /// </summary>
+    public string? WorkQueue { get; set; }
+
     /// <summary>Event Hubs connection string of the eventhub:// sources' namespace.</summary>
     public string? EventHubConnection { get; set; }
 

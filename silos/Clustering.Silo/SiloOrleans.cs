@@ -37,7 +37,7 @@ public static class SiloOrleans
             // One silo: its reminders need not outlive it; at start it arms every schedule from the store again.
             silo.UseInMemoryReminderService();
         }
-        silo.AddEmbeddingCluster(cluster.Services);
+        silo.AddEmbeddingCluster(cluster.Services with { WorkQueue = SiloStreams.WorkQueueOf(options) });
         if (options.Dashboard) silo.AddDashboard(); // its page and API are mapped on the API's Kestrel (SiloHost)
         SiloStreams.Configure(silo, options, cluster);
     }

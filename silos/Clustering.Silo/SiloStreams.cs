@@ -1,7 +1,9 @@
+using Clustering.Cluster;
 using Clustering.Cluster.Streaming;
 using Clustering.Coordination;
 using Clustering.Hosting;
 using Clustering.Pipeline.Streaming;
+using Clustering.Storage;
 using Orleans.Hosting;
 
 namespace Clustering.Silo;
@@ -15,9 +17,32 @@ public static class SiloStreams
     public static IReadOnlyList<StreamSource> Sources(SiloOptions options) =>
         [.. (options.StreamSources ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(StreamSource.Parse)];
 
+    /// <summary>
+    /// The Azure queue of <c>--work-queue azqueue://ACCOUNT/QUEUE</c>, or null for memory streams (the default); refuses
+    /// anything else, naming the flag.
+    /// </summary>
+    public static AzureWorkQueue? WorkQueueOf(SiloOptions options)
+    {
+        var text = options.WorkQueue?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Equals("memory", StringComparison.OrdinalIgnoreCase)) return null;
+        const string scheme = "azqueue://";
+        var parts = text.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? text[scheme.Length..].Split('/') : [];
+        if (parts is not [{ Length: > 0 } account, var queue])
+            throw new ClusteringException($"--work-queue '{text}': give memory (the default) or azqueue://ACCOUNT/QUEUE");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(queue, "^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$"))
+            throw new ClusteringException($"--work-queue '{text}': the queue name must be 3 to 63 lowercase letters, digits and single hyphens, starting with a letter or digit");
+        if (string.IsNullOrWhiteSpace(options.QueueConnection))
+            throw new ClusteringException($"--work-queue {text}: give --queue-connection (or CLUSTERING_QUEUECONNECTION), the account's connection string");
+        var named = AccountOf(options.QueueConnection);
+        if (!string.Equals(named, account, StringComparison.Ordinal))
+            throw new ClusteringException($"--work-queue {text}: --queue-connection is for account '{named ?? "(none named)"}', not '{account}'");
+        return new AzureWorkQueue(queue, options.QueueConnection);
+    }
+
     /// <summary>Refuses stream settings no silo could start with, naming the flag.</summary>
     public static void CheckOptions(SiloOptions options)
     {
+        WorkQueueOf(options);
         var sources = Sources(options);
         foreach (var source in sources)
         {
@@ -60,10 +85,11 @@ public static class SiloStreams
     {
         var sources = Sources(options);
         if (sources.Count == 0) return;
+        var locations = new LocationResolver();
         silo.AddEmbeddingStreams(new StreamServices
         {
-            Catalog = OutputStores.Open(CatalogOf(options)!),
-            Outputs = output => OutputStores.Open(output),
+            Catalog = locations.OpenFolder(CatalogOf(options)!, "--stream-catalog"),
+            Outputs = output => locations.OpenFolder(output),
             Windows = new StreamWindowWriter(cluster.StreamModels.For),
         });
         foreach (var source in sources)

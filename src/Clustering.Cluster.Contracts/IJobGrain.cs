@@ -41,4 +41,8 @@ public interface IJobGrain : IGrainWithStringKey
     /// </summary>
     [Alias("wait"), AlwaysInterleave]
     Task<string> WaitForEnd(TimeSpan wait);
+
+    /// <summary>What this activation received from the work stream: distinct shards, duplicates dropped, pending shards still undelivered.</summary>
+    [Alias("deliveries"), AlwaysInterleave]
+    Task<WorkDeliveries> Deliveries();
 }

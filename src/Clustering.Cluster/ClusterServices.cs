@@ -56,6 +56,15 @@ public sealed record ClusterServices
     /// <summary>How often each silo arms every schedule's grain (after its first time, at start).</summary>
     public TimeSpan ScheduleKeeperEvery { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The queue that carries work items between silos (<see cref="WorkStream"/>); null: memory streams.</summary>
+    public AzureWorkQueue? WorkQueue { get; init; }
+
+    /// <summary>
+    /// How long a job grain waits for the work items it published before it publishes the still undelivered ones
+    /// again (a message lost with a silo, a queue that was down); after a failed publication it tries sooner.
+    /// </summary>
+    public TimeSpan WorkRedelivery { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Shards in a row that may fail on one device before its worker stops (a broken GPU); a success resets it.</summary>
     public int MaxConsecutiveFailures { get; init; } = 3;
 }

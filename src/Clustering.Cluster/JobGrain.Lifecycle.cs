@@ -153,6 +153,7 @@ internal sealed partial class JobGrain
             await TryCompleteAsync(); // every shard ended, but publishing failed: again
             return;
         }
+        if (DateTimeOffset.UtcNow >= _redeliverAt) PublishUndelivered(); // lost or late items; a queue that was down
         var snapshot = membership.CurrentSnapshot;
         var returned = 0;
         foreach (var (index, attempt, owner) in _view.Leases())

@@ -63,6 +63,8 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
         if (_job is null) return;
         _state = _job.State;
         _spec = JobSpec.FromJson(_job.SpecJson);
+        // Says which silo coordinates the job (operators, and the tests that kill that silo find it here).
+        if (!_state.IsFinal()) log.LogInformation("job {Job}: coordinator active on this silo ({State})", Id, _state.ToText());
         switch (_state)
         {
             case JobState.Pending or JobState.Planning:
@@ -85,11 +87,27 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
 
     public async Task<ShardLease?> Offer(WorkerInfo worker)
     {
-        if (_state != JobState.Running || _job is null) return null;
-        if (!_view.AnyDue(DateTimeOffset.UtcNow)) return null;
-        var record = await Store.LeaseShardAsync(worker.Id, new WorkerCapabilities(worker.DeviceKind, worker.GpuMemoryBytes), worker.ModelsLoaded,
-            LeaseBackstop, CancellationToken.None, onlyJob: Id);
-        if (record is null) return null;
+        if (_state != JobState.Running || _job is null || !CanServe(_job, worker)) return null;
+        // Only a shard whose work item arrived, claimed before the first await so that interleaved offers differ.
+        if (_view.Claim(DateTimeOffset.UtcNow) is not { } index) return null;
+        ShardRecord? record;
+        try
+        {
+            record = await Store.LeaseShardAsync(worker.Id, new WorkerCapabilities(worker.DeviceKind, worker.GpuMemoryBytes), worker.ModelsLoaded,
+                LeaseBackstop, CancellationToken.None, onlyJob: Id, onlyShard: index);
+        }
+        catch
+        {
+            _view.Unclaim(index);
+            throw;
+        }
+        if (record is null)
+        {
+            // The store holds the shard otherwise than the view (changed by another activation): read it again.
+            _view.Unclaim(index);
+            await ResyncAsync();
+            return null;
+        }
         _offeredHere.Add(worker.Id);
         _view.Apply(record);
         return new ShardLease(Id, record.Index, record.Attempt, record.SpecJson, _job.SpecJson);
@@ -152,6 +170,9 @@ internal sealed partial class JobGrain(ClusterServices services, IClusterMembers
     {
         _state = JobState.Running;
         _view.Load(await Store.ListShardsAsync(Id, cancellationToken));
+        // The rows are the truth: whatever is pending and has not arrived from the work stream in this activation
+        // (just planned, or planned long ago by an activation that died) is published, and dropped if it comes twice.
+        PublishUndelivered();
         _ownerCheck ??= this.RegisterGrainTimer(_ => CheckOwnersAsync(), new GrainTimerCreationOptions
         {
             DueTime = services.OwnerCheck, Period = services.OwnerCheck, Interleave = true, KeepAlive = true,

@@ -18,7 +18,7 @@ public sealed partial class PostgresClusterStore
     public Task<bool> CreateJobAsync(NewJob job, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken = default)
     {
         job.Validate();
-        ShardPlan.Validate(job.Id, shards);
+        NewShard.Validate(job.Id, shards);
         return RunAsync("create job " + job.Id, async (c, ct) =>
         {
             var now = _options.Now();
@@ -45,7 +45,7 @@ public sealed partial class PostgresClusterStore
 
     public Task<bool> PlanJobAsync(string jobId, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken = default)
     {
-        ShardPlan.Validate(jobId, shards);
+        NewShard.Validate(jobId, shards);
         return RunAsync("plan job " + jobId, async (c, ct) =>
         {
             var now = _options.Now();

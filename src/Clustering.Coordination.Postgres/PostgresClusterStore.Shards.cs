@@ -28,7 +28,7 @@ public sealed partial class PostgresClusterStore
     ];
 
     public Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
-        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null)
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null, int? onlyShard = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(workerId);
         return RunAsync("lease a shard", async (c, ct) =>
@@ -46,12 +46,14 @@ public sealed partial class PostgresClusterStore
                 "   ORDER BY (j.model_id = ANY(@models)) DESC, j.created_at, j.id) j " +
                 "  CROSS JOIN LATERAL (SELECT q.job_id, q.shard_index FROM shards q " +
                 "     WHERE q.job_id = j.id AND q.state = 'pending' AND q.not_before <= @now " +
+                "       AND (@shard::int IS NULL OR q.shard_index = @shard) " +
                 "     ORDER BY q.shard_index LIMIT 1 FOR UPDATE SKIP LOCKED) p " +
                 "  LIMIT 1) pick " +
                 $"WHERE s.job_id = pick.job_id AND s.shard_index = pick.shard_index RETURNING {ShardColumns}",
                 P("@worker", NpgsqlDbType.Text, workerId), Time("@expires", now + leaseDuration), Time("@now", now),
                 P("@kind", NpgsqlDbType.Text, capabilities.DeviceKind.ToLowerInvariant()), P("@memory", NpgsqlDbType.Bigint, capabilities.GpuMemoryBytes),
-                P("@models", NpgsqlDbType.Array | NpgsqlDbType.Text, loadedModels.ToArray()), P("@only", NpgsqlDbType.Text, onlyJob));
+                P("@models", NpgsqlDbType.Array | NpgsqlDbType.Text, loadedModels.ToArray()), P("@only", NpgsqlDbType.Text, onlyJob),
+                P("@shard", NpgsqlDbType.Integer, onlyShard));
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadShard(r) : null;
         }, cancellationToken);

@@ -16,7 +16,7 @@ public sealed partial class SqliteClusterStore
     public Task<bool> CreateJobAsync(NewJob job, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken = default)
     {
         job.Validate();
-        ShardPlan.Validate(job.Id, shards);
+        NewShard.Validate(job.Id, shards);
         return Run(() => Write((c, tx) =>
         {
             var now = Ms(_options.Now());
@@ -38,7 +38,7 @@ public sealed partial class SqliteClusterStore
 
     public Task<bool> PlanJobAsync(string jobId, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken = default)
     {
-        ShardPlan.Validate(jobId, shards);
+        NewShard.Validate(jobId, shards);
         return Run(() => Write((c, tx) =>
         {
             var now = Ms(_options.Now());

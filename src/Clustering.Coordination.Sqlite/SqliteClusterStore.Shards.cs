@@ -14,7 +14,7 @@ public sealed partial class SqliteClusterStore
     private static string BackoffMs(string jitter = "@jitter") => $"CAST(min(@cap_ms, @base_ms * (1 << min(failures, 30))) * {jitter} AS INTEGER)";
 
     public Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
-        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null)
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null, int? onlyShard = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(workerId);
         return Run(() => Write((c, tx) =>
@@ -26,14 +26,15 @@ public sealed partial class SqliteClusterStore
                 "UPDATE shards SET state = 'leased', owner = @worker, lease_expires_at = @expires, attempt = attempt + 1 " +
                 "WHERE (job_id, shard_index) = (SELECT id, idx FROM (" +
                 "  SELECT j.id, j.created_at, (j.model_id IN (SELECT value FROM json_each(@models))) AS affine, " +
-                "    (SELECT s.shard_index FROM shards s WHERE s.job_id = j.id AND s.state = 'pending' AND s.not_before <= @now ORDER BY s.shard_index LIMIT 1) AS idx " +
+                "    (SELECT s.shard_index FROM shards s WHERE s.job_id = j.id AND s.state = 'pending' AND s.not_before <= @now " +
+                "      AND (@shard IS NULL OR s.shard_index = @shard) ORDER BY s.shard_index LIMIT 1) AS idx " +
                 "  FROM jobs j WHERE j.state = 'running' AND (@only IS NULL OR j.id = @only) " +
                 "    AND (j.required_device_kind IS NULL OR j.required_device_kind = @kind) " +
                 "    AND (j.min_gpu_memory_bytes IS NULL OR j.min_gpu_memory_bytes <= @memory)) " +
                 " WHERE idx IS NOT NULL ORDER BY affine DESC, created_at, id LIMIT 1) " +
                 $"RETURNING {ShardColumns}",
                 ("@worker", workerId), ("@expires", Ms(now + leaseDuration)), ("@now", Ms(now)), ("@models", ModelsJson(loadedModels)),
-                ("@kind", capabilities.DeviceKind.ToLowerInvariant()), ("@memory", capabilities.GpuMemoryBytes), ("@only", onlyJob));
+                ("@kind", capabilities.DeviceKind.ToLowerInvariant()), ("@memory", capabilities.GpuMemoryBytes), ("@only", onlyJob), ("@shard", onlyShard));
             using var r = cmd.ExecuteReader();
             return r.Read() ? ReadShard(r) : null;
         }), cancellationToken);

@@ -72,10 +72,11 @@ public interface IClusterStore : IAsyncDisposable
     /// Leases one pending shard (not_before ≤ now) of a running job this worker can serve (device kind, memory),
     /// preferring jobs whose model is in <paramref name="loadedModels"/>, then older jobs, then lower indexes.
     /// Sets state leased, owner, expiry and attempt + 1. Null when nothing is leasable. With <paramref name="onlyJob"/>,
-    /// only that job's shards (how a job grain offers its own).
+    /// only that job's shards (how a job grain offers its own); with <paramref name="onlyShard"/> as well, only that shard
+    /// (a job grain offers only shards whose work item it has received from the work stream).
     /// </summary>
     Task<ShardRecord?> LeaseShardAsync(string workerId, WorkerCapabilities capabilities, IReadOnlyCollection<string> loadedModels,
-        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null);
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default, string? onlyJob = null, int? onlyShard = null);
 
     /// <summary>
     /// Commits the attempt: one conditional update on (state leased, attempt, owner) of a running job. False when

@@ -31,7 +31,22 @@ public sealed record NewJob(
 }
 
 /// <summary>One shard to create: its index in the job (0-based) and its spec (input key, byte range, lines) as opaque JSON.</summary>
-public sealed record NewShard(int Index, string SpecJson);
+public sealed record NewShard(int Index, string SpecJson)
+{
+    /// <summary>What every store checks before it keeps a job's shards: indexes non-negative and distinct, specs present.</summary>
+    public static void Validate(string jobId, IReadOnlyList<NewShard> shards)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        var seen = new HashSet<int>();
+        for (var i = 0; i < shards.Count; i++)
+        {
+            var s = shards[i];
+            if (s.Index < 0) throw new ClusteringException($"job {jobId}: shard at position {i} has a negative index ({s.Index})");
+            if (!seen.Add(s.Index)) throw new ClusteringException($"job {jobId}: shard index {s.Index} appears twice (position {i})");
+            if (s.SpecJson is null) throw new ClusteringException($"job {jobId}: shard {s.Index} has no spec");
+        }
+    }
+}
 
 /// <summary>A job as the store holds it, with its shard counters aggregated at read time.</summary>
 public sealed record JobRecord(

@@ -1,3 +1,4 @@
+using Clustering.Storage;
 using Clustering.Storage.Azure;
 
 namespace Clustering.Corpus;
@@ -8,7 +9,7 @@ namespace Clustering.Corpus;
 /// <item>a file: taken if its extension is known (<see cref="InputFormats.Detect"/>, <c>.json</c> included), else refused;</item>
 /// <item>a folder: walked recursively, taking known extensions except <c>.json</c>, and skipping every path segment
 ///   that starts with '.' or '_' (hidden files, <c>_SUCCESS</c>, <c>_errors/</c>);</item>
-/// <item>a blob URI (<see cref="BlobUriResolvers"/>): an object, or with a trailing '/' a prefix taken like a folder;</item>
+/// <item>a blob URI (<see cref="Storage.LocationResolver"/>): an object, or with a trailing '/' a prefix taken like a folder;</item>
 /// <item>a glob (<see cref="GlobPattern"/>): the part before the first wildcard segment is located like a folder, the rest
 ///   is matched against the keys below it; matches with unknown extensions are skipped.</item>
 /// </list>
@@ -43,14 +44,14 @@ public sealed class InputResolver(InputStores stores)
     {
         if (argument.Length == 0) throw new ClusteringException("--input: empty path");
         // A SAS query is the credential, not part of the path: it is neither a glob nor part of any document's name.
-        var (bare, query) = BlobUriResolvers.SplitQuery(argument);
+        var (bare, query) = LocationResolver.SplitQuery(argument);
         var shown = SecretRedactor.Redact(argument);
         var (literal, pattern) = SplitGlob(bare);
         if (pattern is not null)
         {
             var glob = new GlobPattern(pattern);
             var baseLocation = stores.Locate(literal + query);
-            var listPrefix = AsFolderPrefix(baseLocation.Prefix);
+            var listPrefix = AsFolderPrefix(baseLocation.Key);
             await foreach (var item in baseLocation.Store.ListAsync(listPrefix, cancellationToken).ConfigureAwait(false))
             {
                 var relative = item.Key[listPrefix.Length..];
@@ -61,9 +62,9 @@ public sealed class InputResolver(InputStores stores)
         }
 
         var location = stores.Locate(argument);
-        if (location.Prefix.Length > 0 && !location.Prefix.EndsWith('/'))
+        if (location.Key.Length > 0 && !location.Key.EndsWith('/'))
         {
-            var item = await location.Store.GetPropertiesAsync(location.Prefix, cancellationToken).ConfigureAwait(false);
+            var item = await location.Store.GetPropertiesAsync(location.Key, cancellationToken).ConfigureAwait(false);
             if (item is not null)
             {
                 var format = InputFormats.Detect(item.Key, explicitlyNamed: true)
@@ -72,7 +73,7 @@ public sealed class InputResolver(InputStores stores)
                 return;
             }
         }
-        var prefix = AsFolderPrefix(location.Prefix);
+        var prefix = AsFolderPrefix(location.Key);
         var namePrefix = bare is "." or "./" ? "" : bare.TrimEnd('/') + "/";
         await foreach (var item in location.Store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {

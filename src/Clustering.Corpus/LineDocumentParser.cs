@@ -45,7 +45,7 @@ internal sealed class LineDocumentParser
             output.Add(new DocumentError(_source, number, $"invalid UTF-8 at byte {InvalidUtf8Offset(line)} of the line"));
             return;
         }
-        if (_json && _options.OpenAiBatch)
+        if (_json && _options.IsOpenAiBatch)
         {
             OpenAiBatchLine.Parse(line, number, _source, output, _options.KeepFields.Count);
             return;

@@ -5,7 +5,8 @@ using System.Text.Json.Serialization;
 namespace Clustering.Corpus;
 
 /// <summary>
-/// The corpus cut into shards: what the coordinator stores and workers read. Deterministic for the same inputs and
+/// The corpus cut into shards: what the planner makes; each shard's <see cref="ShardSpec"/> is what the coordinator
+/// stores and workers read. Deterministic for the same inputs and
 /// options (same bytes of JSON), so a resumed job plans the same shards; each input carries its fingerprint so a
 /// resume can notice a changed input (<see cref="ShardPlanner.FindChangedInputsAsync"/>).
 /// </summary>
@@ -35,6 +36,35 @@ public sealed record ShardPlan(
     /// <summary>Estimated documents in all shards (lines for line formats, files for whole-file text).</summary>
     [JsonIgnore]
     public long Documents => Shards.Sum(s => s.Documents);
+
+    /// <summary>
+    /// Shard <paramref name="index"/> as a worker reads it: only the inputs its slices read (renumbered in order of
+    /// first use), so a job with many inputs is not copied into every shard's spec.
+    /// </summary>
+    public ShardSpec SpecOf(int index)
+    {
+        var shard = Shards[index];
+        var inputs = new List<CorpusInput>();
+        var remap = new Dictionary<int, int>();
+        var slices = new List<ShardSlice>(shard.Slices.Count);
+        foreach (var slice in shard.Slices)
+        {
+            if (!remap.TryGetValue(slice.Input, out var local))
+            {
+                local = inputs.Count;
+                remap[slice.Input] = local;
+                inputs.Add(Inputs[slice.Input]);
+            }
+            slices.Add(slice with { Input = local });
+        }
+        return new ShardSpec(shard.Documents, TextMode, inputs, slices)
+        {
+            ShardDocuments = ShardDocuments,
+            KeptTypes = KeptTypes,
+            // The skipped files travel with shard 0 only (the publisher reads them there), not copied into every spec.
+            SkippedFiles = index == 0 ? SkippedFiles : null,
+        };
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, ShardPlanJson.Default.ShardPlan);
 

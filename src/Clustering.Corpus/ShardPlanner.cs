@@ -3,7 +3,7 @@ using Clustering.Storage;
 namespace Clustering.Corpus;
 
 /// <summary>
-/// Cuts resolved inputs into shards of about <see cref="CorpusOptions.ShardDocuments"/> (N) documents.
+/// Cuts resolved inputs into shards of about <c>shardDocuments</c> (N, <see cref="JobSpec.ShardDocs"/>) documents.
 /// <list type="bullet">
 /// <item>Line formats are scanned once (<see cref="LineScanner"/>, several files at a time) to count lines; a line is
 ///   counted as a document (blank and bad lines included, so counts are estimates that are exact for clean input).</item>
@@ -17,10 +17,12 @@ namespace Clustering.Corpus;
 /// </summary>
 public sealed class ShardPlanner(InputStores stores)
 {
-    public async Task<ShardPlan> PlanAsync(IReadOnlyList<CorpusInput> inputs, CorpusOptions options, CancellationToken cancellationToken = default)
+    public async Task<ShardPlan> PlanAsync(IReadOnlyList<CorpusInput> inputs, CorpusOptions options, int shardDocuments,
+        CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var n = options.ShardDocuments;
+        CorpusOptions.CheckShardDocs(shardDocuments);
+        var n = shardDocuments;
         var scans = new LineScanner.Result?[inputs.Count];
         var rowGroups = new long[]?[inputs.Count];
         var keptTypes = new KeptFieldType?[inputs.Count][];

@@ -6,39 +6,35 @@ using System.Text.Unicode;
 namespace Clustering.Corpus;
 
 /// <summary>
-/// Reads the documents of a shard of a <see cref="ShardPlan"/>, in order: every line of every slice becomes a
+/// Reads the documents of one shard (<see cref="ShardSpec"/>), in order: every line of every slice becomes a
 /// <see cref="Document"/>, a <see cref="DocumentError"/> (naming input and line) or, when blank, nothing. Bad input
 /// never ends the read; only a store failure or an input that changed since planning (<see cref="InputChangedException"/>)
 /// throws. Memory per reader: one line buffer that grows to at most <c>--max-document-bytes</c> + 2 bytes.
 /// </summary>
 public sealed class ShardReader
 {
-    private readonly ShardPlan _plan;
     private readonly InputStores _stores;
     private readonly CorpusOptions _options;
     private readonly FieldNode _fields;
 
-    public ShardReader(ShardPlan plan, InputStores stores, CorpusOptions options)
+    public ShardReader(InputStores stores, CorpusOptions options)
     {
         options.Validate();
-        _plan = plan;
         _stores = stores;
         _options = options;
         _fields = FieldNode.Build(options);
     }
 
-    public async IAsyncEnumerable<CorpusRecord> ReadShardAsync(int shardIndex, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<CorpusRecord> ReadAsync(ShardSpec shard, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if ((uint)shardIndex >= (uint)_plan.Shards.Count)
-            throw new ArgumentOutOfRangeException(nameof(shardIndex), $"shard {shardIndex} of a plan with {_plan.Shards.Count} shards");
-        foreach (var slice in _plan.Shards[shardIndex].Slices)
-            await foreach (var record in ReadSliceAsync(slice, cancellationToken).ConfigureAwait(false))
+        foreach (var slice in shard.Slices)
+            await foreach (var record in ReadSliceAsync(shard, slice, cancellationToken).ConfigureAwait(false))
                 yield return record;
     }
 
-    internal async IAsyncEnumerable<CorpusRecord> ReadSliceAsync(ShardSlice slice, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<CorpusRecord> ReadSliceAsync(ShardSpec shard, ShardSlice slice, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var input = _plan.Inputs[slice.Input];
+        var input = shard.Inputs[slice.Input];
         var store = _stores.Open(input.Root);
         var current = await store.GetPropertiesAsync(input.Key, cancellationToken).ConfigureAwait(false);
         if (current is null) throw new InputChangedException(input.Name, "it no longer exists");
@@ -58,7 +54,7 @@ public sealed class ShardReader
             : await store.OpenReadAsync(input.Key, slice.ByteStart, slice.ByteEnd - slice.ByteStart, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var records = input.Format.IsText() && _plan.TextMode == TextMode.File
+            var records = input.Format.IsText() && shard.TextMode == TextMode.File
                 ? ReadWholeFileAsync(stream, input, cancellationToken)
                 : ReadLinesAsync(stream, input, slice, cancellationToken);
             await foreach (var record in records.ConfigureAwait(false))

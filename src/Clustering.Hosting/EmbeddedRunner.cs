@@ -15,17 +15,17 @@ namespace Clustering.Hosting;
 /// <summary>
 /// `embedctl run`: the cluster with one in-process silo (<see cref="EmbeddedSilo"/>): the same job grain and device
 /// workers as embed-silo, with localhost clustering. The store is a SQLite file in a local state folder: the
-/// output's `_state/` for a local output, a folder under ~/.cache for a blob output (<see cref="OutputStores.DefaultStateFolder"/>),
+/// output's `_state/` for a local output, a folder under ~/.cache for a blob output (<see cref="OutputPlacement.DefaultStateFolder"/>),
 /// or the one given. The job id is a hash of the spec, so the same command finds its job again and resumes: finished
 /// shards stay finished, shards that a killed run held are released at once (this process holds the state folder's
 /// lock, so their owner is gone), and the rest is done by the job grain and the device workers. Inputs and
-/// output may be local or in blob storage (<see cref="BlobUriResolvers"/>, <see cref="OutputStores"/>).
+/// output may be local or in blob storage (<see cref="LocationResolver"/>).
 /// </summary>
 public sealed class EmbeddedRunner
 {
     private readonly ILoggerFactory _logs;
     private readonly ILogger _log;
-    private readonly StorageOptions _storage;
+    private readonly LocationResolver _locations;
 
     // Workers are woken when a job has work; this is only how soon an idle one asks again on its own (a retried
     // shard's backoff ending). In one process asking is cheap.
@@ -39,7 +39,7 @@ public sealed class EmbeddedRunner
     {
         _logs = logs;
         _log = logs.CreateLogger("embedctl");
-        _storage = storage ?? LoggedStorageOptions(logs.CreateLogger("storage"));
+        _locations = new LocationResolver(storage ?? LoggedStorageOptions(logs.CreateLogger("storage")));
     }
 
     /// <summary>Default storage options whose retries and failures go to <paramref name="log"/> (already free of secrets).</summary>
@@ -58,7 +58,7 @@ public sealed class EmbeddedRunner
     {
         try
         {
-            return OutputStores.DefaultStateFolder(OutputStores.Open(Normalize(spec).Output, _storage));
+            return OutputPlacement.DefaultStateFolder(_locations.OpenFolder(Normalize(spec).Output));
         }
         catch (ClusteringException e)
         {
@@ -74,20 +74,20 @@ public sealed class EmbeddedRunner
         IBlobStore output;
         try
         {
-            output = OutputStores.Open(spec.Output, _storage);
+            output = _locations.OpenFolder(spec.Output);
         }
         catch (ClusteringException e)
         {
             throw new JobRefusedException(e);
         }
-        stateFolder = Path.GetFullPath(stateFolder ?? OutputStores.DefaultStateFolder(output));
+        stateFolder = Path.GetFullPath(stateFolder ?? OutputPlacement.DefaultStateFolder(output));
         Directory.CreateDirectory(stateFolder);
         using var runLock = AcquireLock(stateFolder);
         var jobId = JobIdOf(spec);
         EmbeddingDescription description;
         try
         {
-            OutputStores.CheckApart(spec);
+            OutputPlacement.CheckApart(spec);
             description = ModelFolderCheck.Check(spec);
         }
         catch (ClusteringException e)
@@ -99,7 +99,7 @@ public sealed class EmbeddedRunner
         {
             Backoff = new RetryBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)),
         }, cancellationToken).ConfigureAwait(false);
-        var inputs = new InputStores(BlobUriResolvers.Azure(_storage));
+        var inputs = new InputStores(_locations);
         var shownOutput = SecretRedactor.Redact(spec.Output);
 
         // Reading the output first refuses a wrong key or a missing container before any work, once, by name.
@@ -156,7 +156,7 @@ public sealed class EmbeddedRunner
             if (job is null)
             {
                 _log.LogInformation("planning {Inputs}", SecretRedactor.Redact(string.Join(' ', spec.Inputs)));
-                Corpus.ShardPlan plan;
+                ShardPlan plan;
                 try
                 {
                     plan = await new JobPlanner(inputs).PlanAsync(spec, cancellationToken).ConfigureAwait(false);
@@ -265,9 +265,9 @@ public sealed class EmbeddedRunner
     /// <summary>Local inputs, model and output as absolute paths, so the same job is found from any working folder.</summary>
     private static JobSpec Normalize(JobSpec spec) => spec with
     {
-        Inputs = spec.Inputs.Select(i => i.Contains("://", StringComparison.Ordinal) ? i : Path.GetFullPath(i)).ToArray(),
+        Inputs = spec.Inputs.Select(LocationResolver.Absolute).ToArray(),
         Model = Path.GetFullPath(spec.Model),
-        Output = spec.Output.Contains("://", StringComparison.Ordinal) ? spec.Output : Path.GetFullPath(spec.Output),
+        Output = LocationResolver.Absolute(spec.Output),
     };
 
     /// <summary>The job's identity: everything that changes what it writes. Threads and worker counts do not.</summary>

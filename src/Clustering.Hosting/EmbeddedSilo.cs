@@ -20,10 +20,12 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     private const int MinPoolThreads = 16;
 
     private readonly IHost _host;
+    private readonly StopSignal _stopping;
 
-    private EmbeddedSilo(IHost host)
+    private EmbeddedSilo(IHost host, StopSignal stopping)
     {
         _host = host;
+        _stopping = stopping;
         Grains = host.Services.GetRequiredService<IGrainFactory>();
         Devices = host.Services.GetRequiredService<DeviceHost>();
     }
@@ -55,6 +57,12 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         builder.Logging.AddFilter("Orleans.Runtime.GrainCallCancellationManager", LogLevel.None);
         builder.Logging.AddFilter("Orleans.Runtime.Messaging.MessageCenter", LogLevel.Error);
         builder.Logging.AddFilter("Orleans.Runtime.SiloLifecycleSubject", LogLevel.Error); // "stage took N ms" while a loaded machine stops it
+        // Stopping the silo cancels the work stream's pulling agent mid-read, which Orleans logs as two errors
+        // ("Exception thrown in MemoryAdapterFactory.GetQueueMessagesAsync ... OperationCanceledException") above the
+        // run's own message (a refused input, the summary). While it runs, they are warnings and errors worth showing.
+        var stopping = new StopSignal();
+        foreach (var category in (string[])["Orleans.Streams", "Orleans.Providers"])
+            builder.Logging.AddFilter(category, level => level >= LogLevel.Warning && !stopping.Raised);
         builder.UseOrleans(silo =>
         {
             var id = $"embedded-{Environment.ProcessId}";
@@ -72,7 +80,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             host.Dispose();
             throw;
         }
-        return new EmbeddedSilo(host);
+        return new EmbeddedSilo(host, stopping);
     }
 
     /// <summary>A port the OS says is free now (the silo binds it a moment later; another process taking it meanwhile fails the start loudly).</summary>
@@ -86,6 +94,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     /// <summary>Stops the silo: its workers release the shards they hold (a resumed run finds them pending).</summary>
     public async ValueTask DisposeAsync()
     {
+        _stopping.Raised = true;
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
             try
@@ -98,6 +107,12 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             }
         }
         _host.Dispose();
+    }
+
+    /// <summary>Set when the silo starts to stop; the log filters read it on every message.</summary>
+    private sealed class StopSignal
+    {
+        public volatile bool Raised;
     }
 
     /// <summary>Hands the host's loggers to the caller's factory, so the silo logs where the command logs.</summary>

@@ -50,17 +50,19 @@ public static class EngineFactory
     }
 
     public static EmbeddingModel Load(JobSpec spec, string device, int threads, DeviceGate? gate = null) =>
-        LoadModel(spec.Model, Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec), device, threads, gate);
+        LoadModel(spec.Model, spec.Embed, device, threads, gate);
 
     /// <summary>
     /// Loads a model directory on one device with the engine its files call for (<see cref="ModelBackends.Of"/>):
     /// ONNX Runtime for an ONNX export, our engine on <paramref name="device"/>'s ops for a Qwen3 checkpoint.
     /// </summary>
-    public static EmbeddingModel LoadModel(string modelDirectory, EmbeddingOptions options, string device, int threads, DeviceGate? gate = null)
+    /// <param name="tokenizerPath">`encode`/`serve --tokenizer`: a tokenizer instead of the model directory's own.</param>
+    public static EmbeddingModel LoadModel(string modelDirectory, EmbeddingOptions options, string device, int threads, DeviceGate? gate = null,
+        string? tokenizerPath = null)
     {
         options = options with { Device = device, Threads = threads };
         return ModelBackends.Of(modelDirectory) == ModelBackend.Onnx
-            ? OnnxModels.Load(modelDirectory, options, gate)
-            : EmbeddingModel.Load(modelDirectory, options, CreateOps(device, threads), gate);
+            ? OnnxModels.Load(modelDirectory, options, gate, tokenizerPath)
+            : EmbeddingModel.Load(modelDirectory, options, CreateOps(device, threads), gate, tokenizerPath);
     }
 }

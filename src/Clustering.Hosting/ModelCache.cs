@@ -33,7 +33,8 @@ internal sealed class ModelCache(string device, int threads, DeviceGate? gate = 
     /// <summary>Model affinity compares model paths; a job names its model as given, so compare full paths.</summary>
     public static string ModelKeyOf(JobSpec spec) => Path.GetFullPath(spec.Model);
 
-    internal static string KeyOf(JobSpec spec) => $"{ModelKeyOf(spec)}|{Pipeline.EmbeddingDescriptions.EngineOptionsOf(spec)}";
+    // Chunking cuts texts before the engine sees them, so jobs that differ only in it share the loaded model.
+    internal static string KeyOf(JobSpec spec) => $"{ModelKeyOf(spec)}|{spec.Embed with { ChunkTokens = null, ChunkOverlap = null }}";
 
     public void Dispose()
     {

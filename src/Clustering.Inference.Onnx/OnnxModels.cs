@@ -15,10 +15,11 @@ public static class OnnxModels
             throw new ClusteringException($"--device {device}: {path} is an ONNX model, and the ONNX backend runs on the CPU only (ONNX Runtime's CUDA provider is not part of this build); use --device cpu");
     }
 
-    public static EmbeddingModel Load(string path, EmbeddingOptions options, DeviceGate? gate = null)
+    /// <param name="tokenizerPath">A tokenizer to use instead of the directory's own (`encode`/`serve --tokenizer`).</param>
+    public static EmbeddingModel Load(string path, EmbeddingOptions options, DeviceGate? gate = null, string? tokenizerPath = null)
     {
         CheckDevice(options.Device, path);
-        var directory = OnnxModelDirectory.Open(path, options.TokenizerPath);
+        var directory = OnnxModelDirectory.Open(path, tokenizerPath);
         var c = directory.Config;
         var shape = new ModelShape(c.HiddenSize, c.VocabSize, c.MaxPositions, c.NumHiddenLayers);
         return EmbeddingModel.WithTokenizer(directory.TokenizerPath, () =>

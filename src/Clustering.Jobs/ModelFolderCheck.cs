@@ -1,4 +1,3 @@
-using Clustering.Inference;
 using Clustering.Models;
 using Clustering.Pipeline;
 using Clustering.Tokenizers;
@@ -16,23 +15,15 @@ public static class ModelFolderCheck
 {
     public static EmbeddingDescription Check(JobSpec spec)
     {
+        // Describe checks the options against the config (dimensions, max length, prompt) as the engine will.
         var description = EmbeddingDescriptions.Describe(spec);
         if (ModelBackends.Of(spec.Model) == ModelBackend.Onnx)
         {
-            // An ONNX folder: Describe opened it (config, pooling, tokenizer present); the job's default max length
-            // means the model's limit there (see EmbeddingDescriptions.EngineOptionsOf), any other is checked.
-            var onnx = OnnxModelDirectory.Open(spec.Model);
-            var positions = onnx.Config.MaxPositions;
-            if (spec.Embed.MaxLength != EmbeddingOptions.DefaultMaxLength && (spec.Embed.MaxLength < 1 || spec.Embed.MaxLength > positions))
-                throw new ClusteringException($"--max-length {spec.Embed.MaxLength} is outside 1..{positions} (the most positions {onnx.Path} has)");
-            Tokenizer.Load(onnx.TokenizerPath!);
+            Tokenizer.Load(OnnxModelDirectory.Open(spec.Model).TokenizerPath!);
             return description;
         }
         using (var model = ModelDirectory.Open(spec.Model))
         {
-            var max = model.Config.MaxPositionEmbeddings;
-            if (spec.Embed.MaxLength is var length && (length < 1 || length > max))
-                throw new ClusteringException($"--max-length {length} is outside 1..{max} (the most positions {model.Path} has)");
             var tokenizer = model.TokenizerPath ?? throw new InputFormatException(Path.Combine(model.Path, "tokenizer.json"), null,
                 "not found: the model folder has no tokenizer (tokenizer.json, vocab.json + merges.txt, or a BERT vocab.txt)");
             Tokenizer.Load(tokenizer); // refuses malformed JSON and unsupported components, naming the JSON path

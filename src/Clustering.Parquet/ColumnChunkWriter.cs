@@ -132,7 +132,7 @@ internal sealed class ColumnChunkWriter(ParquetWriteOptions options, IPageCompre
             _compressed.Clear();
             _compressed.Write(_levels.Span);
             // An empty values section (a page of nulls) is stored as is: some readers do not expect a compressed empty stream.
-            bool compressValues = compressor.Codec != ParquetCompression.Uncompressed && _body.Length > 0;
+            bool compressValues = compressor.Codec != CompressionCodec.None && _body.Length > 0;
             if (compressValues) compressor.Compress(_body.Span, _compressed);
             else _compressed.Write(_body.Span);
             _header.Clear();

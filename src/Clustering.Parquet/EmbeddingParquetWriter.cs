@@ -31,7 +31,7 @@ public sealed class EmbeddingParquetWriter : IDisposable
     /// <param name="metadata">Model and job description for the footer.</param>
     /// <param name="options">Codec, page version and sizes; its KeyValueMetadata is appended after ours.</param>
     /// <param name="chunks">Write the chunk, char_start and char_end columns (rows are appended with a <see cref="ChunkPosition"/>).</param>
-    public EmbeddingParquetWriter(Stream output, int dimensions, ParquetVectorType vectorType, IReadOnlyList<string> keptFields,
+    public EmbeddingParquetWriter(Stream output, int dimensions, VectorType vectorType, IReadOnlyList<string> keptFields,
         EmbeddingMetadata metadata, ParquetWriteOptions options, IReadOnlyList<ParquetColumnType>? keptTypes = null, bool chunks = false)
     {
         if (keptTypes is not null && keptTypes.Count != keptFields.Count)

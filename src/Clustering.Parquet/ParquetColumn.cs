@@ -22,24 +22,10 @@ public enum ParquetColumnType
     FloatVector,
 }
 
-/// <summary>How a <see cref="ParquetColumnType.FloatVector"/> column declares itself to readers.</summary>
-public enum ParquetVectorType
-{
-    /// <summary>A standard LIST&lt;FLOAT&gt;: every reader sees list&lt;float&gt;.</summary>
-    List,
-
-    /// <summary>
-    /// The same LIST layout plus an <c>ARROW:schema</c> footer entry declaring FixedSizeList&lt;float&gt;[d],
-    /// which is how Arrow itself writes fixed-size lists: pyarrow (and arrow-rs, DataFusion, Polars) read
-    /// fixed_size_list[d]; readers that ignore the Arrow schema (DuckDB, hyparquet, Spark) read a list.
-    /// </summary>
-    Fixed,
-}
-
 /// <summary>One top-level column of a <see cref="ParquetSchema"/>.</summary>
 public sealed record ParquetColumn
 {
-    private ParquetColumn(string name, ParquetColumnType type, bool optional, int dimension, ParquetVectorType vectorType)
+    private ParquetColumn(string name, ParquetColumnType type, bool optional, int dimension, VectorType vectorType)
     {
         Name = name;
         Type = type;
@@ -57,7 +43,7 @@ public sealed record ParquetColumn
     /// <summary>The vector length of a <see cref="ParquetColumnType.FloatVector"/> column; 0 otherwise.</summary>
     public int Dimension { get; }
 
-    public ParquetVectorType VectorType { get; }
+    public VectorType VectorType { get; }
 
     public static ParquetColumn String(string name, bool optional = false) => new(name, ParquetColumnType.String, optional, 0, default);
 
@@ -78,7 +64,7 @@ public sealed record ParquetColumn
     };
 
     /// <summary>A required vector column: every row holds exactly <paramref name="dimension"/> floats.</summary>
-    public static ParquetColumn FloatVector(string name, int dimension, ParquetVectorType vectorType = ParquetVectorType.List)
+    public static ParquetColumn FloatVector(string name, int dimension, VectorType vectorType = VectorType.List)
     {
         if (dimension < 1) throw new ClusteringException($"Parquet schema: column '{name}' needs a vector dimension of at least 1, got {dimension}.");
         if (!Enum.IsDefined(vectorType)) throw new ClusteringException($"Parquet schema: column '{name}' has unknown vector type {(int)vectorType}.");

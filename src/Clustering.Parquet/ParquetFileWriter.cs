@@ -186,10 +186,10 @@ public sealed class ParquetFileWriter : IDisposable
         return index >= 0 ? index : throw new ArgumentException($"The schema has no column '{name}'.", nameof(name));
     }
 
-    /// <summary>Adds the ARROW:schema entry when a column is a fixed-size vector (see <see cref="ParquetVectorType.Fixed"/>).</summary>
+    /// <summary>Adds the ARROW:schema entry when a column is a fixed-size vector (see <see cref="VectorType.Fixed"/>).</summary>
     private static IReadOnlyList<KeyValuePair<string, string>> WithArrowSchema(ParquetSchema schema, IReadOnlyList<KeyValuePair<string, string>> keyValues)
     {
-        bool fixedVectors = schema.Columns.Any(c => c.Type == ParquetColumnType.FloatVector && c.VectorType == ParquetVectorType.Fixed);
+        bool fixedVectors = schema.Columns.Any(c => c.Type == ParquetColumnType.FloatVector && c.VectorType == VectorType.Fixed);
         if (!fixedVectors || keyValues.Any(kv => kv.Key == ArrowSchemaMessage.MetadataKey)) return keyValues;
         return [.. keyValues, new(ArrowSchemaMessage.MetadataKey, ArrowSchemaMessage.Base64(schema))];
     }

@@ -3,7 +3,7 @@ namespace Clustering.Parquet;
 /// <summary>How a <see cref="ParquetFileWriter"/> lays out and compresses a file.</summary>
 public sealed record ParquetWriteOptions
 {
-    public ParquetCompression Compression { get; init; } = ParquetCompression.Zstd;
+    public CompressionCodec Compression { get; init; } = CompressionCodec.Zstd;
 
     public ParquetPageVersion PageVersion { get; init; } = ParquetPageVersion.V1;
 

@@ -12,7 +12,7 @@ public sealed class JobContext
 {
     public string JobId { get; }
     public JobSpec Spec { get; }
-    public CorpusOptions CorpusOptions { get; }
+    public CorpusOptions CorpusOptions => Spec.Input;
     public IBlobStore Output { get; }
 
     public JobContext(string jobId, JobSpec spec, IBlobStore output)
@@ -20,32 +20,10 @@ public sealed class JobContext
         JobId = jobId;
         Spec = spec;
         Output = output;
-        CorpusOptions = CorpusOptionsOf(spec);
     }
 
-    /// <summary>The reader's options from the user's job options.</summary>
-    public static CorpusOptions CorpusOptionsOf(JobSpec spec) => new()
-    {
-        IdField = spec.Input.IdField,
-        TextField = spec.Input.TextField,
-        KeepFields = spec.Input.KeepFields,
-        TextMode = spec.Input.TextMode,
-        MaxDocumentBytes = spec.Input.MaxDocumentBytes,
-        ShardDocuments = spec.ShardDocs,
-        OpenAiBatch = spec.Input.Format == Clustering.OpenAiBatch.Format,
-        SkipBadFiles = spec.Input.SkipBadFiles,
-    };
+    /// <summary>The writer's options: its layout defaults with the job's codec.</summary>
+    public ParquetWriteOptions ParquetOptions => new() { Compression = Spec.Write.Compression };
 
-    public ParquetWriteOptions ParquetOptions => new()
-    {
-        Compression = Spec.Write.Compression switch
-        {
-            CompressionCodec.None => Parquet.ParquetCompression.Uncompressed,
-            CompressionCodec.Snappy => Parquet.ParquetCompression.Snappy,
-            CompressionCodec.Gzip => Parquet.ParquetCompression.Gzip,
-            _ => Parquet.ParquetCompression.Zstd,
-        },
-    };
-
-    public ParquetVectorType VectorType => Spec.Write.VectorType == Clustering.VectorType.Fixed ? ParquetVectorType.Fixed : ParquetVectorType.List;
+    public VectorType VectorType => Spec.Write.VectorType;
 }

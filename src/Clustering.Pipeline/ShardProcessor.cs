@@ -13,7 +13,7 @@ namespace Clustering.Pipeline;
 /// Runs one shard attempt through the stages, each the only owner of its state, joined by bounded channels:
 /// <code>
 /// reader ─► Channel&lt;Document&gt; ─► tokenizers (N tasks) ─► Channel&lt;TokenizedDocument&gt; ─► device loop
-///        (window, sort by length, EmbeddingModel.Embed) ─► Channel&lt;EmbeddedWindow&gt; ─► Parquet writer (temp file)
+///        (window, EmbeddingModel.EmbedByLength) ─► Channel&lt;EmbeddedWindow&gt; ─► Parquet writer (temp file)
 /// </code>
 /// then uploads the part as <c>part-SSSSS-aA.parquet</c> and the bad lines as <c>_errors/part-SSSSS-aA.jsonl</c>.
 /// Backpressure comes from the channel bounds; the device loop never waits on I/O in steady state.
@@ -41,7 +41,7 @@ public sealed class ShardProcessor
 
     /// <param name="deviceDone">Called once the device loop has embedded the shard's last window (not when it fails):
     /// from then on the model is free for the next shard while this one's Parquet tail is written and uploaded.</param>
-    public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardPlan shardPlan, CancellationToken cancellationToken,
+    public async Task<ShardOutcome> ProcessAsync(JobContext job, int shardIndex, int attempt, ShardSpec shard, CancellationToken cancellationToken,
         Action? deviceDone = null)
     {
         if (job.Spec.Embed.ChunkTokens is not null) ChunkingSupport.Check(_model);
@@ -58,7 +58,7 @@ public sealed class ShardProcessor
 
         try
         {
-            var reader = Stage(() => ReadAsync(job, shardPlan, documents.Writer, errors, emptyTexts, token), documents.Writer, linked);
+            var reader = Stage(() => ReadAsync(job, shard, documents.Writer, errors, emptyTexts, token), documents.Writer, linked);
             var tokenizers = Enumerable.Range(0, _tokenizerThreads)
                 .Select(_ => Task.Run(() => TokenizeAsync(documents.Reader, tokenized.Writer, errors, job.Spec.Embed, token), token)).ToArray();
             var tokenizersDone = Stage(() => Task.WhenAll(tokenizers), tokenized.Writer, linked);
@@ -71,7 +71,7 @@ public sealed class ShardProcessor
             {
                 try
                 {
-                    return await WriteAsync(job, windows.Reader, tempPath, openAiPath, shardIndex, shardPlan.KeptTypes, token).ConfigureAwait(false);
+                    return await WriteAsync(job, windows.Reader, tempPath, openAiPath, shardIndex, shard.KeptTypes, token).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -130,12 +130,11 @@ public sealed class ShardProcessor
         }
     }
 
-    /// <summary>Reads the shard (index 0 of its one-shard plan, see Clustering.Jobs' <c>JobPlanner.ShardsOf</c>).</summary>
-    private async Task ReadAsync(JobContext job, ShardPlan shardPlan, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors,
+    private async Task ReadAsync(JobContext job, ShardSpec shard, ChannelWriter<Document> output, ConcurrentQueue<DocumentError> errors,
         StrongBox<long> emptyTexts, CancellationToken token)
     {
-        var reader = new ShardReader(shardPlan, _inputs, job.CorpusOptions);
-        await foreach (var record in reader.ReadShardAsync(0, token).ConfigureAwait(false))
+        var reader = new ShardReader(_inputs, job.CorpusOptions);
+        await foreach (var record in reader.ReadAsync(shard, token).ConfigureAwait(false))
         {
             switch (record)
             {
@@ -152,7 +151,7 @@ public sealed class ShardProcessor
     }
 
     private async Task TokenizeAsync(ChannelReader<Document> input, ChannelWriter<TokenizedDocument> output, ConcurrentQueue<DocumentError> errors,
-        EmbedOptions embed, CancellationToken token)
+        EmbeddingOptions embed, CancellationToken token)
     {
         await foreach (var document in input.ReadAllAsync(token).ConfigureAwait(false))
         {
@@ -181,8 +180,8 @@ public sealed class ShardProcessor
     }
 
     /// <summary>
-    /// The device loop: gathers a window of one to four forward passes, sorts it by length so each pass holds
-    /// sequences of similar length, embeds it and hands the vectors to the writer.
+    /// The device loop: gathers a window of one to four forward passes, embeds it (<see cref="EmbeddingModel.EmbedByLength"/>:
+    /// each pass holds sequences of similar length) and hands the vectors to the writer in the window's order.
     /// </summary>
     private async Task EmbedLoop(ChannelReader<TokenizedDocument> input, ChannelWriter<EmbeddedWindow> output, CancellationToken token)
     {
@@ -207,11 +206,11 @@ public sealed class ShardProcessor
             }
             while (tokens < _model.BatchTokens && window.Count < 8192 && await input.WaitToReadAsync(token).ConfigureAwait(false));
             if (window.Count == 0) continue;
-            window.Sort(static (a, b) => a.Ids.Length.CompareTo(b.Ids.Length));
             sequences.Clear();
             foreach (var document in window) sequences.Add(document.Ids);
             var vectors = ArrayPool<float>.Shared.Rent(window.Count * dimensions);
-            _model.Embed(sequences, vectors.AsSpan(0, window.Count * dimensions));
+            // Passes run shortest first; rows stay in input order.
+            _model.EmbedByLength(sequences, vectors.AsSpan(0, window.Count * dimensions));
             _progress.AddDocuments(window.Count, tokens);
             await output.WriteAsync(new EmbeddedWindow([.. window], window.Count, vectors), token).ConfigureAwait(false);
         }

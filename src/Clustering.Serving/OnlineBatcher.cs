@@ -7,7 +7,7 @@ namespace Clustering.Serving;
 /// Batches online requests for one model on one device. Requests queue their token sequences (whole requests are
 /// admitted or refused: the queue is bounded in tokens, and a full queue answers 429 with an estimate of when to
 /// retry). One thread owns the device side: it takes up to <see cref="ServingLimits.PassesPerRound"/> passes' worth
-/// of queued inputs, oldest first, sorts them by length, runs them shortest first through the model at online
+/// of queued inputs, oldest first, cuts them into passes with <see cref="BatchPlanner"/> (shortest first), runs them through the model at online
 /// priority (so they go before batch work on a shared device), and completes each request when its last input is
 /// done. Inputs queue while the device is busy, so batches grow with the load; <see cref="ServingLimits.BatchWindow"/>
 /// can hold a small batch back a little for more to join.
@@ -83,13 +83,13 @@ public sealed class OnlineBatcher : IDisposable
         {
             round.Clear();
             if (!TakeRound(round)) return;
-            // Shortest first: short queries finish first, and each pass holds inputs of similar length.
-            round.Sort(static (a, b) => a.Ids.Length != b.Ids.Length ? a.Ids.Length.CompareTo(b.Ids.Length) : a.Enqueued.CompareTo(b.Enqueued));
             var lengths = new int[round.Count];
             for (var i = 0; i < lengths.Length; i++) lengths[i] = round[i].Ids.Length;
             var started = Stopwatch.GetTimestamp();
             long done = 0;
-            foreach (var pass in PlanPasses(lengths))
+            // Shortest first (equal lengths oldest first: the round is in queue order): short queries finish first,
+            // and each pass holds inputs of similar length.
+            foreach (var pass in BatchPlanner.Plan(lengths, _model.EffectiveBatchTokens, _model.MaxSequencesPerPass))
             {
                 var sequences = new int[pass.Length][];
                 var tokens = 0;
@@ -124,8 +124,6 @@ public sealed class OnlineBatcher : IDisposable
             }
         }
     }
-
-    private List<int[]> PlanPasses(int[] lengths) => LengthBatcher.Plan(lengths, _model.EffectiveBatchTokens, maxSequences: 4096);
 
     /// <summary>Waits for work and takes a round from the queue; false once stopping with nothing left.</summary>
     private bool TakeRound(List<Item> round)

@@ -4,6 +4,7 @@ using Clustering.Corpus;
 using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.TestingHost;
@@ -29,7 +30,10 @@ internal sealed class GrainCluster : IAsyncDisposable
     public IGrainFactory Grains => Cluster.Client;
 
     /// <param name="outputs">How a job's output opens (default: the local folder it names).</param>
-    public static async Task<GrainCluster> StartAsync(short silos, bool devices = true, TimeSpan? backoffBase = null, Func<string, IBlobStore>? outputs = null)
+    /// <param name="work">Wraps each silo's work stream publisher (to hold items back or send them twice).</param>
+    /// <param name="workRedelivery">How long job grains wait for their items before publishing them again.</param>
+    public static async Task<GrainCluster> StartAsync(short silos, bool devices = true, TimeSpan? backoffBase = null, Func<string, IBlobStore>? outputs = null,
+        Func<IShardWorkPublisher, IShardWorkPublisher>? work = null, TimeSpan? workRedelivery = null)
     {
         var root = Directory.CreateTempSubdirectory("clustering-grains-").FullName;
         var store = await SqliteClusterStore.OpenAsync("sqlite:" + Path.Combine(root, "jobs.db"), new ClusterStoreOptions
@@ -50,6 +54,7 @@ internal sealed class GrainCluster : IAsyncDisposable
             }
             var counters = new JobProgress();
             lock (progress) progress[options.SiloName] = counters;
+            if (work is not null) silo.Services.AddSingleton(sp => work(new StreamShardWorkPublisher(sp)));
             silo.AddEmbeddingCluster(new ClusterServices
             {
                 Store = store,
@@ -60,6 +65,7 @@ internal sealed class GrainCluster : IAsyncDisposable
                 SiloName = options.SiloName,
                 IdleCheck = TimeSpan.FromMilliseconds(200),
                 OwnerCheck = TimeSpan.FromMilliseconds(500),
+                WorkRedelivery = workRedelivery ?? TimeSpan.FromSeconds(30),
             });
             silo.Configure<ClusterMembershipOptions>(ClusterSiloBuilderExtensions.TuneMembership);
         });

@@ -147,6 +147,8 @@ public sealed class JobGrainTests
         await File.WriteAllBytesAsync(Path.Combine(output, OutputLayout.PartKey(0, 2)), part);
         ShardResult Result(WorkerInfo w, int attempt) => new(id, 0, attempt, w.Id, OutputLayout.PartKey(0, attempt), 1, part.Length, "00", 0, 1);
         var (one, two) = (Worker("one"), Worker("two"));
+        // Offers wait for the shard's item on the work stream, which arrives a moment after the job started.
+        while ((await job.Deliveries()).Received == 0) await Task.Delay(20);
 
         var first = await job.Offer(one);
         Assert.Equal((0, 1), (first!.Index, first.Attempt));

@@ -40,7 +40,7 @@ internal sealed class ScriptedExecutor(string device) : IShardExecutor
     internal static byte[] Part(int rows, string idPrefix)
     {
         var bytes = new MemoryStream();
-        using (var writer = new EmbeddingParquetWriter(bytes, 2, ParquetVectorType.List, [],
+        using (var writer = new EmbeddingParquetWriter(bytes, 2, VectorType.List, [],
                    new EmbeddingMetadata { ModelId = "scripted", Pooling = "last_token", Normalized = true, Dtype = "float32" }, new ParquetWriteOptions()))
         {
             for (var r = 0; r < rows; r++) writer.Append($"{idPrefix}/{r}", [1f, 0f], 1, false, []);

@@ -204,6 +204,21 @@ public abstract class ClusterStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Lease_of_one_named_shard_takes_it_only_while_it_is_pending_and_due()
+    {
+        await Store.CreateJobAsync(Job("named"), Shards(3));
+
+        Assert.Equal((2, 1), (await Store.LeaseShardAsync("w1", Cpu, [], Lease, onlyJob: "named", onlyShard: 2)) is { } a ? (a.Index, a.Attempt) : default);
+        Assert.Null(await Store.LeaseShardAsync("w2", Cpu, [], Lease, onlyJob: "named", onlyShard: 2)); // leased
+        Assert.Null(await Store.LeaseShardAsync("w2", Cpu, [], Lease, onlyJob: "named", onlyShard: 7)); // no such shard
+        Assert.Equal(ShardState.Pending, (await Store.FailShardAsync(new ShardKey("named", 2), 1, "w1", "boom"))!.State);
+        Assert.Null(await Store.LeaseShardAsync("w2", Cpu, [], Lease, onlyJob: "named", onlyShard: 2)); // in its backoff
+        Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal((2, 2), (await Store.LeaseShardAsync("w2", Cpu, [], Lease, onlyJob: "named", onlyShard: 2)) is { } b ? (b.Index, b.Attempt) : default);
+        Assert.Equal(0, (await Store.LeaseShardAsync("w3", Cpu, [], Lease, onlyJob: "named"))!.Index); // without a name: the lowest
+    }
+
+    [StoreFact]
     public async Task Lease_respects_the_device_kind_and_memory_a_job_requires()
     {
         await Store.CreateJobAsync(Job("big", kind: "cuda", memory: 40L << 30), Shards(1));

@@ -2,7 +2,8 @@ namespace Clustering.Corpus.Tests;
 
 public sealed class BrokenCorpusTests
 {
-    private static readonly CorpusOptions Options = new() { ShardDocuments = 1000, MaxDocumentBytes = BrokenCorpus.MaxDocumentBytes };
+    private static readonly CorpusOptions Options = new() { MaxDocumentBytes = BrokenCorpus.MaxDocumentBytes };
+    private const int ShardDocs = 1000;
 
     [Fact]
     public async Task EveryShardTogetherYieldsEachGoodDocumentOnceAndAnErrorNamingFileAndLineForEachBadLine()
@@ -12,7 +13,7 @@ public sealed class BrokenCorpusTests
         Assert.Equal(10_000, corpus.Lines.Count);
         Assert.Equal(50, BrokenCorpus.BadKindCount);
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/corpus"], Options);
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/corpus"], Options, ShardDocs);
 
         Assert.Equal(7, plan.Inputs.Count);
         Assert.True(plan.Shards.Count >= 10, $"{plan.Shards.Count} shards");
@@ -56,12 +57,12 @@ public sealed class BrokenCorpusTests
         folder.Write("t.jsonl.gz", whole[..(whole.Length * 2 / 3)]);
         folder.Write("u.jsonl", "{\"id\":\"u1\",\"text\":\"fine\"}\n"u8.ToArray());
 
-        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path], Options));
+        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path], Options, ShardDocs));
         Assert.Equal(folder.Path + "/t.jsonl.gz", e.Input);
         Assert.Matches(@"^gzip stream ends early \(truncated file\), after \d+ lines$", e.Reason);
         Assert.InRange(long.Parse(System.Text.RegularExpressions.Regex.Match(e.Reason, @"after (\d+) lines").Groups[1].Value), 1000, 29_999);
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path], Options with { SkipBadFiles = true });
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path], Options with { SkipBadFiles = true }, ShardDocs);
         Assert.Equal(["u1"], records.OfType<Document>().Select(d => d.Id));
         Assert.Empty(records.OfType<DocumentError>());
         var skipped = Assert.Single(plan.SkippedFiles!);
@@ -75,7 +76,7 @@ public sealed class BrokenCorpusTests
     {
         using var folder = new TempFolder();
         folder.Write("x.jsonl.gz", CorpusTestKit.Gzip("{\"id\":1,\"text\":\"a\"}\n"u8.ToArray())[..keep]);
-        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options));
+        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options, ShardDocs));
         Assert.Equal(folder.Path + "/x.jsonl.gz", e.Input);
         Assert.StartsWith("gzip stream ends early (truncated file), after 0 lines", e.Reason);
     }
@@ -87,11 +88,11 @@ public sealed class BrokenCorpusTests
         var data = CorpusTestKit.Gzip(System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 5000).Select(i => $"{{\"text\":\"{i} {(uint)(i * 2654435761u):x8}\"}}\n"))));
         for (var i = data.Length / 2; i < data.Length / 2 + 64; i++) data[i] ^= 0x5A;
         folder.Write("x.jsonl.gz", data);
-        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options));
+        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/x.jsonl.gz"], Options, ShardDocs));
         Assert.StartsWith("corrupt gzip data: ", e.Reason);
 
         folder.Write("y.jsonl.gz", "{\"id\":1,\"text\":\"plain, not gzip\"}\n"u8.ToArray());
-        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/y.jsonl.gz"], Options));
+        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([folder.Path + "/y.jsonl.gz"], Options, ShardDocs));
         Assert.StartsWith("corrupt gzip data: incorrect header check, after 0 lines", e.Reason);
     }
 
@@ -102,7 +103,7 @@ public sealed class BrokenCorpusTests
         var first = CorpusTestKit.Gzip("{\"id\":\"a\",\"text\":\"one\"}\n"u8.ToArray());
         var second = CorpusTestKit.Gzip("{\"id\":\"b\",\"text\":\"two\"}\n{\"id\":\"c\",\"text\":\"three\"}"u8.ToArray());
         folder.Write("m.jsonl.gz", [.. first, .. second]);
-        var (_, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/m.jsonl.gz"], Options);
+        var (_, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/m.jsonl.gz"], Options, ShardDocs);
         Assert.Equal(["a:1", "b:2", "c:3"], records.Select(r => r is Document d ? $"{d.Id}:{d.Line}" : r.ToString()));
     }
 }

@@ -24,10 +24,10 @@ public sealed class ByteRangeShardTests
         using var folder = new TempFolder();
         var path = folder.Write("big.jsonl", BigFile(lines, crlf));
         var length = new FileInfo(path).Length;
-        var options = new CorpusOptions { ShardDocuments = 1000 };
+        var options = new CorpusOptions();
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], options);
-        var (wholePlan, whole) = await CorpusTestKit.PlanAndReadAsync([path], options with { ShardDocuments = 1_000_000 });
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], options, 1000);
+        var (wholePlan, whole) = await CorpusTestKit.PlanAndReadAsync([path], options, 1_000_000);
 
         var fileLines = File.ReadAllBytes(path).Count(b => b == (byte)'\n');
         Assert.Equal((fileLines + 999) / 1000, plan.Shards.Count);
@@ -56,10 +56,10 @@ public sealed class ByteRangeShardTests
     {
         using var folder = new TempFolder();
         var path = folder.Write("big.jsonl.gz", CorpusTestKit.Gzip(Encoding.UTF8.GetBytes(BigFile(4_500, false))));
-        var options = new CorpusOptions { ShardDocuments = 1000 };
+        var options = new CorpusOptions();
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], options);
-        var (_, whole) = await CorpusTestKit.PlanAndReadAsync([path], options with { ShardDocuments = 1_000_000 });
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], options, 1000);
+        var (_, whole) = await CorpusTestKit.PlanAndReadAsync([path], options, 1_000_000);
 
         var slices = plan.Shards.Select(s => Assert.Single(s.Slices)).ToList();
         Assert.Equal([1L, 1001, 2001, 3001, 4001], slices.Select(s => s.FirstLine));
@@ -80,7 +80,7 @@ public sealed class ByteRangeShardTests
         folder.Write("d/e.jsonl", Lines(200, "e"));   // joins d's open remainder
         folder.Write("d/f.jsonl", "");                // empty: nothing to read
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/d"], new CorpusOptions { ShardDocuments = 1000 });
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/d"], new CorpusOptions(), 1000);
 
         var layout = plan.Shards.Select(s => string.Join("+", s.Slices.Select(x => $"{plan.Inputs[x.Input].Key}@{x.FirstLine}:{x.Lines}")));
         Assert.Equal(["a.jsonl@1:400+b.jsonl@1:500", "c.jsonl@1:300", "d.jsonl@1:1000", "d.jsonl@1001:1000", "d.jsonl@2001:500+e.jsonl@1:200"], layout);

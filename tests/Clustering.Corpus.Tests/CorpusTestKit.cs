@@ -40,27 +40,28 @@ internal static class CorpusTestKit
     }
 
     /// <summary>Resolves, plans, and reads every shard in order.</summary>
-    public static async Task<(ShardPlan Plan, List<CorpusRecord> Records)> PlanAndReadAsync(IEnumerable<string> arguments, CorpusOptions options)
+    public static async Task<(ShardPlan Plan, List<CorpusRecord> Records)> PlanAndReadAsync(IEnumerable<string> arguments, CorpusOptions options,
+        int shardDocs = CorpusOptions.DefaultShardDocs)
     {
         var stores = new InputStores();
         var inputs = await new InputResolver(stores).ResolveAsync(arguments);
-        var plan = await new ShardPlanner(stores).PlanAsync(inputs, options);
+        var plan = await new ShardPlanner(stores).PlanAsync(inputs, options, shardDocs);
         return (plan, await ReadAllAsync(plan, options));
     }
 
     public static async Task<List<CorpusRecord>> ReadAllAsync(ShardPlan plan, CorpusOptions options)
     {
-        var reader = new ShardReader(plan, new InputStores(), options);
+        var reader = new ShardReader(new InputStores(), options);
         var records = new List<CorpusRecord>();
         for (var s = 0; s < plan.Shards.Count; s++)
-            await foreach (var record in reader.ReadShardAsync(s)) records.Add(record);
+            await foreach (var record in reader.ReadAsync(plan.SpecOf(s))) records.Add(record);
         return records;
     }
 
     public static async Task<List<CorpusRecord>> ReadShardAsync(ShardPlan plan, CorpusOptions options, int shard)
     {
         var records = new List<CorpusRecord>();
-        await foreach (var record in new ShardReader(plan, new InputStores(), options).ReadShardAsync(shard)) records.Add(record);
+        await foreach (var record in new ShardReader(new InputStores(), options).ReadAsync(plan.SpecOf(shard))) records.Add(record);
         return records;
     }
 

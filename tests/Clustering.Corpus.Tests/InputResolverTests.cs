@@ -1,3 +1,5 @@
+using Clustering.Storage;
+
 namespace Clustering.Corpus.Tests;
 
 public sealed class InputResolverTests
@@ -75,20 +77,17 @@ public sealed class InputResolverTests
             (await Assert.ThrowsAsync<ClusteringException>(() => Resolve(t.Path + "/nope"))).Message);
         Assert.StartsWith($"--input '{t.Path}/data/**/*.avro': matched no input files",
             (await Assert.ThrowsAsync<ClusteringException>(() => Resolve(t.Path + "/data/**/*.avro"))).Message);
-        Assert.Equal("--input 'az://c/p/': no store is configured for this URI scheme",
-            (await Assert.ThrowsAsync<ClusteringException>(() => Resolve("az://c/p/"))).Message);
+        Assert.Equal("--input s3://c/p/: unknown scheme; give a path, az://container/path or an https:// blob URL",
+            (await Assert.ThrowsAsync<ClusteringException>(() => Resolve("s3://c/p/"))).Message);
         Assert.False(Directory.Exists(t.Path + "/nope")); // LocalBlobStore would create it: never opened
     }
 
     [Fact]
-    public async Task AUriResolverPlugsInAnotherStoreByPrefix()
+    public async Task AMountedStoreIsListedAndGlobbedLikeAFolder()
     {
         using var t = Tree();
-        // Stands in for issue 7's az:// resolver: "mem://" maps onto a local folder.
-        BlobUriResolver resolver = argument => argument.StartsWith("mem://", StringComparison.Ordinal)
-            ? new BlobLocation(new Storage.LocalBlobStore(t.Path), "mem://", argument["mem://".Length..])
-            : null;
-        var stores = new InputStores(resolver);
+        // Stands in for a blob container: "mem://" is mounted onto a local folder.
+        var stores = new InputStores(new LocationResolver(mounts: new Dictionary<string, IBlobStore> { ["mem://"] = new LocalBlobStore(t.Path) }));
         var inputs = await new InputResolver(stores).ResolveAsync(["mem://data/sub/", "mem://other/*.txt", "mem://data/a.jsonl"]);
         Assert.Equal(["mem://data/a.jsonl", "mem://data/sub/d.jsonl", "mem://data/sub/deep/e.jsonl", "mem://other/z.txt"], inputs.Select(i => i.Name));
         Assert.Equal(["data/a.jsonl", "data/sub/d.jsonl", "data/sub/deep/e.jsonl", "other/z.txt"], inputs.Select(i => i.Key));

@@ -42,8 +42,7 @@ public sealed class LineBufferTests
     {
         var input = new CorpusInput("mem.jsonl", "/nowhere", "mem.jsonl", InputFormat.JsonLines, length, "\"e\"", DateTimeOffset.UnixEpoch);
         var slice = new ShardSlice(0, 0, length, 1, 0, ToEnd: true);
-        var plan = new ShardPlan(ShardPlan.CurrentVersion, 10, TextMode.File, [input], []);
-        return (new ShardReader(plan, new InputStores(), options), input, slice);
+        return (new ShardReader(new InputStores(), options), input, slice);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ public sealed class OpenAiBatchLineTests
     {
         using var folder = new TempFolder();
         var path = folder.Write("batch.jsonl", content);
-        return (await CorpusTestKit.PlanAndReadAsync([path], new CorpusOptions { OpenAiBatch = true, KeepFields = ["x"] })).Records;
+        return (await CorpusTestKit.PlanAndReadAsync([path], new CorpusOptions { Format = OpenAiBatch.Format, KeepFields = ["x"] })).Records;
     }
 
     [Fact]

@@ -36,8 +36,8 @@ public sealed class ParquetInputTests
     private static JsonElement[][] Oracle(string path, string columns) =>
         DuckDbSql.Run($"SELECT {columns} FROM read_parquet('{DuckDbSql.Quote(path)}') ORDER BY file_row_number")[0];
 
-    private static CorpusOptions Options(int shardDocs, string text = "text", string id = "id", params string[] keep) =>
-        new() { ShardDocuments = shardDocs, TextField = text, IdField = id, KeepFields = keep };
+    private static CorpusOptions Options(string text = "text", string id = "id", params string[] keep) =>
+        new() { TextField = text, IdField = id, KeepFields = keep };
 
     [Theory]
     [InlineData("snappy")]
@@ -51,7 +51,7 @@ public sealed class ParquetInputTests
         var groups = DuckDbSql.Run($"SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('{DuckDbSql.Quote(path)}') GROUP BY ALL ORDER BY 1")[0];
         Assert.True(groups.Length >= 4, $"DuckDB wrote {groups.Length} row groups");
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(3000, keep: "lang"));
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(keep: "lang"), 3000);
 
         // Shards from the footer: one per row group here (two of 2,048 rows exceed 3,000).
         Assert.Equal(groups.Length, plan.Shards.Count);
@@ -89,7 +89,7 @@ public sealed class ParquetInputTests
     {
         using var t = new TempFolder();
         var path = WriteDuckDb(t, "nested.parquet", "zstd");
-        var (_, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(4000, text: "doc.body", id: "doc.key", "doc.n", "lang", "doc.absent"));
+        var (_, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(text: "doc.body", id: "doc.key", "doc.n", "lang", "doc.absent"), 4000);
         var oracle = Oracle(path, "doc.body, doc.key, doc.n, lang");
         Assert.Equal(Rows, records.Count);
         for (var i = 0; i < Rows; i++)
@@ -114,7 +114,7 @@ public sealed class ParquetInputTests
     {
         using var t = new TempFolder();
         var path = WriteDuckDb(t, "shards.parquet", "snappy");
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(shardDocs));
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(), shardDocs);
         Assert.Equal(shards, plan.Shards.Count);
         var ids = records.OfType<Document>().Select(d => d.Id).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
@@ -131,7 +131,7 @@ public sealed class ParquetInputTests
     {
         using var t = new TempFolder();
         var expected = new List<(string Id, string? Text, string Lang)>();
-        foreach (var (name, compression) in new[] { ("ours-zstd.parquet", ParquetCompression.Zstd), ("ours-none.parquet", ParquetCompression.Uncompressed) })
+        foreach (var (name, compression) in new[] { ("ours-zstd.parquet", CompressionCodec.Zstd), ("ours-none.parquet", CompressionCodec.None) })
         {
             var schema = new ParquetSchema([ParquetColumn.String("id"), ParquetColumn.String("text", optional: true), ParquetColumn.String("lang")]);
             await using (var file = File.Create(Path.Combine(t.Path, name)))
@@ -152,7 +152,7 @@ public sealed class ParquetInputTests
         var groups = DuckDbSql.Run($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{DuckDbSql.Quote(t.Path)}/ours-zstd.parquet')")[0][0][0].GetInt64();
         Assert.True(groups > 1, $"{groups} row group");
 
-        var (_, records) = await CorpusTestKit.PlanAndReadAsync([t.Path], Options(700, keep: "lang"));
+        var (_, records) = await CorpusTestKit.PlanAndReadAsync([t.Path], Options(keep: "lang"), 700);
         // Files are taken in name order: ours-none before ours-zstd.
         var inOrder = expected.Skip(3000).Concat(expected.Take(3000)).ToList();
         Assert.Equal(inOrder.Count, records.Count);
@@ -180,13 +180,13 @@ public sealed class ParquetInputTests
         var patched = Encoding.Latin1.GetString(bytes).Replace("INVALID", "\u00ff\u00fe\u00c3\u0028\u00a0\u00a1\u0080");
         File.WriteAllBytes(path, Encoding.Latin1.GetBytes(patched));
 
-        var (_, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(100));
+        var (_, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(), 100);
         Assert.Equal(10, records.Count);
         var error = Assert.IsType<DocumentError>(records[3]);
         Assert.Equal($"{path}:4: row group 0, row 3: text column 'text': invalid UTF-8 at byte 2", error.ToString());
         Assert.Equal(9, records.OfType<Document>().Count());
 
-        var (_, missing) = await CorpusTestKit.PlanAndReadAsync([path], Options(100, text: "body"));
+        var (_, missing) = await CorpusTestKit.PlanAndReadAsync([path], Options(text: "body"), 100);
         Assert.Equal(10, missing.Count);
         Assert.Equal($"{path}:10: row group 0, row 9: no text column 'body' in the file", Assert.IsType<DocumentError>(missing[9]).ToString());
     }
@@ -196,17 +196,17 @@ public sealed class ParquetInputTests
     {
         using var t = new TempFolder();
         var json = t.Write("json.parquet", "{\"id\": 1, \"text\": \"not parquet at all\"}\n");
-        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([json], Options(100)));
+        var e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([json], Options(), 100));
         Assert.Equal($"{json}: not a Parquet file (it does not start with PAR1)", e.Message);
 
         var whole = WriteDuckDb(t, "whole.parquet", "snappy");
         var cut = t.Write("cut.parquet", File.ReadAllBytes(whole)[..^100]);
-        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([cut], Options(100)));
+        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([cut], Options(), 100));
         Assert.Equal($"{cut}: truncated Parquet file (it does not end with PAR1, so its footer is missing)", e.Message);
 
-        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([whole], Options(100, text: "id")));
+        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([whole], Options(text: "id"), 100));
         Assert.Equal($"{whole}: --text-field 'id' is of type INT64/INT_64, not a string", e.Message);
-        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([whole], Options(100, keep: "doc")));
+        e = await Assert.ThrowsAsync<InputFileException>(() => CorpusTestKit.PlanAndReadAsync([whole], Options(keep: "doc"), 100));
         Assert.Equal($"{whole}: --keep-fields 'doc' is a struct; name one of its members ('doc.NAME')", e.Message);
     }
 
@@ -223,17 +223,16 @@ public sealed class ParquetInputTests
         Assert.True(size > 20_000_000, $"{size} bytes");
 
         var counting = new CountingStore(new LocalBlobStore(t.Path));
-        var stores = new InputStores(argument => argument.StartsWith("count://", StringComparison.Ordinal)
-            ? new BlobLocation(counting, "count://root/", argument["count://root/".Length..]) : null);
+        var stores = new InputStores(new LocationResolver(mounts: new Dictionary<string, IBlobStore> { ["count://root/"] = counting }));
         var inputs = await new InputResolver(stores).ResolveAsync(["count://root/big.parquet"]);
-        var plan = await new ShardPlanner(stores).PlanAsync(inputs, Options(100_000));
+        var plan = await new ShardPlanner(stores).PlanAsync(inputs, Options(), 100_000);
         Assert.InRange(counting.BytesRead, 1, 256 << 10); // the first 64 KiB, the last 64 KiB and the footer
         Assert.Equal(300_000, plan.Documents);
 
         var count = 0L;
-        var reader = new ShardReader(plan, stores, Options(100_000));
+        var reader = new ShardReader(stores, Options());
         for (var s = 0; s < plan.Shards.Count; s++)
-            await foreach (var record in reader.ReadShardAsync(s))
+            await foreach (var record in reader.ReadAsync(plan.SpecOf(s)))
             {
                 var d = Assert.IsType<Document>(record);
                 Assert.Equal((count++).ToString(), d.Id);

@@ -2,7 +2,7 @@ namespace Clustering.Corpus.Tests;
 
 public sealed class ShardPlanTests
 {
-    private static readonly CorpusOptions Options = new() { ShardDocuments = 1000, MaxDocumentBytes = BrokenCorpus.MaxDocumentBytes };
+    private static readonly CorpusOptions Options = new() { MaxDocumentBytes = BrokenCorpus.MaxDocumentBytes };
 
     [Fact]
     public async Task PlanningTheSameInputsTwiceGivesTheSameJsonAndTheJsonRoundTrips()
@@ -60,16 +60,16 @@ public sealed class ShardPlanTests
     [Fact]
     public void NonsenseOptionsAreRefusedNamingTheOption()
     {
-        Assert.Equal("--shard-docs must be at least 1 (got 0)", Assert.Throws<ClusteringException>(() => new CorpusOptions { ShardDocuments = 0 }.Validate()).Message);
+        Assert.Equal("--shard-docs: must be at least 1 (got 0)", Assert.Throws<ClusteringException>(() => CorpusOptions.CheckShardDocs(0)).Message);
         Assert.Equal("--id-field: 'meta..id' is not a field path (names separated by single dots)",
             Assert.Throws<ClusteringException>(() => new CorpusOptions { IdField = "meta..id" }.Validate()).Message);
-        Assert.StartsWith("--max-document-bytes must be within", Assert.Throws<ClusteringException>(() => new CorpusOptions { MaxDocumentBytes = int.MaxValue }.Validate()).Message);
+        Assert.Equal($"--max-document-bytes: must be 16 to {1 << 30} (got {int.MaxValue})", Assert.Throws<ClusteringException>(() => new CorpusOptions { MaxDocumentBytes = int.MaxValue }.Validate()).Message);
     }
 
     private static async Task<(ShardPlan, InputStores)> PlanAsync(TempFolder folder, string relative = "/corpus")
     {
         var stores = new InputStores();
         var inputs = await new InputResolver(stores).ResolveAsync([folder.Path + relative]);
-        return (await new ShardPlanner(stores).PlanAsync(inputs, Options), stores);
+        return (await new ShardPlanner(stores).PlanAsync(inputs, Options, 1000), stores);
     }
 }

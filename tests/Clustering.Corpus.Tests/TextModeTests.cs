@@ -10,9 +10,9 @@ public sealed class TextModeTests
         folder.Write("notes/bom.md", [0xEF, 0xBB, 0xBF, .. "# title"u8]);
         folder.Write("notes/empty.txt", "");
         folder.Write("notes/zipped.txt.gz", CorpusTestKit.Gzip("compressed note"u8.ToArray()));
-        var options = new CorpusOptions { TextMode = TextMode.File, ShardDocuments = 10, KeepFields = ["x"] };
+        var options = new CorpusOptions { TextMode = TextMode.File, KeepFields = ["x"] };
 
-        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/notes/"], options);
+        var (plan, records) = await CorpusTestKit.PlanAndReadAsync([folder.Path + "/notes/"], options, 10);
 
         Assert.Equal([10L, 10, 8], plan.Shards.Select(s => s.Documents));
         var documents = records.Cast<Document>().ToDictionary(d => d.Id);

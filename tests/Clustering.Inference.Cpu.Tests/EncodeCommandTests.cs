@@ -74,7 +74,7 @@ public sealed class EncodeCommandTests
 
     [Theory]
     [InlineData("--dimensions", "65", "--dimensions 65 is outside 1..64")]
-    [InlineData("--dimensions", "0", "--dimensions 0 is outside 1..64")]
+    [InlineData("--dimensions", "0", "--dimensions: must be positive (got 0)")]
     [InlineData("--prompt-name", "nope", "unknown prompt name \"nope\"")]
     [InlineData("--device", "tpu", "--device tpu: expected cpu, cuda or cuda:0,1")]
     [InlineData("--max-length", "100000", "--max-length 100000 is outside")]
@@ -138,8 +138,8 @@ public sealed class EncodeCommandTests
 
     [Theory]
     [InlineData(new[] { "--chunk-overlap", "2" }, "--chunk-overlap needs --chunk-tokens")]
-    [InlineData(new[] { "--chunk-tokens", "4", "--chunk-overlap", "4" }, "--chunk-overlap 4 must be at least 0 and below --chunk-tokens 4")]
-    [InlineData(new[] { "--chunk-tokens", "0" }, "--chunk-tokens 0 must be at least 1")]
+    [InlineData(new[] { "--chunk-tokens", "4", "--chunk-overlap", "4" }, "--chunk-overlap: must be at least 0 and below --chunk-tokens 4 (got 4)")]
+    [InlineData(new[] { "--chunk-tokens", "0" }, "--chunk-tokens: must be at least 1 (got 0)")]
     [InlineData(new[] { "--chunk-tokens", "4", "--tokenizer", "tests/fixtures/tokenizers/metaspace-bpe/tokenizer.json" }, "is not byte-level BPE")]
     public void Bad_chunk_options_are_refused(string[] options, string message)
     {

@@ -9,22 +9,41 @@ namespace Clustering.Inference.Cpu.Tests;
 /// </summary>
 public sealed class OutOfMemorySplitTests
 {
-    [Fact]
-    public void A_batch_too_big_for_the_device_is_split_and_the_vectors_are_unchanged()
+    /// <summary>23 random sequences of 3-39 tokens, their vectors from an unlimited run, and a model limited to 100 tokens a batch.</summary>
+    private static (List<int[]> Sequences, float[] Expected, EmbeddingModel Limited) Setup(int seed)
     {
-        var rng = new Random(5);
+        var rng = new Random(seed);
         var sequences = Enumerable.Range(0, 23).Select(_ => Enumerable.Range(0, rng.Next(3, 40)).Select(_ => rng.Next(1, 250)).ToArray()).ToList();
         var options = new EmbeddingOptions { BatchTokens = 4096, MaxLength = 64 };
         using var reference = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), options, new CpuOps(new CpuOptions { Threads = 1 }));
         var expected = new float[sequences.Count * reference.Dimensions];
         reference.Embed(sequences, expected);
+        var limited = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), options, new MemoryLimitedOps(new CpuOps(new CpuOptions { Threads = 1 }), 100));
+        return (sequences, expected, limited);
+    }
 
-        using var limited = EmbeddingModel.Load(Fixtures.Model("qwen3-gqa4-bf16"), options, new MemoryLimitedOps(new CpuOps(new CpuOptions { Threads = 1 }), 100));
+    [Fact]
+    public void A_batch_too_big_for_the_device_is_split_and_the_vectors_are_unchanged()
+    {
+        var (sequences, expected, model) = Setup(5);
+        using var limited = model;
         var actual = new float[expected.Length];
         limited.Embed(sequences, actual);
 
         Assert.True(limited.OutOfMemorySplits > 0);
         Assert.InRange(limited.EffectiveBatchTokens, 1, 100);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+    }
+
+    [Fact]
+    public void A_window_embedded_by_length_splits_in_pass_order_and_its_vectors_land_in_the_order_given()
+    {
+        var (sequences, expected, model) = Setup(6);
+        using var limited = model;
+        var actual = new float[expected.Length];
+        limited.EmbedByLength(sequences, actual);
+
+        Assert.True(limited.OutOfMemorySplits > 0);
         for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
     }
 

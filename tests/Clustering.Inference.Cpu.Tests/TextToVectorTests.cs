@@ -40,9 +40,9 @@ public sealed class TextToVectorTests
                 Instruction = group.Key.Instruction,
                 MaxLength = group.Key.MaxLength,
                 Dimensions = group.Key.Dimensions,
-                TokenizerPath = sharedTokenizer ? Fixtures.SharedTokenizer : null,
             };
-            using var model = EmbeddingModel.Load(Fixtures.Model(name), options, new CpuOps(new CpuOptions { Threads = 1 }));
+            using var model = EmbeddingModel.Load(Fixtures.Model(name), options, new CpuOps(new CpuOptions { Threads = 1 }),
+                tokenizerPath: sharedTokenizer ? Fixtures.SharedTokenizer : null);
             var list = group.ToList();
             var ids = new List<int[]>();
             foreach (var c in list)
@@ -72,7 +72,7 @@ public sealed class TextToVectorTests
     public void Max_length_truncation_keeps_the_trailing_endoftext()
     {
         using var model = EmbeddingModel.Load(Fixtures.Model("qwen3-realvocab-tiny"),
-            new EmbeddingOptions { MaxLength = 8, TokenizerPath = Fixtures.SharedTokenizer }, new CpuOps(new CpuOptions { Threads = 1 }));
+            new EmbeddingOptions { MaxLength = 8 }, new CpuOps(new CpuOptions { Threads = 1 }), tokenizerPath: Fixtures.SharedTokenizer);
         var encoded = model.Tokenize("one two three four five six seven eight nine ten eleven");
         Assert.Equal(8, encoded.Ids.Length);
         Assert.True(encoded.Truncated);
@@ -95,7 +95,7 @@ public sealed class TextToVectorTests
             Assert.Equal(p.Value.GetString(), model.Prompt);
         }
         var both = Assert.Throws<ClusteringException>(() => EmbeddingModel.Load(dir, new EmbeddingOptions { PromptName = names[0], Instruction = "x" }, new CpuOps()));
-        Assert.Contains("not both", both.Message);
+        Assert.Equal("--instruction and --prompt-name: give one or the other", both.Message);
     }
 
     [Fact]

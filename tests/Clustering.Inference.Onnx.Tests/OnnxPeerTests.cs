@@ -90,17 +90,12 @@ public class OnnxPeerTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Embeds as the shard pipeline does: tokenize, sort by length, embed in budgeted batches, back in input order.</summary>
+    /// <summary>Embeds as the shard pipeline does: tokenize, embed in budgeted passes shortest first, vectors in input order.</summary>
     internal static float[] Embed(EmbeddingModel model, IReadOnlyList<string> texts)
     {
         var ids = texts.Select(t => model.Tokenize(t).Ids).ToArray();
         var vectors = new float[texts.Count * model.Dimensions];
-        foreach (var batch in LengthBatcher.Plan(ids.Select(s => s.Length).ToArray(), model.BatchTokens))
-        {
-            var output = new float[batch.Length * model.Dimensions];
-            model.Embed(batch.Select(i => ids[i]).ToArray(), output);
-            for (int k = 0; k < batch.Length; k++) output.AsSpan(k * model.Dimensions, model.Dimensions).CopyTo(vectors.AsSpan(batch[k] * model.Dimensions));
-        }
+        model.EmbedByLength(ids, vectors);
         return vectors;
     }
 }

@@ -84,6 +84,9 @@ public sealed class AllowPathsTests : IAsyncLifetime
             (Path.Combine(Allowed, "corpus", "..", "..", "outside", "secret.jsonl"), Path.Combine(Allowed, "model"), Path.Combine(Allowed, "o4"),
                 // embedctl sends the path made absolute and normalized; the silo judges that.
                 $"inputs[0] '{Path.Combine(Outside, "secret.jsonl")}': outside the folders this silo allows (--allow-paths)"),
+            // A file:// URI is a local path too, not a blob URI that the storage layer's credentials decide.
+            (good, Path.Combine(Allowed, "model"), new Uri(Path.Combine(Outside, "o7")).AbsoluteUri,
+                $"output '{new Uri(Path.Combine(Outside, "o7")).AbsoluteUri}': outside the folders this silo allows (--allow-paths)"),
         };
         foreach (var (input, m, output, expected) in cases)
         {
@@ -94,6 +97,7 @@ public sealed class AllowPathsTests : IAsyncLifetime
             Assert.Equal("", stdout);
         }
         Assert.False(Directory.Exists(Path.Combine(Outside, "out", "run")));
+        Assert.False(Directory.Exists(Path.Combine(Outside, "o7")));
 
         // The folder is allowed, the link in it is not: the silo refuses it when it opens it, and the secret reaches no output.
         var mixed = await SubmitAsync(Path.Combine(Allowed, "mixed"), Path.Combine(Allowed, "model-copy-none"), Path.Combine(Allowed, "o5"));

@@ -35,7 +35,7 @@ public sealed class ClusterFaultTests(PostgresFixture postgres, ITestOutputHelpe
         ShardDocs = ShardDocs,
         MaxAttempts = 3,
         AllowedFailedShards = allowedFailedShards,
-        Embed = new EmbedOptions { MaxLength = 64, BatchTokens = 4096 },
+        Embed = new EmbeddingOptions { MaxLength = 64, BatchTokens = 4096 },
     };
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class NetworkNamespaceClusterTests(ITestOutputHelper output) : IDi
         var jobId = (await a.SubmitAsync(new JobSpec
         {
             Inputs = inputs, Model = RepoPaths.TinyModel, Output = outputFolder, ShardDocs = 200, MaxAttempts = 3,
-            Embed = new EmbedOptions { MaxLength = 64, BatchTokens = 4096 },
+            Embed = new EmbeddingOptions { MaxLength = 64, BatchTokens = 4096 },
         })).Id;
         var job = await ClusterAssertions.WaitForEndAsync(cluster, silos[1].Url, jobId, TimeSpan.FromMinutes(2));
         Assert.Equal(JobStates.Succeeded, job.State);

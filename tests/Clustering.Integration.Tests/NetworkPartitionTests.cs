@@ -45,7 +45,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output) : IDisposabl
         var jobId = (await client.SubmitAsync(new JobSpec
         {
             Inputs = inputs, Model = RepoPaths.TinyModel, Output = outputFolder, ShardDocs = 200, MaxAttempts = 5,
-            Embed = new EmbedOptions { MaxLength = 64, BatchTokens = 4096 },
+            Embed = new EmbeddingOptions { MaxLength = 64, BatchTokens = 4096 },
         })).Id;
         var isolated = await cluster.StartSiloAsync("p1", netns: ns.Name, store: _postgres.Address(cluster.Database, host: ns.HostAddress),
             extra: ["--cluster-address", ns.InsideAddress]);

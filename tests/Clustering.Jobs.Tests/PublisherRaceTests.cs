@@ -89,8 +89,8 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
     private static JobRecord Job(string id) => new(id, "{}", JobState.Succeeded, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 3, 0, null, null,
         "tiny-qwen3-embedding", "job/", JobCounters.Empty);
 
-    /// <summary>A shard row as the planner writes it: its spec is a (here empty) one-shard plan the publisher reads back.</summary>
-    private static ShardRecord Shard(string job, long tokens) => new(job, 0, new Corpus.ShardPlan(Corpus.ShardPlan.CurrentVersion, 100, default, [], []).ToJson(), ShardState.Done, 1, 0, null, null, DateTimeOffset.UtcNow, null,
+    /// <summary>A shard row as the planner writes it: its spec is a (here empty) ShardSpec the publisher reads back.</summary>
+    private static ShardRecord Shard(string job, long tokens) => new(job, 0, new Corpus.ShardSpec(0, default, [], []) { ShardDocuments = 100 }.ToJson(), ShardState.Done, 1, 0, null, null, DateTimeOffset.UtcNow, null,
         OutputLayout.PartKey(0, 1), 10, Part.Length, "checksum", 0, tokens, DateTimeOffset.UtcNow);
 
     /// <summary>A real part of 10 rows (the publisher reads its ids to count duplicates).</summary>
@@ -99,7 +99,7 @@ public sealed class PublisherRaceTests(AzuriteFixture fixture)
     private static byte[] MakePart()
     {
         var bytes = new MemoryStream();
-        using (var writer = new Parquet.EmbeddingParquetWriter(bytes, 2, Parquet.ParquetVectorType.List, [],
+        using (var writer = new Parquet.EmbeddingParquetWriter(bytes, 2, VectorType.List, [],
                    new Parquet.EmbeddingMetadata { ModelId = "m", Pooling = "last_token", Normalized = true, Prompt = "", Dtype = "float32", JobId = "j", ToolVersion = "t" },
                    new Parquet.ParquetWriteOptions()))
         {

@@ -31,7 +31,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private ScheduleRunner Runner() => new(_store, new InputStores(), output => new LocalBlobStore(output), NullLogger.Instance, _clock);
+    private ScheduleRunner Runner() => new(_store, new InputStores(), output => new LocationResolver().OpenFolder(output), NullLogger.Instance, _clock);
 
     private async Task<ScheduleTemplate> CreateHourlyAsync(string id, string? input = null)
     {
@@ -165,7 +165,7 @@ public sealed class ScheduleRunnerTests : IAsyncLifetime
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, f))!);
             File.WriteAllText(Path.Combine(root, f), f);
         }
-        var store = new LocalBlobStore(root);
+        var store = new LocationResolver().OpenFolder(root);
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 0, CancellationToken.None));  // 0: keep all
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 3, CancellationToken.None));  // fewer successes than asked: nothing
         Assert.Empty(await ScheduleRuns.PruneAsync(store, 2, CancellationToken.None));  // 20th and 22nd kept, nothing older

@@ -8,11 +8,11 @@ public sealed class AllocationTests
         const int dims = 64, rowsPerGroup = 500;
         var metadata = new EmbeddingMetadata { ModelId = "m", Pooling = "last_token", Normalized = true, Dtype = "fp32" };
         // Row groups are cut when the vectors alone reach this size, i.e. every rowsPerGroup rows.
-        var options = new ParquetWriteOptions { Compression = ParquetCompression.Snappy, RowGroupTargetBytes = rowsPerGroup * dims * 4 };
+        var options = new ParquetWriteOptions { Compression = CompressionCodec.Snappy, RowGroupTargetBytes = rowsPerGroup * dims * 4 };
         var ids = Enumerable.Range(0, rowsPerGroup).Select(i => $"doc-{i}").ToArray();
         string?[] kept = ["web", null];
         var vector = new float[dims];
-        using var writer = new EmbeddingParquetWriter(Stream.Null, dims, ParquetVectorType.List, ["source", "title"], metadata, options);
+        using var writer = new EmbeddingParquetWriter(Stream.Null, dims, VectorType.List, ["source", "title"], metadata, options);
 
         // Grow the buffers through a whole row group, then write a second row group's worth as a warm-up.
         int i = 0;

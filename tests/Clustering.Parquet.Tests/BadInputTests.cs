@@ -8,7 +8,7 @@ public sealed class BadInputTests
     private static readonly EmbeddingMetadata Metadata = new() { ModelId = "m", Pooling = "last_token", Normalized = true, Dtype = "fp32" };
 
     private static EmbeddingParquetWriter Writer(Stream s, int dimensions = 3, params string[] kept) =>
-        new(s, dimensions, ParquetVectorType.List, kept, Metadata, new ParquetWriteOptions { Compression = ParquetCompression.Snappy });
+        new(s, dimensions, VectorType.List, kept, Metadata, new ParquetWriteOptions { Compression = CompressionCodec.Snappy });
 
     [Fact]
     public void AWrongVectorLengthIsRefusedWithTheRowAndDimension()
@@ -84,7 +84,7 @@ public sealed class BadInputTests
         Assert.Equal("Parquet options: ZstdLevel must be in 1..22, got 40.",
             Assert.Throws<ClusteringException>(() => new ParquetFileWriter(new MemoryStream(), schema, new ParquetWriteOptions { ZstdLevel = 40 })).Message);
         Assert.Equal("Parquet options: unknown compression 3.",
-            Assert.Throws<ClusteringException>(() => new ParquetFileWriter(new MemoryStream(), schema, new ParquetWriteOptions { Compression = (ParquetCompression)3 })).Message);
+            Assert.Throws<ClusteringException>(() => new ParquetFileWriter(new MemoryStream(), schema, new ParquetWriteOptions { Compression = (CompressionCodec)3 })).Message);
     }
 
     [Fact]

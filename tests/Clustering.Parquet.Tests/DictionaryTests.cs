@@ -5,7 +5,7 @@ public sealed class DictionaryTests
     private static ParquetStringColumn Column(params string?[] values)
     {
         var schema = new ParquetSchema([ParquetColumn.String("s", optional: true)]);
-        var writer = new ParquetFileWriter(Stream.Null, schema, new ParquetWriteOptions { Compression = ParquetCompression.Uncompressed });
+        var writer = new ParquetFileWriter(Stream.Null, schema, new ParquetWriteOptions { Compression = CompressionCodec.None });
         var column = writer.Strings(0);
         column.AppendRange(values);
         return column;

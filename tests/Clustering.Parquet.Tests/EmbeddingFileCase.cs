@@ -3,9 +3,9 @@ namespace Clustering.Parquet.Tests;
 /// <summary>One embedding file of the read-back matrix: how it is written and the rows it holds.</summary>
 public sealed record EmbeddingFileCase(
     string Name,
-    ParquetCompression Compression,
+    CompressionCodec Compression,
     ParquetPageVersion PageVersion,
-    ParquetVectorType VectorType,
+    VectorType VectorType,
     bool Dictionary,
     int Dimensions,
     int Rows,

@@ -90,9 +90,9 @@ public sealed class EmbeddingFileReadbackTests(ReadbackMatrixFixture fixture) : 
 
         string codec = c.Compression switch
         {
-            ParquetCompression.Uncompressed => "UNCOMPRESSED",
-            ParquetCompression.Snappy => "SNAPPY",
-            ParquetCompression.Gzip => "GZIP",
+            CompressionCodec.None => "UNCOMPRESSED",
+            CompressionCodec.Snappy => "SNAPPY",
+            CompressionCodec.Gzip => "GZIP",
             _ => "ZSTD",
         };
         Assert.All(chunks, chunk => Assert.Equal(codec, chunk.GetProperty("compression").GetString()));
@@ -178,7 +178,8 @@ public sealed class EmbeddingFileReadbackTests(ReadbackMatrixFixture fixture) : 
         var groups = hy.GetProperty("rowGroups").EnumerateArray().ToArray();
         Assert.Equal(result.RowGroups, groups.Length);
         Assert.Equal(rows.Count, groups.Sum(g => g.GetProperty("numRows").GetInt64()));
-        string codec = c.Compression.ToString().ToUpperInvariant();
+        // parquet.thrift's names: our CompressionCodec.None is its UNCOMPRESSED.
+        string codec = c.Compression == CompressionCodec.None ? "UNCOMPRESSED" : c.Compression.ToString().ToUpperInvariant();
         Assert.All(groups.SelectMany(g => g.GetProperty("columns").EnumerateArray()), ch => Assert.Equal(codec, ch.GetProperty("codec").GetString()));
 
         var kv = hy.GetProperty("kv").EnumerateArray().ToDictionary(e => e.GetProperty("key").GetString()!, e => e.GetProperty("value").GetString());
@@ -206,8 +207,8 @@ public sealed class EmbeddingFileReadbackTests(ReadbackMatrixFixture fixture) : 
         Assert.Equal(m.JobId, kv[EmbeddingMetadata.KeyJobId]);
         Assert.Equal(m.ToolVersion, kv[EmbeddingMetadata.KeyToolVersion]);
         Assert.Equal(c.Name, kv["test.case"]);
-        Assert.Equal(c.VectorType == ParquetVectorType.Fixed, kv.ContainsKey("ARROW:schema"));
-        Assert.Equal(c.VectorType == ParquetVectorType.Fixed ? 11 : 10, kv.Count);
+        Assert.Equal(c.VectorType == VectorType.Fixed, kv.ContainsKey("ARROW:schema"));
+        Assert.Equal(c.VectorType == VectorType.Fixed ? 11 : 10, kv.Count);
     }
 
     private static void AssertRows(IReadOnlyList<EmbeddingFileCase.Row> expected, JsonElement actualRows, string reader)

@@ -39,22 +39,22 @@ public sealed class ReadbackMatrixFixture : IDisposable
     private static List<EmbeddingFileCase> BuildCases()
     {
         var cases = new List<EmbeddingFileCase>();
-        foreach (var codec in new[] { ParquetCompression.Uncompressed, ParquetCompression.Snappy, ParquetCompression.Gzip, ParquetCompression.Zstd })
+        foreach (var codec in new[] { CompressionCodec.None, CompressionCodec.Snappy, CompressionCodec.Gzip, CompressionCodec.Zstd })
         foreach (var page in new[] { ParquetPageVersion.V1, ParquetPageVersion.V2 })
-        foreach (var vector in new[] { ParquetVectorType.List, ParquetVectorType.Fixed })
+        foreach (var vector in new[] { VectorType.List, VectorType.Fixed })
         foreach (var dictionary in new[] { true, false })
         {
             string name = $"{codec}-{page}-{vector}-{(dictionary ? "dict" : "plain")}".ToLowerInvariant();
             cases.Add(new EmbeddingFileCase(name, codec, page, vector, dictionary, Dimensions: 24, Rows: 300));
         }
-        cases.Add(new("empty-list", ParquetCompression.Zstd, ParquetPageVersion.V1, ParquetVectorType.List, true, 16, Rows: 0));
-        cases.Add(new("empty-fixed", ParquetCompression.Snappy, ParquetPageVersion.V2, ParquetVectorType.Fixed, true, 16, Rows: 0));
-        cases.Add(new("dim1-v1", ParquetCompression.Snappy, ParquetPageVersion.V1, ParquetVectorType.List, true, 1, Rows: 200, PageTargetBytes: 64));
-        cases.Add(new("dim1-v2-fixed", ParquetCompression.Zstd, ParquetPageVersion.V2, ParquetVectorType.Fixed, true, 1, Rows: 200, PageTargetBytes: 64));
-        cases.Add(new("dim4096-zstd-v2", ParquetCompression.Zstd, ParquetPageVersion.V2, ParquetVectorType.Fixed, true, 4096, Rows: 40, RowGroupTargetBytes: 256 << 10, PageTargetBytes: 64 << 10));
-        cases.Add(new("dim4096-snappy-v1", ParquetCompression.Snappy, ParquetPageVersion.V1, ParquetVectorType.List, false, 4096, Rows: 40, RowGroupTargetBytes: 256 << 10, PageTargetBytes: 64 << 10));
-        cases.Add(new("many-row-groups", ParquetCompression.Snappy, ParquetPageVersion.V1, ParquetVectorType.List, true, 4, Rows: 2000, RowGroupTargetBytes: 2 << 10, PageTargetBytes: 512));
-        cases.Add(new("one-row-group", ParquetCompression.Gzip, ParquetPageVersion.V2, ParquetVectorType.List, true, 24, Rows: 500, RowGroupTargetBytes: 64 << 20, PageTargetBytes: 1 << 20));
+        cases.Add(new("empty-list", CompressionCodec.Zstd, ParquetPageVersion.V1, VectorType.List, true, 16, Rows: 0));
+        cases.Add(new("empty-fixed", CompressionCodec.Snappy, ParquetPageVersion.V2, VectorType.Fixed, true, 16, Rows: 0));
+        cases.Add(new("dim1-v1", CompressionCodec.Snappy, ParquetPageVersion.V1, VectorType.List, true, 1, Rows: 200, PageTargetBytes: 64));
+        cases.Add(new("dim1-v2-fixed", CompressionCodec.Zstd, ParquetPageVersion.V2, VectorType.Fixed, true, 1, Rows: 200, PageTargetBytes: 64));
+        cases.Add(new("dim4096-zstd-v2", CompressionCodec.Zstd, ParquetPageVersion.V2, VectorType.Fixed, true, 4096, Rows: 40, RowGroupTargetBytes: 256 << 10, PageTargetBytes: 64 << 10));
+        cases.Add(new("dim4096-snappy-v1", CompressionCodec.Snappy, ParquetPageVersion.V1, VectorType.List, false, 4096, Rows: 40, RowGroupTargetBytes: 256 << 10, PageTargetBytes: 64 << 10));
+        cases.Add(new("many-row-groups", CompressionCodec.Snappy, ParquetPageVersion.V1, VectorType.List, true, 4, Rows: 2000, RowGroupTargetBytes: 2 << 10, PageTargetBytes: 512));
+        cases.Add(new("one-row-group", CompressionCodec.Gzip, ParquetPageVersion.V2, VectorType.List, true, 24, Rows: 500, RowGroupTargetBytes: 64 << 20, PageTargetBytes: 1 << 20));
         return cases;
     }
 }

@@ -81,7 +81,7 @@ public sealed class BlobJobTests(AzuriteFixture fixture) : IDisposable
         await BlobCorpus.UploadAsync(corpus, "data/", objects: 3, perObject: 2);
         var sas = AccountSas.Create(AzureBlobAccount.DevelopmentAccountName, AzureBlobAccount.DevelopmentAccountKey, DateTimeOffset.UtcNow.AddHours(1));
         var container = $"{Azurite.BlobEndpoint}/{corpus.Container}";
-        var stores = new InputStores(BlobUriResolvers.Azure(new StorageOptions { EnvironmentVariable = _ => null }));
+        var stores = new InputStores(new LocationResolver(new StorageOptions { EnvironmentVariable = _ => null }));
 
         // A prefix, a glob and one object, overlapping: three inputs, each once.
         var inputs = await new InputResolver(stores).ResolveAsync([$"{container}/data/?{sas}", $"{container}/data/*.gz?{sas}", $"{container}/data/part-000.jsonl?{sas}"]);

@@ -45,7 +45,7 @@ public sealed class ChunkedRunTests : IDisposable
         Assert.Equal(expected.Count, rows.Length);
         Assert.True(expected.Count > 3 * texts.Count, $"only {expected.Count} chunks for {texts.Count} documents: the sample should need several each");
 
-        using var model = EmbeddingModel.Load(spec.Model, EmbeddingDescriptions.EngineOptionsOf(spec), new CpuOps(new CpuOptions()));
+        using var model = EmbeddingModel.Load(spec.Model, spec.Embed, new CpuOps(new CpuOptions()));
         var want = new float[expected.Count * model.Dimensions];
         model.Embed(expected.Select(e => e.GetProperty("ids").EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToList(), want);
         int cleanDecodes = 0;

@@ -159,7 +159,7 @@ public sealed class EmbeddedRunTests : IDisposable
     /// <summary>The vectors the engine gives for these texts, one model load, input order.</summary>
     private static float[][] EngineVectors(JobSpec spec, List<string> texts)
     {
-        using var model = EmbeddingModel.Load(spec.Model, EmbeddingDescriptions.EngineOptionsOf(spec), new CpuOps(new CpuOptions()));
+        using var model = EmbeddingModel.Load(spec.Model, spec.Embed, new CpuOps(new CpuOptions()));
         var ids = texts.Select(t => model.Tokenize(t).Ids).ToList();
         var output = new float[texts.Count * model.Dimensions];
         model.Embed(ids, output);
@@ -214,8 +214,8 @@ internal sealed class JobSpecBuilder
         Model = TestCorpus.DemoModel,
         Output = Output,
         ShardDocs = ShardDocs,
-        Input = new InputOptions { MaxDocumentBytes = MaxDocumentBytes, KeepFields = KeepFields },
-        Embed = new EmbedOptions { Dimensions = Dimensions, MaxLength = 512, BatchTokens = 4096 },
+        Input = new CorpusOptions { MaxDocumentBytes = MaxDocumentBytes, KeepFields = KeepFields },
+        Embed = new EmbeddingOptions { Dimensions = Dimensions, MaxLength = 512, BatchTokens = 4096 },
         Write = new OutputOptions { Compression = Compression, VectorType = VectorType },
     };
 }

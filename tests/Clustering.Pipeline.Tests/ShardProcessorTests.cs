@@ -16,7 +16,7 @@ public sealed class ShardProcessorTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private async Task<(ShardProcessor Processor, JobContext Job, ShardPlan Plan, Clustering.Inference.EmbeddingModel Model)> PlanAsync(string input, int documents)
+    private async Task<(ShardProcessor Processor, JobContext Job, ShardSpec Plan, Clustering.Inference.EmbeddingModel Model)> PlanAsync(string input, int documents)
     {
         TestCorpus.Write(input, documents);
         var spec = new JobSpecBuilder { Input = input, Output = Path.Combine(_dir, "out"), ShardDocs = documents }.Build();

@@ -9,7 +9,7 @@ internal static class TinyModel
     public static string Path { get; } = FindModel();
 
     public static EmbeddingModel Load(int? maxLength = null, int batchTokens = EmbeddingOptions.DefaultBatchTokens) =>
-        EmbeddingModel.Load(Path, new EmbeddingOptions { MaxLength = maxLength, BatchTokens = batchTokens, Threads = 1 }, new CpuOps(new CpuOptions { Threads = 1 }));
+        EmbeddingModel.Load(Path, new EmbeddingOptions { MaxLength = maxLength ?? EmbeddingOptions.DefaultMaxLength, BatchTokens = batchTokens, Threads = 1 }, new CpuOps(new CpuOptions { Threads = 1 }));
 
     private static string FindModel()
     {

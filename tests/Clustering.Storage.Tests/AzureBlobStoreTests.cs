@@ -138,7 +138,7 @@ public sealed class AzureBlobStoreTests(AzuriteFixture fixture)
         var events = new ConcurrentQueue<BlobStoreEvent>();
         var options = new StorageOptions { Events = events.Enqueue, EnvironmentVariable = _ => null };
 
-        var (store, prefix) = BlobLocations.Open($"{Azurite.BlobEndpoint}/{container.Container}/in/?{sas}", options);
+        var (store, _, prefix) = new LocationResolver(options).Resolve($"{Azurite.BlobEndpoint}/{container.Container}/in/?{sas}");
         var azure = Assert.IsType<AzureBlobStore>(store);
         Assert.IsType<SasCredential>(azure.Account.Credential);
         Assert.Equal("in/", prefix);
@@ -159,8 +159,8 @@ public sealed class AzureBlobStoreTests(AzuriteFixture fixture)
         var badSas = sas.Replace(Uri.EscapeDataString(sig), Uri.EscapeDataString(forged));
         var counter = new CountingHandler();
         events.Clear();
-        var (bad, _) = BlobLocations.Open($"{Azurite.BlobEndpoint}/{container.Container}/in/?{badSas}",
-            new StorageOptions { HttpHandler = counter, Events = events.Enqueue, EnvironmentVariable = _ => null });
+        var bad = new LocationResolver(new StorageOptions { HttpHandler = counter, Events = events.Enqueue, EnvironmentVariable = _ => null })
+            .Resolve($"{Azurite.BlobEndpoint}/{container.Container}/in/?{badSas}").Store;
         var e = await Assert.ThrowsAsync<AzureStorageException>(() => bad.GetPropertiesAsync("in/doc.jsonl"));
         Assert.StartsWith("Azure Blob Storage authentication failed for account 'devstoreaccount1' (403", e.Message);
         Assert.Contains("(SAS was used)", e.Message);
@@ -173,19 +173,19 @@ public sealed class AzureBlobStoreTests(AzuriteFixture fixture)
     public async Task Az_URIs_use_the_connection_string_from_options_or_the_environment()
     {
         var container = await fixture.NewContainerAsync(stem: "azuri");
-        var viaOptions = BlobLocations.Open($"az://{container.Container}/data/x.txt",
-            new StorageOptions { ConnectionString = Azurite.ConnectionString, EnvironmentVariable = _ => null });
-        await viaOptions.Store.WriteAsync(viaOptions.KeyOrPrefix, Bytes("hello"));
+        var viaOptions = new LocationResolver(new StorageOptions { ConnectionString = Azurite.ConnectionString, EnvironmentVariable = _ => null })
+            .Resolve($"az://{container.Container}/data/x.txt");
+        await viaOptions.Store.WriteAsync(viaOptions.Key, Bytes("hello"));
 
         var env = new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = Azurite.ConnectionString };
-        var viaEnvironment = BlobLocations.Open($"az://{container.Container}/data/", new StorageOptions { EnvironmentVariable = env.GetValueOrDefault });
-        Assert.Equal("data/", viaEnvironment.KeyOrPrefix);
-        Assert.Equal(["data/x.txt"], (await viaEnvironment.Store.ListAsync(viaEnvironment.KeyOrPrefix).ToListAsync()).Select(i => i.Key));
+        var viaEnvironment = new LocationResolver(new StorageOptions { EnvironmentVariable = env.GetValueOrDefault }).Resolve($"az://{container.Container}/data/");
+        Assert.Equal("data/", viaEnvironment.Key);
+        Assert.Equal(["data/x.txt"], (await viaEnvironment.Store.ListAsync(viaEnvironment.Key).ToListAsync()).Select(i => i.Key));
         Assert.DoesNotContain(AzureBlobAccount.DevelopmentAccountKey, viaEnvironment.Store.DisplayName);
 
-        var pathStyle = BlobLocations.Open($"{Azurite.BlobEndpoint}/{container.Container}/data/x.txt", new StorageOptions { EnvironmentVariable = _ => null });
-        Assert.Equal("data/x.txt", pathStyle.KeyOrPrefix);
-        Assert.Equal(5, (await pathStyle.Store.GetPropertiesAsync(pathStyle.KeyOrPrefix))!.Length);
+        var pathStyle = new LocationResolver(new StorageOptions { EnvironmentVariable = _ => null }).Resolve($"{Azurite.BlobEndpoint}/{container.Container}/data/x.txt");
+        Assert.Equal("data/x.txt", pathStyle.Key);
+        Assert.Equal(5, (await pathStyle.Store.GetPropertiesAsync(pathStyle.Key))!.Length);
     }
 
     internal static void AssertFreeOf(string secret, Exception? exception, IEnumerable<BlobStoreEvent> events)

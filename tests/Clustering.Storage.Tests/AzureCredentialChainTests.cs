@@ -13,7 +13,7 @@ public sealed class AzureCredentialChainTests
 
     private static AzureCredential CredentialOf(string location, Dictionary<string, string> env, AzureAuthMode? auth = null)
     {
-        var (store, _) = BlobLocations.Open(location, new StorageOptions { EnvironmentVariable = env.GetValueOrDefault, Auth = auth });
+        var store = new LocationResolver(new StorageOptions { EnvironmentVariable = env.GetValueOrDefault, Auth = auth }).Resolve(location).Store;
         return ((Azure.AzureBlobStore)store).Account.Credential;
     }
 

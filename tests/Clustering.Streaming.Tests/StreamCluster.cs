@@ -52,7 +52,7 @@ internal sealed class StreamCluster : IAsyncDisposable
     }
 
     /// <summary>The job spec of a test stream: the tiny model, kept fields v (the version) and seq (publish order), output under the temp folder.</summary>
-    public static JobSpec Spec(string output) => new() { Inputs = ["stream"], Model = TinyModel, Output = output, Input = new InputOptions { KeepFields = ["v", "seq"] } };
+    public static JobSpec Spec(string output) => new() { Inputs = ["stream"], Model = TinyModel, Output = output, Input = new CorpusOptions { KeepFields = ["v", "seq"] } };
 
     public async Task<(IStreamJobGrain Job, string Output)> CreateJobAsync(string name, string source, int windowDocs, double windowSeconds)
     {

@@ -22,7 +22,7 @@ internal static class EncodeCommand
         var dimensions = new Option<int?>("--dimensions") { Description = "MRL: keep the first N dimensions (1..hidden size), then normalize" };
         var promptName = new Option<string?>("--prompt-name") { Description = "prefix every text with this prompt of the model's config_sentence_transformers.json" };
         var instruction = new Option<string?>("--instruction") { Description = "embed queries as \"Instruct: TASK\\nQuery:{text}\"" };
-        var maxLength = new Option<int?>("--max-length") { Description = $"tokens per input, prompt and special tokens included (default {EmbeddingOptions.DefaultMaxLength} or the model's limit)" };
+        var maxLength = new Option<int>("--max-length") { Description = $"tokens per input, prompt and special tokens included (default {EmbeddingOptions.DefaultMaxLength} or the model's limit when lower)", DefaultValueFactory = _ => EmbeddingOptions.DefaultMaxLength };
         var device = new Option<string>("--device") { Description = "cpu, cuda (the first GPU) or cuda:N", DefaultValueFactory = _ => "cpu" };
         var batchTokens = new Option<int>("--batch-tokens") { Description = "tokens per forward pass", DefaultValueFactory = _ => EmbeddingOptions.DefaultBatchTokens };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
@@ -36,6 +36,7 @@ internal static class EncodeCommand
         };
         command.SetAction(parse =>
         {
+            // The same record (and so the same defaults and checks) as a job's "embed" options.
             var options = new EmbeddingOptions
             {
                 Device = parse.GetValue(device)!,
@@ -45,36 +46,28 @@ internal static class EncodeCommand
                 Instruction = parse.GetValue(instruction),
                 MaxLength = parse.GetValue(maxLength),
                 BatchTokens = parse.GetValue(batchTokens),
-                TokenizerPath = parse.GetValue(tokenizer),
+                ChunkTokens = parse.GetValue(chunkTokens),
+                ChunkOverlap = parse.GetValue(chunkOverlap),
             };
             using var stdin = Console.OpenStandardInput();
             using var stdout = Console.OpenStandardOutput();
-            var chunking = parse.GetValue(chunkTokens) is { } n ? new Chunking(n, parse.GetValue(chunkOverlap) ?? 0) : null;
-            if (chunking is null && parse.GetValue(chunkOverlap) is not null)
-            {
-                Console.Error.WriteLine("embedctl encode: --chunk-overlap needs --chunk-tokens");
-                return 2;
-            }
-            return Run(parse.GetValue(model)!, options, stdin, stdout, Console.Error, chunking);
+            return Run(parse.GetValue(model)!, options, parse.GetValue(tokenizer), stdin, stdout, Console.Error);
         });
         return command;
     }
 
-    /// <summary>--chunk-tokens / --chunk-overlap: each text becomes windows of Tokens tokens sharing Overlap with the one before.</summary>
-    public sealed record Chunking(int Tokens, int Overlap);
-
-    public static int Run(string modelPath, EmbeddingOptions options, Stream input, Stream output, TextWriter log, Chunking? chunking = null)
+    /// <param name="tokenizerPath">`--tokenizer`: a tokenizer instead of the model directory's own.</param>
+    public static int Run(string modelPath, EmbeddingOptions options, string? tokenizerPath, Stream input, Stream output, TextWriter log)
     {
         EmbeddingModel embedder;
+        var chunkTokens = options.ChunkTokens;
+        var chunkOverlap = options.ChunkOverlap ?? 0;
         try
         {
-            if (options.Threads < 0) throw new ClusteringException($"--threads {options.Threads} must be 0 (all cores) or more");
-            if (chunking is { Tokens: < 1 }) throw new ClusteringException($"--chunk-tokens {chunking.Tokens} must be at least 1");
-            if (chunking is { } c && (c.Overlap < 0 || c.Overlap >= c.Tokens))
-                throw new ClusteringException($"--chunk-overlap {c.Overlap} must be at least 0 and below --chunk-tokens {c.Tokens}");
-            embedder = EngineFactory.LoadModel(modelPath, options, EngineFactory.SingleDevice(options.Device), options.Threads);
+            options.Validate(); // before minutes of loading; the engine checks again
+            embedder = EngineFactory.LoadModel(modelPath, options, EngineFactory.SingleDevice(options.Device), options.Threads, tokenizerPath: tokenizerPath);
             if (embedder.Tokenizer is null) { embedder.Dispose(); throw new ClusteringException($"{modelPath} has no tokenizer (tokenizer.json or vocab.json + merges.txt); give one with --tokenizer"); }
-            if (chunking is not null)
+            if (chunkTokens is not null)
             {
                 try { ChunkingSupport.Check(embedder); }
                 catch { embedder.Dispose(); throw; }
@@ -105,24 +98,17 @@ internal static class EncodeCommand
                 if (errors[i] is not null) return;
                 try
                 {
-                    encoded[i] = chunking is null
+                    encoded[i] = chunkTokens is not { } tokens
                         ? [new TextChunk(0, 0, 0, embedder.Tokenize(chunk[i].Text!).Ids)]
-                        : embedder.Chunk(chunk[i].Text!, chunking.Tokens, chunking.Overlap);
+                        : embedder.Chunk(chunk[i].Text!, tokens, chunkOverlap);
                 }
                 catch (ClusteringException e) { errors[i] = e.Message; }
             });
 
             var items = new List<TextChunk>(chunk.Count);
             for (var i = 0; i < chunk.Count; i++) if (errors[i] is null) items.AddRange(encoded[i]!);
-            var vectors = new float[items.Count * d];
-            var lengths = items.Select(item => item.Ids.Length).ToArray();
-            foreach (var batch in LengthBatcher.Plan(lengths, embedder.BatchTokens))
-            {
-                var ids = batch.Select(b => items[b].Ids).ToArray();
-                var result = new float[ids.Length * d];
-                embedder.Embed(ids, result);
-                for (var j = 0; j < batch.Length; j++) result.AsSpan(j * d, d).CopyTo(vectors.AsSpan(batch[j] * d, d));
-            }
+            var vectors = new float[items.Count * d]; // (items, d) in line order; the passes run shortest first
+            embedder.EmbedByLength(items.Select(item => item.Ids).ToArray(), vectors);
 
             var next = 0;
             for (var i = 0; i < chunk.Count; i++)
@@ -138,7 +124,7 @@ internal static class EncodeCommand
                 {
                     writer.WriteStartObject();
                     JsonTextLineReader.WriteId(writer, chunk[i].IdJson);
-                    if (chunking is not null)
+                    if (chunkTokens is not null)
                     {
                         writer.WriteNumber("chunk", item.Index);
                         writer.WriteNumber("char_start", item.CharStart);

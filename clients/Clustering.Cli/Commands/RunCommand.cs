@@ -4,6 +4,7 @@ using Clustering.Corpus;
 using Clustering.Hosting;
 using Clustering.Jobs;
 using Clustering.Pipeline;
+using Clustering.Storage;
 using Clustering.Storage.Azure;
 using Microsoft.Extensions.Logging;
 
@@ -69,7 +70,7 @@ internal static class RunCommand
             {
                 var stateFolder = result.GetValue(state) is { } given ? Path.GetFullPath(given) : runner.DefaultStateFolder(spec);
                 // Outside the output, the state is somewhere a user would not look: say where, once.
-                if (result.GetValue(state) is not null || BlobUriResolvers.IsBlobUri(spec.Output)) Console.Error.WriteLine($"state: {stateFolder}");
+                if (result.GetValue(state) is not null || LocationResolver.IsBlobUri(spec.Output)) Console.Error.WriteLine($"state: {stateFolder}");
                 display = ProgressDisplay.Start(progress, result.GetValue(quiet));
                 var outcome = await runner.RunAsync(spec, result.GetValue(workers), progress, cancellationToken, stateFolder);
                 display.Stop();
@@ -105,7 +106,7 @@ internal static class RunCommand
     }
 
     /// <summary>OUTPUT/_errors/ as a user would type it: a path on disk, the URL (without its SAS) in blob storage.</summary>
-    private static string ErrorsLocation(string output) => BlobUriResolvers.IsBlobUri(output)
-        ? BlobUriResolvers.SplitQuery(output).Location.TrimEnd('/') + "/" + OutputLayout.ErrorsFolder
+    private static string ErrorsLocation(string output) => LocationResolver.IsBlobUri(output)
+        ? LocationResolver.SplitQuery(output).Location.TrimEnd('/') + "/" + OutputLayout.ErrorsFolder
         : Path.Combine(output, OutputLayout.ErrorsFolder);
 }

@@ -23,7 +23,7 @@ internal static class ServeCommand
             Description = "bearer token clients must send (default: $CLUSTERING_TOKEN; prefer the variable, flags show in process lists)",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CLUSTERING_TOKEN"),
         };
-        var maxLength = new Option<int?>("--max-length") { Description = $"tokens per input, prompt and special tokens included (default {EmbeddingOptions.DefaultMaxLength} or the model's limit)" };
+        var maxLength = new Option<int>("--max-length") { Description = $"tokens per input, prompt and special tokens included (default {EmbeddingOptions.DefaultMaxLength} or the model's limit when lower)", DefaultValueFactory = _ => EmbeddingOptions.DefaultMaxLength };
         var truncate = new Option<bool>("--truncate") { Description = "cut inputs longer than --max-length (a request's \"truncate\" overrides); default: refuse them with 400" };
         var batchTokens = new Option<int>("--batch-tokens") { Description = "tokens per forward pass", DefaultValueFactory = _ => EmbeddingOptions.DefaultBatchTokens };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
@@ -53,19 +53,20 @@ internal static class ServeCommand
                     Truncate = parse.GetValue(truncate),
                 },
             };
+            // The same record (and so the same defaults and checks) as a job's "embed" options.
             var engine = new EmbeddingOptions
             {
+                Device = parse.GetValue(device)!,
                 MaxLength = parse.GetValue(maxLength),
                 BatchTokens = parse.GetValue(batchTokens),
                 Threads = parse.GetValue(threads),
-                TokenizerPath = parse.GetValue(tokenizer),
             };
-            return await RunAsync(parse.GetValue(model)!, parse.GetValue(name), parse.GetValue(device)!, engine, options, cancellationToken);
+            return await RunAsync(parse.GetValue(model)!, parse.GetValue(name), parse.GetValue(tokenizer), engine, options, cancellationToken);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(string modelPath, string? name, string device, EmbeddingOptions engine, ServeOptions options, CancellationToken stopping)
+    public static async Task<int> RunAsync(string modelPath, string? name, string? tokenizerPath, EmbeddingOptions engine, ServeOptions options, CancellationToken stopping)
     {
         LocalOnlineModel served;
         var metrics = new ServingMetrics();
@@ -73,10 +74,10 @@ internal static class ServeCommand
         {
             options.Limits.Validate();
             ListenAddresses.Parse(options.Listen).RequireTokenUnlessLoopback(options.Token); // before minutes of loading
-            if (engine.Threads < 0) throw new ClusteringException($"--threads {engine.Threads} must be 0 (all cores) or more");
+            engine.Validate();
             if (name is { Length: 0 }) throw new ClusteringException("--served-model-name must not be empty");
-            var single = EngineFactory.SingleDevice(device);
-            var model = EngineFactory.LoadModel(modelPath, engine, single, engine.Threads);
+            var single = EngineFactory.SingleDevice(engine.Device);
+            var model = EngineFactory.LoadModel(modelPath, engine, single, engine.Threads, tokenizerPath: tokenizerPath);
             try
             {
                 served = new LocalOnlineModel(name ?? model.ModelId, model, options.Limits, metrics);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Clustering.Storage;
 
 namespace Clustering.Cli.Commands;
 
@@ -32,10 +33,8 @@ internal static class SubmitCommand
     /// <summary>Local inputs, model and output as absolute paths (what the silos resolve); URIs stay as given.</summary>
     internal static JobSpec Absolute(JobSpec spec) => spec with
     {
-        Inputs = spec.Inputs.Select(AbsoluteOf).ToArray(),
-        Model = AbsoluteOf(spec.Model),
-        Output = AbsoluteOf(spec.Output),
+        Inputs = spec.Inputs.Select(LocationResolver.Absolute).ToArray(),
+        Model = LocationResolver.Absolute(spec.Model),
+        Output = LocationResolver.Absolute(spec.Output),
     };
-
-    private static string AbsoluteOf(string path) => path.Contains("://", StringComparison.Ordinal) ? path : Path.GetFullPath(path);
 }

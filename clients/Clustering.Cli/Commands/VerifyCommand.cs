@@ -35,9 +35,10 @@ internal static class VerifyCommand
             try
             {
                 var storage = new StorageOptions { Auth = result.GetValue(auth) is { } mode ? AzureAuthModes.Parse(mode, "--auth") : null };
-                if (!BlobUriResolvers.IsBlobUri(location) && !location.Contains("://", StringComparison.Ordinal) && !Directory.Exists(location))
+                // Verifying reads: a missing local folder is an error, never created.
+                if (LocationResolver.LocalPathOf(location) is { } path && !Directory.Exists(path))
                     throw new ClusteringException($"{shown}: no such folder");
-                store = OutputStores.Open(location, storage);
+                store = new LocationResolver(storage).OpenFolder(location, "output");
             }
             catch (ClusteringException e)
             {

@@ -31,7 +31,7 @@ internal static class JobsEndpoints
             spec = JobSpec.FromJson(body!);
             spec.Validate();
             paths.Check(spec);
-            Hosting.OutputStores.CheckApart(spec);
+            Hosting.OutputPlacement.CheckApart(spec);
         }
         catch (JsonException e)
         {

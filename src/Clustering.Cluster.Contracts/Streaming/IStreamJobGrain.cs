@@ -4,7 +4,7 @@ namespace Clustering.Cluster;
 
 /// <summary>
 /// The coordinator of one stream job (key: the job's name). It journals each delivered batch of events to the job's
-/// output before acknowledging it, closes windows by count or age, has each window embedded outside its turns and
+/// output before acknowledging it, closes windows by count or age, has each window embedded outside its turns (the next while one is written) and
 /// committed create-if-absent, and only then advances its checkpoint. Its state lives in the job's output
 /// (<c>_stream/</c>), so it reactivates on any silo.
 /// </summary>
@@ -32,6 +32,10 @@ public interface IStreamJobGrain : IGrainWithStringKey
     /// <summary>Removes the job's definition and journal; committed windows stay where they are.</summary>
     [Alias("delete")]
     Task<bool> Delete();
+
+    /// <summary>Called by the job itself when a window's embedding or commit ends off its turns: moves its windows on.</summary>
+    [Alias("advance")]
+    Task Advance();
 
     /// <summary>Commits whatever the open window holds now (tests, shutdown); returns the status after it.</summary>
     [Alias("flush")]

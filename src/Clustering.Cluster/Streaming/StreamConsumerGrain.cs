@@ -6,8 +6,8 @@ namespace Clustering.Cluster.Streaming;
 /// <summary>
 /// Subscribed implicitly to every document stream (key: the source's URI): hands each delivered batch to the stream
 /// job that consumes the source and returns only when the job has journaled it, so Orleans acknowledges the source's
-/// messages only once they are durable. While the job is busy committing a window this call waits, the pulling agent
-/// stops reading, and the source falls behind: backpressure without a buffer in memory.
+/// messages only once they are durable. While the job's windows in flight leave no room for a full one this call
+/// waits, the pulling agent stops reading, and the source falls behind: backpressure without a buffer in memory.
 /// </summary>
 [ImplicitStreamSubscription(StreamSource.Namespace)]
 internal sealed class StreamConsumerGrain(StreamCatalog catalog) : Grain, IGrainWithStringKey, IStreamConsumerGrain, IStreamSubscriptionObserver,

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace Clustering.Cluster.Streaming;
 
 /// <summary>
-/// One stream job (see <see cref="IStreamJobGrain"/>). Non-reentrant on purpose: while a window is embedded and
-/// committed, deliveries wait, so the source falls behind instead of events piling up here. Its state is rebuilt on
+/// One stream job (see <see cref="IStreamJobGrain"/>). Non-reentrant on purpose: each turn sees its state alone. A
+/// window is embedded and written off the grain's turns (the next one embedded while one is written); when both are
+/// busy and another window is full, deliveries wait, so the source falls behind instead of events piling up here. Its state is rebuilt on
 /// activation from the catalog (definition), the checkpoint and the journal, all in the job's output store.
 /// </summary>
 internal sealed partial class StreamJobGrain(StreamServices services, StreamCatalog catalog, StreamSourceRegistry sources, ILogger<StreamJobGrain> log)
@@ -113,8 +114,10 @@ internal sealed partial class StreamJobGrain(StreamServices services, StreamCata
             foreach (var hash in hashes) _seen[hash] = now;
             _pending.Add(new JournalEntry(sequence, batch.ReceivedAt, texts.Count) { Events = _checkpoint.Paused ? null : events });
         }
-        if (PendingEvents >= _definition.WindowDocs) await ProcessAsync(force: false);
+        await ProcessAsync(force: false);
     }
+
+    public Task Advance() => TickAsync(CancellationToken.None);
 
     public async Task<StreamJobStatus> Pause()
     {
@@ -134,6 +137,7 @@ internal sealed partial class StreamJobGrain(StreamServices services, StreamCata
     public async Task<bool> Delete()
     {
         if (_definition is null) return false;
+        await DrainAsync();
         await catalog.DeleteAsync(_definition, _source!.Uri);
         foreach (var (sequence, _) in await _journal!.ListAsync()) await _journal.DeleteAsync(sequence);
         await _journal.Output.DeleteAsync(WindowLayout.Checkpoint);

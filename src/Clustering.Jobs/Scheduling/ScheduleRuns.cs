@@ -23,14 +23,7 @@ public static class ScheduleRuns
     /// <paramref name="output"/> with <paramref name="name"/> appended as a folder: a local path, or a blob URI whose
     /// query (a SAS) stays at the end.
     /// </summary>
-    public static string Child(string output, string name)
-    {
-        if (!output.Contains("://", StringComparison.Ordinal)) return Path.Combine(output, name);
-        var query = output.IndexOf('?', StringComparison.Ordinal);
-        var path = query < 0 ? output : output[..query];
-        var rest = query < 0 ? "" : output[query..];
-        return path.TrimEnd('/') + "/" + name + rest;
-    }
+    public static string Child(string output, string name) => LocationResolver.Child(output, name);
 
     /// <summary>The run folder's name from a run's output (the inverse of <see cref="Child"/>): its last segment, before any query.</summary>
     public static string RunOf(string output)

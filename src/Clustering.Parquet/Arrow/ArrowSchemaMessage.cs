@@ -54,8 +54,8 @@ internal static class ArrowSchemaMessage
         ParquetColumnType.Double => Field(column.Name, column.Optional, TypeFloatingPoint, new Table(Scalar.Short(PrecisionDouble))),
         ParquetColumnType.FloatVector => Field(
             column.Name, nullable: false,
-            column.VectorType == ParquetVectorType.Fixed ? TypeFixedSizeList : TypeList,
-            column.VectorType == ParquetVectorType.Fixed ? new Table(Scalar.Int(column.Dimension)) : new Table(),
+            column.VectorType == VectorType.Fixed ? TypeFixedSizeList : TypeList,
+            column.VectorType == VectorType.Fixed ? new Table(Scalar.Int(column.Dimension)) : new Table(),
             // The child is named as the Parquet leaf is ("element"), as pyarrow writes it.
             Field("element", nullable: false, TypeFloatingPoint, new Table(Scalar.Short(PrecisionSingle)))),
         _ => throw new ArgumentOutOfRangeException(nameof(column)),

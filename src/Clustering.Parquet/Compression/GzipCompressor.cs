@@ -5,7 +5,7 @@ namespace Clustering.Parquet.Compression;
 /// <summary>GZIP pages are RFC 1952 gzip members (parquet-format Compression.md), which GZipStream writes.</summary>
 internal sealed class GzipCompressor(CompressionLevel level) : IPageCompressor
 {
-    public ParquetCompression Codec => ParquetCompression.Gzip;
+    public CompressionCodec Codec => CompressionCodec.Gzip;
 
     public void Compress(ReadOnlySpan<byte> source, ByteBuffer destination)
     {

@@ -4,10 +4,10 @@ internal static class PageCompressors
 {
     public static IPageCompressor Create(ParquetWriteOptions options) => options.Compression switch
     {
-        ParquetCompression.Uncompressed => new UncompressedCompressor(),
-        ParquetCompression.Snappy => new SnappyCompressor(),
-        ParquetCompression.Gzip => new GzipCompressor(options.GzipLevel),
-        ParquetCompression.Zstd => new ZstdCompressor(options.ZstdLevel),
+        CompressionCodec.None => new UncompressedCompressor(),
+        CompressionCodec.Snappy => new SnappyCompressor(),
+        CompressionCodec.Gzip => new GzipCompressor(options.GzipLevel),
+        CompressionCodec.Zstd => new ZstdCompressor(options.ZstdLevel),
         _ => throw new ClusteringException($"Parquet options: unknown compression {(int)options.Compression}."),
     };
 }

@@ -20,7 +20,7 @@ internal sealed class SnappyCompressor : IPageCompressor
 
     private readonly ushort[] _table = new ushort[MaxTableSize];
 
-    public ParquetCompression Codec => ParquetCompression.Snappy;
+    public CompressionCodec Codec => CompressionCodec.Snappy;
 
     /// <summary>The worst case of the format: a literal header every 60 bytes or so.</summary>
     public static int MaxCompressedLength(int sourceLength) => 32 + sourceLength + sourceLength / 6;

@@ -2,7 +2,7 @@ namespace Clustering.Parquet.Compression;
 
 internal sealed class UncompressedCompressor : IPageCompressor
 {
-    public ParquetCompression Codec => ParquetCompression.Uncompressed;
+    public CompressionCodec Codec => CompressionCodec.None;
 
     public void Compress(ReadOnlySpan<byte> source, ByteBuffer destination) => destination.Write(source);
 }

@@ -15,7 +15,7 @@ internal sealed class ZstdCompressor : IPageCompressor
         _level = level;
     }
 
-    public ParquetCompression Codec => ParquetCompression.Zstd;
+    public CompressionCodec Codec => CompressionCodec.Zstd;
 
     public void Compress(ReadOnlySpan<byte> source, ByteBuffer destination)
     {

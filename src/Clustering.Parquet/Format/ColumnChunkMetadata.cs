@@ -4,7 +4,7 @@ namespace Clustering.Parquet.Format;
 internal sealed class ColumnChunkMetadata
 {
     public required ParquetColumnBuffer Column { get; init; }
-    public required ParquetCompression Codec { get; init; }
+    public required CompressionCodec Codec { get; init; }
     public long ChunkOffset { get; set; }
     public long NumValues { get; set; }
     public long TotalUncompressedSize { get; set; }

@@ -12,7 +12,7 @@ public sealed record StreamEvent(string? Id, string? Text, string?[] KeptFields,
 {
     public bool IsBad => Error is not null;
 
-    public static StreamEvent Parse(string raw, InputOptions input)
+    public static StreamEvent Parse(string raw, CorpusOptions input)
     {
         JsonDocument json;
         try
@@ -48,7 +48,7 @@ public sealed record StreamEvent(string? Id, string? Text, string?[] KeptFields,
     }
 
     /// <summary>The kept fields' values (a deletion keeps them too: a version or timestamp field orders it among the id's versions).</summary>
-    private static string?[] KeptValues(JsonElement root, InputOptions input)
+    private static string?[] KeptValues(JsonElement root, CorpusOptions input)
     {
         var kept = new string?[input.KeepFields.Count];
         for (var k = 0; k < kept.Length; k++)

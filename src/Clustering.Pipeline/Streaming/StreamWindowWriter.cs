@@ -21,21 +21,43 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
     /// <summary>The committed window's manifest: this writer's, or the one that was there already.</summary>
     public async Task<WindowManifest> CommitAsync(WindowWork work, IBlobStore output, CancellationToken cancellationToken)
     {
-        var manifestKey = WindowLayout.ManifestKey(work.Start);
-        if (await ManifestObject.ReadAsync<WindowManifest>(output, manifestKey, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
+        if (await CommittedAsync(work, output, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
+        return await WriteAsync(work, await EmbedAsync(work.Spec, work.Events, cancellationToken).ConfigureAwait(false), output, cancellationToken).ConfigureAwait(false);
+    }
 
-        // Loading the model, tokenizing and the forward passes run on a thread of their own: the caller is a grain,
-        // whose turn must not hold the silo's scheduler (membership probes are answered there).
-        var (model, rows, errors, documents, vectors) = await Task.Factory.StartNew(() =>
+    /// <summary>
+    /// Commits a window whose events were embedded beforehand (<see cref="EmbedAsync"/>, started before the window was
+    /// sealed, while the window before it was written): the stream job overlaps the device's work with the writing.
+    /// </summary>
+    public async Task<WindowManifest> CommitAsync(WindowWork work, Task<WindowEmbedding> embedding, IBlobStore output, CancellationToken cancellationToken)
+    {
+        if (await CommittedAsync(work, output, cancellationToken).ConfigureAwait(false) is { } committed) return committed;
+        return await WriteAsync(work, await embedding.ConfigureAwait(false), output, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task<WindowManifest?> CommittedAsync(WindowWork work, IBlobStore output, CancellationToken cancellationToken) =>
+        ManifestObject.ReadAsync<WindowManifest>(output, WindowLayout.ManifestKey(work.Start), cancellationToken);
+
+    /// <summary>
+    /// Parses, tokenizes and embeds a window's events. Writes nothing, so it may run before the window is sealed. Loading
+    /// the model, tokenizing and the forward passes run on a thread of their own: the caller is a grain, whose turn must
+    /// not hold the silo's scheduler (membership probes are answered there).
+    /// </summary>
+    public Task<WindowEmbedding> EmbedAsync(JobSpec spec, IReadOnlyList<JournaledEvent> events, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() =>
         {
-            var model = models(work.Spec);
-            var (rows, errors) = Rows(work, model);
+            var model = models(spec);
+            var (rows, errors) = Rows(spec, events, model);
             var documents = rows.Where(r => !r.Event.Deleted).ToList();
             var vectors = new float[documents.Count * model.Dimensions]; // (documents, dimensions)
-            EmbedByLength(model, documents, vectors);
-            return (model, rows, errors, documents, vectors);
-        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            model.EmbedByLength(documents.Select(d => d.Ids).ToArray(), vectors);
+            return new WindowEmbedding(model, rows, errors, documents, vectors);
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    private async Task<WindowManifest> WriteAsync(WindowWork work, WindowEmbedding embedding, IBlobStore output, CancellationToken cancellationToken)
+    {
+        var (model, rows, errors, documents, vectors) = (embedding.Model, embedding.Rows, embedding.Errors, embedding.Documents, embedding.Vectors);
+        var manifestKey = WindowLayout.ManifestKey(work.Start);
         var partKey = WindowLayout.PartKey(work.Start, work.Window);
         var (bytes, sha) = await WritePartAsync(work, output, model, rows, documents, vectors, partKey, cancellationToken).ConfigureAwait(false);
         string? errorsKey = null;
@@ -74,13 +96,13 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
     /// a queue is not FIFO, so arrival order need not be publish order; readers keep the latest by their own version
     /// field or by window), and the bad events.
     /// </summary>
-    private static (List<Row> Rows, List<WindowError> Errors) Rows(WindowWork work, EmbeddingModel model)
+    private static (List<Row> Rows, List<WindowError> Errors) Rows(JobSpec spec, IReadOnlyList<JournaledEvent> events, EmbeddingModel model)
     {
         var errors = new List<WindowError>();
-        var rows = new List<Row>(work.Events.Count);
-        foreach (var journaled in work.Events)
+        var rows = new List<Row>(events.Count);
+        foreach (var journaled in events)
         {
-            var parsed = StreamEvent.Parse(journaled.Text, work.Spec.Input);
+            var parsed = StreamEvent.Parse(journaled.Text, spec.Input);
             int[] ids = [];
             var truncated = false;
             if (!parsed.IsBad && !parsed.Deleted)
@@ -99,17 +121,6 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
             else rows.Add(new Row(parsed, ids, truncated));
         }
         return (rows, errors);
-    }
-
-    /// <summary>Embeds in order of length, so each forward pass holds sequences of similar length; vectors land in document order.</summary>
-    private static void EmbedByLength(EmbeddingModel model, List<Row> documents, float[] vectors)
-    {
-        if (documents.Count == 0) return;
-        var order = Enumerable.Range(0, documents.Count).OrderBy(i => documents[i].Ids.Length).ToArray();
-        var sorted = new float[vectors.Length];
-        model.Embed(order.Select(i => documents[i].Ids).ToArray(), sorted);
-        var d = model.Dimensions;
-        for (var k = 0; k < order.Length; k++) sorted.AsSpan(k * d, d).CopyTo(vectors.AsSpan(order[k] * d, d));
     }
 
     private async Task<(long Bytes, string Sha256)> WritePartAsync(WindowWork work, IBlobStore output, EmbeddingModel model, List<Row> rows,
@@ -159,7 +170,20 @@ public sealed class StreamWindowWriter(Func<JobSpec, EmbeddingModel> models, str
         json.WriteString("event", error.Text.Length > MaxErrorEventChars ? error.Text[..MaxErrorEventChars] : error.Text);
     });
 
-    private sealed record Row(StreamEvent Event, int[] Ids, bool Truncated);
+    internal sealed record Row(StreamEvent Event, int[] Ids, bool Truncated);
 
-    private sealed record WindowError(string Position, string Reason, string? Id, string Text);
+    internal sealed record WindowError(string Position, string Reason, string? Id, string Text);
+}
+
+/// <summary>A window's events embedded and not yet written: its rows (documents and tombstones), bad events and vectors (documents, dimensions).</summary>
+public sealed class WindowEmbedding
+{
+    internal WindowEmbedding(EmbeddingModel model, List<StreamWindowWriter.Row> rows, List<StreamWindowWriter.WindowError> errors,
+        List<StreamWindowWriter.Row> documents, float[] vectors) => (Model, Rows, Errors, Documents, Vectors) = (model, rows, errors, documents, vectors);
+
+    internal EmbeddingModel Model { get; }
+    internal List<StreamWindowWriter.Row> Rows { get; }
+    internal List<StreamWindowWriter.WindowError> Errors { get; }
+    internal List<StreamWindowWriter.Row> Documents { get; }
+    internal float[] Vectors { get; }
 }

@@ -33,9 +33,9 @@ internal static class CorpusBenchmark
             var raw = Best(repeat, () => { RawRead(path); return documents; });
             var naive = Best(repeat, () => NaiveParse(path));
             var scan = Best(repeat, () => PlanAsync(path, new CorpusOptions()).GetAwaiter().GetResult().Documents);
-            var ours = Best(repeat, () => ReadAllAsync(path, new CorpusOptions { ShardDocuments = int.MaxValue }).GetAwaiter().GetResult());
-            var keep = Best(repeat, () => ReadAllAsync(path, new CorpusOptions { ShardDocuments = int.MaxValue, KeepFields = ["meta.source", "meta.n"] }).GetAwaiter().GetResult());
-            var gzip = Best(repeat, () => ReadAllAsync(gzPath, new CorpusOptions { ShardDocuments = int.MaxValue }).GetAwaiter().GetResult());
+            var ours = Best(repeat, () => ReadAllAsync(path, new CorpusOptions()).GetAwaiter().GetResult());
+            var keep = Best(repeat, () => ReadAllAsync(path, new CorpusOptions { KeepFields = ["meta.source", "meta.n"] }).GetAwaiter().GetResult());
+            var gzip = Best(repeat, () => ReadAllAsync(gzPath, new CorpusOptions()).GetAwaiter().GetResult());
 
             Console.WriteLine($"{"what (per CPU second, best of " + repeat + ")",-44} {"MB/s",8} {"docs/s",12} {"vs naive",9} {"wall MB/s",10}");
             Report("raw file read (I/O ceiling)", raw, bytes, documents, naive);
@@ -122,20 +122,21 @@ internal static class CorpusBenchmark
         return count + (chars & 0);
     }
 
-    internal static async Task<ShardPlan> PlanAsync(string path, CorpusOptions options)
+    internal static async Task<ShardPlan> PlanAsync(string path, CorpusOptions options, int shardDocs = CorpusOptions.DefaultShardDocs)
     {
         var stores = new InputStores();
         var inputs = await new InputResolver(stores).ResolveAsync([path]);
-        return await new ShardPlanner(stores).PlanAsync(inputs, options);
+        return await new ShardPlanner(stores).PlanAsync(inputs, options, shardDocs);
     }
 
+    /// <summary>Plans <paramref name="path"/> as one shard and reads it all.</summary>
     internal static async Task<long> ReadAllAsync(string path, CorpusOptions options)
     {
-        var plan = await PlanAsync(path, options);
-        var reader = new ShardReader(plan, new InputStores(), options);
+        var plan = await PlanAsync(path, options, int.MaxValue);
+        var reader = new ShardReader(new InputStores(), options);
         long documents = 0, errors = 0;
         for (var s = 0; s < plan.Shards.Count; s++)
-            await foreach (var record in reader.ReadShardAsync(s))
+            await foreach (var record in reader.ReadAsync(plan.SpecOf(s)))
                 if (record is Document) documents++;
                 else errors++;
         if (errors > 0) throw new InvalidOperationException($"{errors} errors in a clean corpus");

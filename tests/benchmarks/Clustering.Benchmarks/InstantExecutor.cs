@@ -44,7 +44,7 @@ internal sealed class InstantExecutor(string device) : IShardExecutor
     private static byte[] OneRowPart(string id)
     {
         var bytes = new MemoryStream();
-        using (var writer = new EmbeddingParquetWriter(bytes, 2, ParquetVectorType.List, [],
+        using (var writer = new EmbeddingParquetWriter(bytes, 2, VectorType.List, [],
                    new EmbeddingMetadata { ModelId = "instant", Pooling = "last_token", Normalized = true, Dtype = "float32" }, new ParquetWriteOptions()))
         {
             writer.Append(id, [1f, 0f], 1, false, []);

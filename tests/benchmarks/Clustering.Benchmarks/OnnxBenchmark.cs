@@ -38,8 +38,7 @@ internal static class OnnxBenchmark
         var clock = Stopwatch.StartNew();
         var ids = embedder.Tokenizer!.EncodeBatch(texts, addSpecialTokens: true, maxLength: embedder.MaxLength, threads: threads).Select(e => e.Ids).ToArray();
         var output = new float[texts.Count * embedder.Dimensions];
-        foreach (var plan in LengthBatcher.Plan(ids.Select(s => s.Length).ToArray(), embedder.BatchTokens))
-            embedder.Embed(plan.Select(i => ids[i]).ToArray(), output.AsSpan(0, plan.Length * embedder.Dimensions));
+        embedder.EmbedByLength(ids, output);
         clock.Stop();
         double ours = clock.Elapsed.TotalSeconds, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         long tokens = ids.Sum(s => (long)s.Length);

@@ -43,7 +43,7 @@ internal static class ParquetBenchmark
 
         Console.WriteLine($"  {"codec",-14} {"time",11} {"rows/s",10} {"MB/s out",9} {"MB/s in",8} {"size/raw",9} {"vs memcpy",10}");
         var metadata = new EmbeddingMetadata { ModelId = "bench", Pooling = "last_token", Normalized = true, Dtype = "fp32" };
-        foreach (var codec in new[] { ParquetCompression.Uncompressed, ParquetCompression.Snappy, ParquetCompression.Zstd, ParquetCompression.Gzip })
+        foreach (var codec in new[] { CompressionCodec.None, CompressionCodec.Snappy, CompressionCodec.Zstd, CompressionCodec.Gzip })
         {
             var options = new ParquetWriteOptions { Compression = codec, PageVersion = page };
             Write(); // warm-up: JIT, buffers
@@ -54,7 +54,7 @@ internal static class ParquetBenchmark
             (long, int) Write()
             {
                 var sink = new CountingStream();
-                using var writer = new EmbeddingParquetWriter(sink, dims, ParquetVectorType.List, ["source", "title"], metadata, options);
+                using var writer = new EmbeddingParquetWriter(sink, dims, VectorType.List, ["source", "title"], metadata, options);
                 string?[] kept = new string?[2];
                 for (int i = 0; i < rows; i++)
                 {

@@ -34,7 +34,7 @@ internal static class ParquetCorpusBenchmark
             Console.WriteLine($"corpus: {documents:N0} documents, {textBytes / 1e6:F1} MB of id + text; JSONL {new FileInfo(jsonl).Length / 1e6:F1} MB, " +
                 $"Parquet (snappy) {new FileInfo(parquet).Length / 1e6:F1} MB; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
-            var options = new CorpusOptions { ShardDocuments = int.MaxValue };
+            var options = new CorpusOptions();
             var fromJsonl = CorpusBenchmark.Best(repeat, () => Check(CorpusBenchmark.ReadAllAsync(jsonl, options).GetAwaiter().GetResult(), documents));
             var fromParquet = CorpusBenchmark.Best(repeat, () => Check(CorpusBenchmark.ReadAllAsync(parquet, options).GetAwaiter().GetResult(), documents));
             Console.WriteLine($"{"reader (best of " + repeat + ")",-28} {"MB/CPU-s",9} {"docs/CPU-s",12} {"wall MB/s",10}");

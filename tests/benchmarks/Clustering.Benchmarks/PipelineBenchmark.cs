@@ -43,7 +43,7 @@ internal static class PipelineBenchmark
             var spec = new JobSpec
             {
                 Inputs = [corpus], Model = model, Output = output, ShardDocs = Math.Max(1000, texts.Count / 8),
-                Embed = new EmbedOptions { Threads = threads, BatchTokens = batchTokens, MaxLength = 8192 },
+                Embed = new EmbeddingOptions { Threads = threads, BatchTokens = batchTokens, MaxLength = 8192 },
             };
             var result = new EmbeddedRunner(NullLoggerFactory.Instance).RunAsync(spec, 1, new JobProgress(), CancellationToken.None).GetAwaiter().GetResult();
             pipelineBest = Math.Min(pipelineBest, clock.Elapsed.TotalSeconds);
@@ -66,7 +66,7 @@ internal static class PipelineBenchmark
         using var model = EngineFactory.Load(new JobSpec
         {
             Inputs = [], Model = modelPath, Output = "",
-            Embed = new EmbedOptions { Threads = threads, BatchTokens = batchTokens, MaxLength = 8192 },
+            Embed = new EmbeddingOptions { Threads = threads, BatchTokens = batchTokens, MaxLength = 8192 },
         }, "cpu", threads);
         long tokens = 0;
         var embedding = new Stopwatch();
@@ -74,10 +74,9 @@ internal static class PipelineBenchmark
         float[] output = [];
         void Flush()
         {
-            window.Sort((x, y) => x.Length.CompareTo(y.Length));
             if (output.Length < window.Count * model.Dimensions) output = new float[window.Count * model.Dimensions];
             embedding.Start();
-            model.Embed(window, output);
+            model.EmbedByLength(window, output);
             embedding.Stop();
             window.Clear();
         }

@@ -40,7 +40,7 @@ internal static class StreamBenchmark
         var threads = a.Int("--threads", Environment.ProcessorCount);
         var latencySeconds = a.Int("--latency-seconds", 20);
         var repeat = a.Int("--repeat", 2);
-        var defaults = new EmbedOptions();
+        var defaults = new EmbeddingOptions();
         var engine = new StreamBenchmarkHost.EngineChoice(model, a.Get("--device") ?? "cpu", threads,
             a.Int("--batch-tokens", defaults.BatchTokens), a.Int("--max-length", defaults.MaxLength));
         var work = Directory.CreateTempSubdirectory("stream-bench-").FullName;

@@ -42,7 +42,7 @@ internal sealed class StreamBenchmarkHost : IDisposable
         public JobSpec Spec(string output) => new()
         {
             Inputs = ["stream"], Model = Model, Output = output,
-            Embed = new EmbedOptions { Device = Device, Threads = Threads, BatchTokens = BatchTokens, MaxLength = MaxLength },
+            Embed = new EmbeddingOptions { Device = Device, Threads = Threads, BatchTokens = BatchTokens, MaxLength = MaxLength },
         };
     }
 

@@ -4,47 +4,27 @@ using Clustering.Corpus;
 using Clustering.Jobs;
 using Clustering.Pipeline;
 using Clustering.Storage;
-using Clustering.Storage.Azure;
 
 namespace Clustering.Hosting;
 
 /// <summary>
-/// The one place that maps a job's output location to the store its objects go to. A local folder (a path or
-/// <c>file:///</c>) is a <see cref="LocalBlobStore"/> on that folder. A blob URI (<c>az://container/path</c>,
-/// <c>https://account.blob.core.windows.net/container/path[?SAS]</c>, the path-style emulator form) names a folder in a
-/// container, with or without a trailing '/': the container's store seen through a <see cref="PrefixedBlobStore"/>, so
-/// the pipeline writes and lists keys relative to the job's folder exactly as it does on disk.
+/// Where a job's output may go and where embedded mode keeps its state for it. Which store a location opens is the
+/// <see cref="LocationResolver"/>'s business; this is only what jobs add on top.
 /// </summary>
-public static class OutputStores
+public static class OutputPlacement
 {
-    public static IBlobStore Open(string output, StorageOptions? storage = null)
-    {
-        if (string.IsNullOrWhiteSpace(output)) throw new ClusteringException("--output: an output folder or blob URI is required");
-        if (!BlobUriResolvers.IsBlobUri(output))
-        {
-            if (output.Contains("://", StringComparison.Ordinal) && !output.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
-                throw new ClusteringException($"--output '{SecretRedactor.Redact(output)}': unknown scheme; give a folder, az://container/path or an https:// blob URL");
-            var path = output.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(output).LocalPath : output;
-            var full = Path.GetFullPath(path);
-            if (File.Exists(full)) throw new ClusteringException($"--output {output}: is a file; give a folder (it is created when missing)");
-            return new LocalBlobStore(full);
-        }
-        var (store, key) = BlobLocations.Open(output, storage);
-        return key.Length == 0 ? store : new PrefixedBlobStore(store, key.EndsWith('/') ? key : key + "/");
-    }
-
     /// <summary>
     /// Refuses a local output that overlaps a local input: output inside an input folder (the next run would read its
     /// own Parquet parts as input) or an input inside the output (publishing removes what the manifest does not name).
     /// </summary>
     public static void CheckApart(JobSpec spec)
     {
-        if (BlobUriResolvers.IsBlobUri(spec.Output) || spec.Output.Contains("://", StringComparison.Ordinal)) return;
-        var output = WithSlash(Path.GetFullPath(spec.Output));
+        if (LocationResolver.LocalPathOf(spec.Output) is not { } outputPath) return;
+        var output = WithSlash(Path.GetFullPath(outputPath));
         foreach (var input in spec.Inputs)
         {
-            if (input.Contains("://", StringComparison.Ordinal)) continue;
-            var (literal, _) = InputResolver.SplitGlob(input);
+            if (LocationResolver.LocalPathOf(input) is not { } inputPath) continue;
+            var (literal, _) = InputResolver.SplitGlob(inputPath);
             var folder = WithSlash(Path.GetFullPath(literal.Length == 0 ? "." : literal));
             if (output.StartsWith(folder, StringComparison.Ordinal))
                 throw new ClusteringException($"--output {spec.Output}: is inside --input {input}; a later run would read its own output as input");
