@@ -2,20 +2,79 @@ using Clustering.Inference.Cuda.Native;
 
 namespace Clustering.Inference.Cuda;
 
-/// <summary>Launches attention.cu: causal attention inside each sequence of a flat batch (cu_seqlens), GQA by index.</summary>
+/// <summary>Which attention kernel runs: the rule's choice, attention.cu's mma.sync kernel, or attention_sm90.cu's wgmma one.</summary>
+public enum AttentionKernel { Auto, MmaSync, Wgmma }
+
+/// <summary>
+/// Launches causal attention inside each sequence of a flat batch (cu_seqlens), GQA by index: attention.cu (mma.sync)
+/// on every GPU, or attention_sm90.cu (wgmma) on Hopper at head_dim 128 (see <see cref="Choose"/>).
+/// </summary>
 public static unsafe class AttentionLauncher
 {
     /// <summary>
-    /// Query rows per block: 64 (4 warps) or 128 (8 warps). CLUSTERING_ATTENTION_TILE=128 picks the larger for
-    /// comparisons; 64 is the default, measured faster on an H100 (0.303 against 0.319 ms a layer; tests/gpu/NOTES.md).
+    /// Query rows per block of the mma.sync kernel: 64 (4 warps) or 128 (8 warps). CLUSTERING_ATTENTION_TILE=128 picks
+    /// the larger for comparisons; 64 is the default, measured faster on an H100 (0.303 against 0.319 ms a layer; tests/gpu/NOTES.md).
     /// </summary>
     public static int DefaultQueryTile { get; } = Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_TILE") == "128" ? 128 : 64;
 
+    /// <summary>CLUSTERING_ATTENTION_KERNEL=mma or =wgmma forces one kernel for comparisons; unset (or anything else): the rule.</summary>
+    public static AttentionKernel ForcedKernel { get; } = Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_KERNEL") switch
+    {
+        "mma" => AttentionKernel.MmaSync,
+        "wgmma" => AttentionKernel.Wgmma,
+        _ => AttentionKernel.Auto,
+    };
+
+    /// <summary>A kernel of attention_sm90.cu: its function, query rows per block, threads, dynamic shared memory.</summary>
+    public sealed record WgmmaVariant(string Name, string Function, int QueryTile, int Threads, int SharedBytes);
+
+    /// <summary>
+    /// The wgmma kernels by name: 2 warpgroups (128 query rows) with 64 or 128 keys per K/V tile, 3 warpgroups (192
+    /// rows), and the pipelined ones (the next tile's Q·Kᵀ during this tile's softmax). Shared memory: two (three for
+    /// pipe) stages of a K and a V tile of keys × 128 dims × 2 bytes, plus 1 KB to align them to 1024 bytes.
+    /// </summary>
+    public static IReadOnlyList<WgmmaVariant> WgmmaVariants { get; } =
+    [
+        new("k64", "flash_attention_sm90_k64", 128, 256, 4 * 64 * 256 + 1024),
+        new("k128", "flash_attention_sm90_k128", 128, 256, 4 * 128 * 256 + 1024),
+        new("q192-k64", "flash_attention_sm90_q192_k64", 192, 384, 4 * 64 * 256 + 1024),
+        new("pipe-k64", "flash_attention_sm90_pipelined_k64", 128, 256, 6 * 64 * 256 + 1024),
+        new("pipe-k128", "flash_attention_sm90_pipelined_k128", 128, 256, 6 * 128 * 256 + 1024),
+    ];
+
+    /// <summary>The wgmma kernel used: CLUSTERING_ATTENTION_SM90 names one of <see cref="WgmmaVariants"/> for comparisons.</summary>
+    public static WgmmaVariant DefaultWgmma { get; } =
+        WgmmaVariants.FirstOrDefault(v => v.Name == Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90")) ?? WgmmaVariants[0];
+
     public static bool Supports(int headDim) => headDim is 16 or 32 or 64 or 128;
+
+    /// <summary>The wgmma kernel runs on sm_90 (H100, H200) and is written for head_dim 128 only.</summary>
+    public static bool WgmmaSupported(CudaDeviceInfo device, int headDim) => device.Architecture == "sm_90" && headDim == 128;
+
+    /// <summary>
+    /// Whether the rule picks wgmma where it runs. Off until a GPU run has checked and timed the wgmma kernels against
+    /// mma.sync (tests/gpu/attention-sm90.sh, the AttentionTests, --attention): none had run when they landed
+    /// (tests/gpu/NOTES.md, "Hopper attention"). Until then CLUSTERING_ATTENTION_KERNEL=wgmma turns them on.
+    /// </summary>
+    public const bool WgmmaByDefault = false;
+
+    /// <summary>
+    /// The kernel a launch uses: the one asked for, else the forced one (CLUSTERING_ATTENTION_KERNEL), else wgmma
+    /// wherever it runs if <see cref="WgmmaByDefault"/>, else mma.sync.
+    /// </summary>
+    public static AttentionKernel Choose(CudaDeviceInfo device, int headDim, AttentionKernel requested = AttentionKernel.Auto)
+    {
+        var kernel = requested != AttentionKernel.Auto ? requested : ForcedKernel;
+        if (kernel == AttentionKernel.Wgmma && !WgmmaSupported(device, headDim))
+            throw new ArgumentException($"the wgmma attention kernel needs an sm_90 GPU and head_dim 128 (this is {device.Architecture}, head_dim {headDim}); unset CLUSTERING_ATTENTION_KERNEL");
+        if (kernel != AttentionKernel.Auto) return kernel;
+        return WgmmaByDefault && WgmmaSupported(device, headDim) ? AttentionKernel.Wgmma : AttentionKernel.MmaSync;
+    }
 
     public static void Launch(KernelLibrary kernels, CudaStream stream,
         DevicePtr q, int qStride, DevicePtr k, DevicePtr v, int kvStride, DevicePtr output, int outputStride,
-        DevicePtr cuSeqLens, int sequences, int maxSequenceLength, int heads, int kvHeads, int headDim, int queryTile = 0)
+        DevicePtr cuSeqLens, int sequences, int maxSequenceLength, int heads, int kvHeads, int headDim, int queryTile = 0,
+        AttentionKernel kernel = AttentionKernel.Auto, WgmmaVariant? wgmma = null)
     {
         if (queryTile == 0) queryTile = DefaultQueryTile;
         if (queryTile is not (64 or 128)) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "attention query tiles are 64 or 128 rows");
@@ -32,7 +91,23 @@ public static unsafe class AttentionLauncher
         LaunchChecks.Stride(outputStride, heads * headDim, nameof(outputStride));
         if (qStride % 8 != 0 || kvStride % 8 != 0 || outputStride % 2 != 0)
             throw new ArgumentException($"attention needs row strides that are multiples of 8 elements (q {qStride}, kv {kvStride}) and even output strides ({outputStride})");
-        var function = kernels.Function(KernelSources.Attention, queryTile == 64 ? $"flash_attention_d{headDim}" : $"flash_attention_q128_d{headDim}");
+
+        CudaFunction function;
+        uint threads, sharedBytes = 0;
+        if (Choose(kernels.Device, headDim, kernel) == AttentionKernel.Wgmma)
+        {
+            wgmma ??= DefaultWgmma;
+            queryTile = wgmma.QueryTile;
+            function = kernels.Function(KernelSources.AttentionSm90, wgmma.Function);
+            sharedBytes = (uint)wgmma.SharedBytes;
+            function.SetMaxDynamicSharedMemory(wgmma.SharedBytes);
+            threads = (uint)wgmma.Threads;
+        }
+        else
+        {
+            function = kernels.Function(KernelSources.Attention, queryTile == 64 ? $"flash_attention_d{headDim}" : $"flash_attention_q128_d{headDim}");
+            threads = (uint)(queryTile * 2);
+        }
         var scaleLog2 = (float)(1.0 / Math.Sqrt(headDim) * 1.4426950408889634);
         void** args = stackalloc void*[11];
         args[0] = &q;
@@ -47,6 +122,6 @@ public static unsafe class AttentionLauncher
         args[9] = &kvHeads;
         args[10] = &scaleLog2;
         var tiles = (uint)((maxSequenceLength + queryTile - 1) / queryTile);
-        function.Launch((tiles, (uint)sequences, (uint)heads), (uint)(queryTile * 2), 0, stream, args);
+        function.Launch((tiles, (uint)sequences, (uint)heads), threads, sharedBytes, stream, args);
     }
 }

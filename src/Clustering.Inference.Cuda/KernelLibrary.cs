@@ -34,13 +34,13 @@ public sealed class KernelLibrary : IDisposable
     /// <summary>Compiles and loads every kernel file now, so a broken kernel or toolkit fails at load, not mid-job.</summary>
     public void LoadAll()
     {
-        foreach (var file in KernelSources.All) Module(file);
+        foreach (var file in KernelSources.For(_context.Device.Architecture)) Module(file);
     }
 
     private CudaModule Module(string file)
     {
         if (_modules.TryGetValue(file, out var module)) return module;
-        var architecture = _context.Device.Architecture;
+        var architecture = KernelSources.Architecture(file, _context.Device.Architecture);
         var source = KernelSources.Source(file);
         var options = KernelSources.Options(architecture);
         var image = _cache.GetOrCompile(file, source, KernelSources.Headers, options, architecture);

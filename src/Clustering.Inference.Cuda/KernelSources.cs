@@ -11,13 +11,29 @@ public static class KernelSources
     public const string SiluMul = "silu_mul.cu";
     public const string Attention = "attention.cu";
     public const string Pool = "pool.cu";
+    public const string AttentionSm90 = "attention_sm90.cu";
 
+    /// <summary>Kernels for every GPU.</summary>
     public static IReadOnlyList<string> All { get; } = [Embedding, RmsNorm, HeadNormRope, SiluMul, Attention, Pool];
+
+    /// <summary>Kernels only for Hopper (sm_90), built for its sm_90a target: wgmma exists nowhere else.</summary>
+    public static IReadOnlyList<string> Hopper { get; } = [AttentionSm90];
+
+    /// <summary>The kernel files a device of this architecture (sm_XY) loads.</summary>
+    public static IEnumerable<string> For(string architecture) => architecture == "sm_90" ? All.Concat(Hopper) : All;
+
+    /// <summary>
+    /// The NVRTC target of a file on a device: the device's own (sm_XY), except the Hopper files, which need the
+    /// architecture-specific sm_90a (wgmma, setmaxnreg); a sm_90a cubin loads only on sm_90 devices.
+    /// </summary>
+    public static string Architecture(string file, string deviceArchitecture) =>
+        Hopper.Contains(file) && deviceArchitecture == "sm_90" ? "sm_90a" : deviceArchitecture;
 
     /// <summary>Headers a kernel may #include, by the name it uses.</summary>
     public static IReadOnlyDictionary<string, string> Headers { get; } = new Dictionary<string, string>
     {
         ["common.cuh"] = Read("common.cuh"),
+        ["wgmma.cuh"] = Read("wgmma.cuh"),
     };
 
     public static string Source(string file) => Read(file);

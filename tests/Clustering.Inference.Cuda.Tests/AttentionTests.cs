@@ -1,3 +1,5 @@
+using Clustering.Inference.Cuda.Native;
+
 namespace Clustering.Inference.Cuda.Tests;
 
 public class AttentionTests
@@ -15,27 +17,95 @@ public class AttentionTests
         {
             if (headDim == 128 && heads > 8 && lengths.Length > 1) continue; // the double-precision reference is the slow part
             if (queryTile == 64 && headDim < 128) continue; // the 64-row tile is kept for comparison at the models' head_dim
-            var what = $"seed {seed} tile {queryTile} head_dim {headDim} heads {heads}/{kvHeads} lengths [{string.Join(',', lengths)}]";
-            var cu = new int[lengths.Length + 1];
-            for (var s = 0; s < lengths.Length; s++) cu[s + 1] = cu[s] + lengths[s];
-            var tokens = cu[^1];
-            // One fused QKV buffer (tokens, (heads + 2·kvHeads)·D) as the QKV GEMM writes it.
-            var stride = (heads + 2 * kvHeads) * headDim;
-            var qkv = Bf16.Random(random, tokens * stride, 2f);
-            var wide = Bf16.Widen(qkv);
-            var kOffset = heads * headDim;
-            var vOffset = (heads + kvHeads) * headDim;
-            var expected = References.Attention(wide, stride, wide, wide, stride, kOffset, vOffset, cu, heads, kvHeads, headDim);
-
-            using var qkvOnGpu = gpu.Upload(qkv);
-            using var cuOnGpu = gpu.Upload(cu);
-            var width = heads * headDim;
-            using var output = gpu.Poisoned((long)tokens * width * 2);
-            AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkvOnGpu.Pointer, stride,
-                qkvOnGpu.Pointer.Offset(kOffset * 2), qkvOnGpu.Pointer.Offset(vOffset * 2), stride,
-                output.Pointer, width, cuOnGpu.Pointer, lengths.Length, lengths.Max(), heads, kvHeads, headDim, queryTile);
-            Compare.Close(what, expected, gpu.Download<ushort>(output, tokens * width), 2e-2, 2e-2, 1e-2);
+            Check(gpu, random, $"seed {seed} mma.sync tile {queryTile}", lengths, heads, kvHeads, headDim, queryTile, AttentionKernel.MmaSync);
         }
+    }
+
+    /// <summary>
+    /// The Hopper kernels (attention_sm90.cu, wgmma; every variant) against the same reference: ragged batches whose lengths are not
+    /// multiples of its 128-query or 64/128-key tiles, single tokens, GQA 1-4 and the models' 16/8 and 32/8 heads.
+    /// On a GPU that is not sm_90 the kernel must be refused with a clear message instead.
+    /// </summary>
+    [GpuFact]
+    public void Wgmma_attention_matches_the_reference_on_hopper()
+    {
+        var gpu = GpuSession.Get();
+        if (!AttentionLauncher.WgmmaSupported(gpu.Context.Device, 128))
+        {
+            var error = Assert.Throws<ArgumentException>(() => AttentionLauncher.Choose(gpu.Context.Device, 128, AttentionKernel.Wgmma));
+            Assert.Contains("sm_90", error.Message);
+            return;
+        }
+        var random = GpuSession.NewRandom(out var seed);
+        int[][] batches = [[1], [2, 63, 64, 65], [127, 128, 129, 1, 257], [130, 1, 200], [300, 7], [1000]];
+        foreach (var variant in AttentionLauncher.WgmmaVariants)
+        {
+            foreach (var (heads, kvHeads) in new[] { (2, 2), (4, 1), (4, 2), (16, 8), (32, 8) })
+            foreach (var lengths in batches)
+            {
+                if (heads > 4 && lengths.Sum() > 600) continue; // the double-precision reference is the slow part
+                Check(gpu, random, $"seed {seed} wgmma {variant.Name}", lengths, heads, kvHeads, 128, 0, AttentionKernel.Wgmma, variant);
+            }
+            Check(gpu, random, $"seed {seed} wgmma {variant.Name}", [2085], 2, 1, 128, 0, AttentionKernel.Wgmma, variant);
+        }
+    }
+
+    [Fact]
+    public void The_rule_allows_wgmma_on_hopper_at_head_dim_128_only()
+    {
+        CudaDeviceInfo Device(int major, int minor) => new(0, "test", major, minor, 132, 80L << 30, 232448, 50 << 20);
+        Assert.Equal(AttentionKernel.MmaSync, AttentionLauncher.Choose(Device(9, 0), 128, AttentionKernel.MmaSync));
+        Assert.Equal(AttentionKernel.Wgmma, AttentionLauncher.Choose(Device(9, 0), 128, AttentionKernel.Wgmma));
+        Assert.Equal(AttentionKernel.MmaSync, AttentionLauncher.Choose(Device(9, 0), 64, AttentionKernel.MmaSync));
+        var error = Assert.Throws<ArgumentException>(() => AttentionLauncher.Choose(Device(8, 0), 128, AttentionKernel.Wgmma));
+        Assert.Contains("sm_90 GPU and head_dim 128 (this is sm_80, head_dim 128)", error.Message);
+        Assert.Throws<ArgumentException>(() => AttentionLauncher.Choose(Device(9, 0), 64, AttentionKernel.Wgmma));
+        if (AttentionLauncher.ForcedKernel == AttentionKernel.Auto)
+        {
+            var hopper = AttentionLauncher.WgmmaByDefault ? AttentionKernel.Wgmma : AttentionKernel.MmaSync;
+            Assert.Equal(hopper, AttentionLauncher.Choose(Device(9, 0), 128));
+            Assert.Equal(AttentionKernel.MmaSync, AttentionLauncher.Choose(Device(9, 0), 64));
+            Assert.Equal(AttentionKernel.MmaSync, AttentionLauncher.Choose(Device(8, 9), 128));
+            Assert.Equal(AttentionKernel.MmaSync, AttentionLauncher.Choose(Device(10, 0), 128));
+        }
+    }
+
+    [NvrtcFact]
+    public void The_hopper_kernel_compiles_for_sm_90a()
+    {
+        if (NvrtcCompiler.Version().StartsWith("11.", StringComparison.Ordinal)) return; // NVRTC 11 has no sm_90a
+        var file = KernelSources.AttentionSm90;
+        var source = KernelSources.Source(file);
+        Assert.StartsWith("// " + file + " — ", source);
+        var cubin = NvrtcCompiler.Compile(file, source, KernelSources.Headers, KernelSources.Options(KernelSources.Architecture(file, "sm_90")));
+        Assert.Equal(0x7f, cubin[0]); // an ELF image
+        Assert.Equal("sm_90a", KernelSources.Architecture(file, "sm_90"));
+        Assert.Equal("sm_90", KernelSources.Architecture(KernelSources.Attention, "sm_90"));
+    }
+
+    private static void Check(GpuSession gpu, Random random, string label, int[] lengths, int heads, int kvHeads, int headDim,
+        int queryTile, AttentionKernel kernel, AttentionLauncher.WgmmaVariant? wgmma = null)
+    {
+        var what = $"{label} head_dim {headDim} heads {heads}/{kvHeads} lengths [{string.Join(',', lengths)}]";
+        var cu = new int[lengths.Length + 1];
+        for (var s = 0; s < lengths.Length; s++) cu[s + 1] = cu[s] + lengths[s];
+        var tokens = cu[^1];
+        // One fused QKV buffer (tokens, (heads + 2·kvHeads)·D) as the QKV GEMM writes it.
+        var stride = (heads + 2 * kvHeads) * headDim;
+        var qkv = Bf16.Random(random, tokens * stride, 2f);
+        var wide = Bf16.Widen(qkv);
+        var kOffset = heads * headDim;
+        var vOffset = (heads + kvHeads) * headDim;
+        var expected = References.Attention(wide, stride, wide, wide, stride, kOffset, vOffset, cu, heads, kvHeads, headDim);
+
+        using var qkvOnGpu = gpu.Upload(qkv);
+        using var cuOnGpu = gpu.Upload(cu);
+        var width = heads * headDim;
+        using var output = gpu.Poisoned((long)tokens * width * 2);
+        AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkvOnGpu.Pointer, stride,
+            qkvOnGpu.Pointer.Offset(kOffset * 2), qkvOnGpu.Pointer.Offset(vOffset * 2), stride,
+            output.Pointer, width, cuOnGpu.Pointer, lengths.Length, lengths.Max(), heads, kvHeads, headDim, queryTile, kernel, wgmma);
+        Compare.Close(what, expected, gpu.Download<ushort>(output, tokens * width), 2e-2, 2e-2, 1e-2);
     }
 
     [GpuFact]

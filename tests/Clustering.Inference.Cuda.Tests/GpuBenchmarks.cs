@@ -35,12 +35,12 @@ public static class GpuBenchmarks
         using var attention = gpu.Context.Allocate((long)total * heads * headDim * 2);
         double attentionFlops = 0;
         foreach (var l in lengths) attentionFlops += 2.0 * l * (l + 1) * headDim * heads; // QKᵀ and PV over the causal half
-        foreach (var tile in new[] { 64, 128 })
+        foreach (var (name, kernel, tile, wgmma) in AttentionVariants(gpu, headDim))
         {
             var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
                 qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-                attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim, tile));
-            Console.WriteLine($"attention tile {tile} {total} tokens, {lengths.Count} seqs: {ms:F3} ms, {attentionFlops / ms / 1e9:F1} TFLOP/s");
+                attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim, tile, kernel, wgmma));
+            Console.WriteLine($"attention {name} {total} tokens, {lengths.Count} seqs: {ms:F3} ms, {attentionFlops / ms / 1e9:F1} TFLOP/s");
         }
 
         // The layer's GEMMs at this token count.
@@ -101,21 +101,34 @@ public static class GpuBenchmarks
                 using var cuOnGpu = gpu.Upload(cu);
                 using var output = gpu.Context.Allocate((long)total * heads * headDim * 2);
                 var flops = count * 2.0 * length * (length + 1) * headDim * heads;
-                // Both query tiles, so the choice between them (AttentionLauncher.DefaultQueryTile) rests on figures per length.
-                foreach (var tile in new[] { 64, 128 })
+                // Every kernel side by side (mma.sync's two query tiles, wgmma on Hopper), so the choice between them
+                // (AttentionLauncher.Choose, DefaultQueryTile) rests on figures per length from one run.
+                foreach (var (name, kernel, tile, wgmma) in AttentionVariants(gpu, headDim))
                 {
                     var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
                         qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-                        output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim, tile));
+                        output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim, tile, kernel, wgmma));
                     var tflops = flops / ms / 1e9;
-                    Console.WriteLine($"attention {shape} heads {heads}/{kvHeads}x{headDim}, {count} x {length} tokens, {tile}-row tiles: {ms:F3} ms, {tflops:F1} TFLOP/s");
+                    Console.WriteLine($"attention {shape} heads {heads}/{kvHeads}x{headDim}, {count} x {length} tokens, {name}: {ms:F3} ms, {tflops:F1} TFLOP/s");
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
                     {
-                        side = "kernel", kernel = "attention", shape, length, sequences = count, tile, ms, tflops, gpu = gpu.Context.Device.ToString(),
+                        side = "kernel", kernel = "attention", variant = name, shape, length, sequences = count, tile, ms, tflops, gpu = gpu.Context.Device.ToString(),
                     }));
                 }
             }
         }
+    }
+
+    /// <summary>The attention kernels this GPU runs at this head_dim: mma.sync with 64- and 128-row tiles, and every wgmma variant on Hopper.</summary>
+    private static List<(string Name, AttentionKernel Kernel, int Tile, AttentionLauncher.WgmmaVariant? Wgmma)> AttentionVariants(GpuSession gpu, int headDim)
+    {
+        var variants = new List<(string, AttentionKernel, int, AttentionLauncher.WgmmaVariant?)>
+        {
+            ("mma.sync q64", AttentionKernel.MmaSync, 64, null), ("mma.sync q128", AttentionKernel.MmaSync, 128, null),
+        };
+        if (AttentionLauncher.WgmmaSupported(gpu.Context.Device, headDim))
+            variants.AddRange(AttentionLauncher.WgmmaVariants.Select(v => ($"wgmma {v.Name}", AttentionKernel.Wgmma, v.QueryTile, (AttentionLauncher.WgmmaVariant?)v)));
+        return variants;
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(f"GPU: {sys.argv[2]}")
 for r in rows:
     if r.get("side") == "kernel":
-        print(f"attention {r['shape']:5} {r['length']:6} tokens x {r['sequences']:3}, {r.get('tile', 64):3}-row tiles: {r['tflops']:6.1f} TFLOP/s ({r['ms']:.3f} ms)")
+        print(f"attention {r['shape']:5} {r['length']:6} tokens x {r['sequences']:3}, {r.get('variant', str(r.get('tile', 64)) + '-row tiles'):>14}: {r['tflops']:6.1f} TFLOP/s ({r['ms']:.3f} ms)")
 ours = {r["model"]: r["tokens_per_s"] for r in rows if r.get("side") == "ours"}
 peer = {r["model"]: r["tokens_per_s"] for r in rows if r.get("side") == "transformers"}
 e2e = {r["model"]: r["tokens_per_s"] for r in rows if r.get("side") == "embedctl"}
