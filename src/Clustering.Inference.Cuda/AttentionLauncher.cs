@@ -42,9 +42,14 @@ public static unsafe class AttentionLauncher
         new("pipe-k128", "flash_attention_sm90_pipelined_k128", 128, 256, 6 * 128 * 256 + 1024),
     ];
 
-    /// <summary>The wgmma kernel used: CLUSTERING_ATTENTION_SM90 names one of <see cref="WgmmaVariants"/> for comparisons.</summary>
+    /// <summary>
+    /// The wgmma kernel used: q192-k64, the fastest at every length measured on an H100 (87.6 / 293 / 347 / 363
+    /// TFLOP/s at 190 / 2k / 8k / 32k-token documents against 84.3 / 208 / 235 / 244 for the best mma.sync tile;
+    /// tests/gpu/results/2026-12-06-h100/attention-sm90-run.txt). CLUSTERING_ATTENTION_SM90 names another of
+    /// <see cref="WgmmaVariants"/> for comparisons.
+    /// </summary>
     public static WgmmaVariant DefaultWgmma { get; } =
-        WgmmaVariants.FirstOrDefault(v => v.Name == Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90")) ?? WgmmaVariants[0];
+        WgmmaVariants.FirstOrDefault(v => v.Name == Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90")) ?? WgmmaVariants.First(v => v.Name == "q192-k64");
 
     public static bool Supports(int headDim) => headDim is 16 or 32 or 64 or 128;
 
@@ -52,11 +57,12 @@ public static unsafe class AttentionLauncher
     public static bool WgmmaSupported(CudaDeviceInfo device, int headDim) => device.Architecture == "sm_90" && headDim == 128;
 
     /// <summary>
-    /// Whether the rule picks wgmma where it runs. Off until a GPU run has checked and timed the wgmma kernels against
-    /// mma.sync (tests/gpu/attention-sm90.sh, the AttentionTests, --attention): none had run when they landed
-    /// (tests/gpu/NOTES.md, "Hopper attention"). Until then CLUSTERING_ATTENTION_KERNEL=wgmma turns them on.
+    /// Whether the rule picks wgmma where it runs: yes since an H100 run checked every variant against a float64
+    /// reference (ragged lengths, GQA 1-4, 16/8 and 32/8 heads) and the 0.6B-shape model at 2k-32k tokens against
+    /// transformers fp32 (closer than transformers bf16 at every length), and timed it faster than mma.sync at every
+    /// length (tests/gpu/NOTES.md, "Hopper attention"). CLUSTERING_ATTENTION_KERNEL=mma turns it off.
     /// </summary>
-    public const bool WgmmaByDefault = false;
+    public const bool WgmmaByDefault = true;
 
     /// <summary>
     /// The kernel a launch uses: the one asked for, else the forced one (CLUSTERING_ATTENTION_KERNEL), else wgmma
@@ -76,8 +82,6 @@ public static unsafe class AttentionLauncher
         DevicePtr cuSeqLens, int sequences, int maxSequenceLength, int heads, int kvHeads, int headDim, int queryTile = 0,
         AttentionKernel kernel = AttentionKernel.Auto, WgmmaVariant? wgmma = null)
     {
-        if (queryTile == 0) queryTile = DefaultQueryTile;
-        if (queryTile is not (64 or 128)) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "attention query tiles are 64 or 128 rows");
         if (sequences == 0) return;
         if (!Supports(headDim))
             throw new ArgumentOutOfRangeException(nameof(headDim), headDim, "attention supports head_dim 16, 32, 64 and 128");
@@ -105,6 +109,9 @@ public static unsafe class AttentionLauncher
         }
         else
         {
+            // The query tile is the mma.sync kernel's choice; a wgmma variant carries its own.
+            if (queryTile == 0) queryTile = DefaultQueryTile;
+            if (queryTile is not (64 or 128)) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "mma.sync attention query tiles are 64 or 128 rows");
             function = kernels.Function(KernelSources.Attention, queryTile == 64 ? $"flash_attention_d{headDim}" : $"flash_attention_q128_d{headDim}");
             threads = (uint)(queryTile * 2);
         }

@@ -60,11 +60,12 @@ public class DriverTests
         {
             var first = new KernelCache(folder);
             using (var library = new KernelLibrary(gpu.Context, first)) library.LoadAll();
-            Assert.Equal(KernelSources.All.Count, first.Compiles);
+            var files = KernelSources.For(gpu.Context.Device.Architecture).Count(); // Hopper's own file too on sm_90
+            Assert.Equal(files, first.Compiles);
             var second = new KernelCache(folder);
             using (var library = new KernelLibrary(gpu.Context, second)) library.LoadAll();
             Assert.Equal(0, second.Compiles);
-            Assert.Equal(KernelSources.All.Count, second.Hits);
+            Assert.Equal(files, second.Hits);
         }
         finally
         {
