@@ -75,8 +75,9 @@ public static class SiloConfiguration
           --queue-connection CS  Azure Storage connection string of the azqueue:// account (prefer
                                  CLUSTERING_QUEUECONNECTION: it holds a key)
           --work-queue Q         what carries planned shards to their job's coordinator: memory (default:
-                                 Orleans memory streams) or azqueue://ACCOUNT/QUEUE (with --queue-connection);
-                                 the same on every silo
+                                 Orleans memory streams), azqueue://ACCOUNT/QUEUE (with --queue-connection) or
+                                 eventhub://NAMESPACE/HUB[/GROUP] (with --eventhub-connection; a hub unreachable at
+                                 start: this silo carries work in memory and logs why); the same on every silo
           --eventhub-connection CS   Event Hubs connection string (CLUSTERING_EVENTHUBCONNECTION)
           --eventhub-checkpoints CS  Azure Storage connection string for Event Hubs checkpoints (default:
                                  --queue-connection)

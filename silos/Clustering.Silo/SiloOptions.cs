@@ -79,7 +79,8 @@ public sealed class SiloOptions
 
     /// <summary>
     /// What carries planned shards to their job grain: memory (the default: Orleans memory streams inside the cluster)
-    /// or azqueue://ACCOUNT/QUEUE, an Azure Storage queue (with <see cref="QueueConnection"/>). Every silo of a cluster
+    /// azqueue://ACCOUNT/QUEUE, an Azure Storage queue (with <see cref="QueueConnection"/>), or
+    /// eventhub://NAMESPACE/HUB[/CONSUMER_GROUP], an Event Hub (with <see cref="EventHubConnection"/>). Every silo of a cluster
     /// must give the same.
     /// </summary>
     public string? WorkQueue { get; set; }

@@ -18,17 +18,32 @@ public static class SiloStreams
         [.. (options.StreamSources ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(StreamSource.Parse)];
 
     /// <summary>
-    /// The Azure queue of <c>--work-queue azqueue://ACCOUNT/QUEUE</c>, or null for memory streams (the default); refuses
-    /// anything else, naming the flag.
+    /// The queue of <c>--work-queue azqueue://ACCOUNT/QUEUE</c> or <c>eventhub://NAMESPACE/HUB[/CONSUMER_GROUP]</c>, or null
+    /// for memory streams (the default); refuses anything else, naming the flag.
     /// </summary>
-    public static AzureWorkQueue? WorkQueueOf(SiloOptions options)
+    public static WorkQueue? WorkQueueOf(SiloOptions options)
     {
         var text = options.WorkQueue?.Trim();
         if (string.IsNullOrEmpty(text) || text.Equals("memory", StringComparison.OrdinalIgnoreCase)) return null;
+        const string shapes = "give memory (the default), azqueue://ACCOUNT/QUEUE or eventhub://NAMESPACE/HUB[/CONSUMER_GROUP]";
+        const string hubScheme = "eventhub://";
+        if (text.StartsWith(hubScheme, StringComparison.OrdinalIgnoreCase))
+        {
+            var hubParts = text[hubScheme.Length..].Split('/');
+            if (hubParts is not ([_, _] or [_, _, _]) || hubParts.Any(p => p.Length == 0 || p.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))))
+                throw new ClusteringException($"--work-queue '{text}': {shapes} (each part letters, digits, '-', '_' or '.')");
+            if (string.IsNullOrWhiteSpace(options.EventHubConnection))
+                throw new ClusteringException($"--work-queue {text}: give --eventhub-connection (or CLUSTERING_EVENTHUBCONNECTION)");
+            var checkpoints = options.EventHubCheckpoints ?? options.QueueConnection;
+            if (string.IsNullOrWhiteSpace(checkpoints))
+                throw new ClusteringException($"--work-queue {text}: give --eventhub-checkpoints (or --queue-connection), the Azure Storage account for its checkpoints");
+            var group = hubParts.Length == 3 ? hubParts[2] : "$Default";
+            return new EventHubWorkQueue($"{hubScheme}{string.Join('/', hubParts)}", hubParts[1], group, options.EventHubConnection, checkpoints);
+        }
         const string scheme = "azqueue://";
         var parts = text.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? text[scheme.Length..].Split('/') : [];
         if (parts is not [{ Length: > 0 } account, var queue])
-            throw new ClusteringException($"--work-queue '{text}': give memory (the default) or azqueue://ACCOUNT/QUEUE");
+            throw new ClusteringException($"--work-queue '{text}': {shapes}");
         if (!System.Text.RegularExpressions.Regex.IsMatch(queue, "^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$"))
             throw new ClusteringException($"--work-queue '{text}': the queue name must be 3 to 63 lowercase letters, digits and single hyphens, starting with a letter or digit");
         if (string.IsNullOrWhiteSpace(options.QueueConnection))

@@ -57,7 +57,10 @@ public sealed record ClusterServices
     public TimeSpan ScheduleKeeperEvery { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The queue that carries work items between silos (<see cref="WorkStream"/>); null: memory streams.</summary>
-    public AzureWorkQueue? WorkQueue { get; init; }
+    public WorkQueue? WorkQueue { get; init; }
+
+    /// <summary>How long a silo waits for an Event Hub work queue to answer at start before it carries work in memory instead.</summary>
+    public TimeSpan WorkQueueProbe { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How long a job grain waits for the work items it published before it publishes the still undelivered ones

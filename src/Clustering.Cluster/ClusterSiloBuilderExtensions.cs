@@ -33,7 +33,7 @@ public static class ClusterSiloBuilderExtensions
         silo.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
         // Online requests go to the silo holding their model; the host that serves them registers IOnlineServing.
         silo.Services.AddSingleton<OnlineRouter>();
-        silo.AddWorkStream(services.WorkQueue); // planned shards reach their job grain through it
+        silo.AddWorkStream(services.WorkQueue, services.WorkQueueProbe); // planned shards reach their job grain through it
         return silo;
     }
 

@@ -8,7 +8,7 @@ namespace Clustering.Cluster;
 /// The work stream: planned shards enter the cluster as <see cref="ShardWork"/> items on one Orleans stream per job
 /// (namespace <see cref="Namespace"/>, key: the job id), which the job grain receives through an implicit
 /// subscription. The provider is chosen by the silo (<see cref="WorkStreamSiloBuilderExtensions.AddWorkStream"/>):
-/// memory streams by default, an Azure Storage queue when given.
+/// memory streams by default, an Azure Storage queue or an Event Hub when given.
 /// </summary>
 public static class WorkStream
 {
@@ -40,11 +40,23 @@ public sealed class StreamShardWorkPublisher(IServiceProvider services) : IShard
         services.GetRequiredKeyedService<IStreamProvider>(WorkStream.Provider).GetStream<ShardWork>(WorkStream.Of(work.JobId)).OnNextAsync(work);
 }
 
+/// <summary>A queue outside the cluster that carries its work items (<see cref="AzureWorkQueue"/>, <see cref="EventHubWorkQueue"/>); every silo of a cluster must name the same.</summary>
+public abstract record WorkQueue;
+
 /// <summary>
-/// An Azure Storage queue that carries the cluster's work items (<c>--work-queue azqueue://ACCOUNT/QUEUE</c>). Every silo
-/// of a cluster must name the same queue. The connection string holds a key: it never appears in <see cref="ToString"/>.
+/// An Azure Storage queue that carries the cluster's work items (<c>--work-queue azqueue://ACCOUNT/QUEUE</c>).
+/// The connection string holds a key: it never appears in <see cref="ToString"/>.
 /// </summary>
-public sealed record AzureWorkQueue(string Queue, string ConnectionString)
+public sealed record AzureWorkQueue(string Queue, string ConnectionString) : WorkQueue
 {
     public override string ToString() => $"azure queue {Queue}";
+}
+
+/// <summary>
+/// An Event Hub that carries the cluster's work items (<c>--work-queue eventhub://NAMESPACE/HUB[/CONSUMER_GROUP]</c>),
+/// its partitions' checkpoints in Azure Tables. Both connection strings hold keys: neither appears in <see cref="ToString"/>.
+/// </summary>
+public sealed record EventHubWorkQueue(string Uri, string Hub, string ConsumerGroup, string ConnectionString, string CheckpointConnectionString) : WorkQueue
+{
+    public override string ToString() => Uri;
 }

@@ -71,6 +71,28 @@ public sealed class ClusterWorkQueueTests(PostgresFixture postgres, ITestOutputH
         await ClusterAssertions.EveryDocumentExactlyOnceAsync(job.Output, 6_000);
     }
 
+    [Fact]
+    public async Task A_silo_whose_event_hub_work_queue_is_unreachable_starts_says_why_and_still_runs_jobs()
+    {
+        await using var cluster = await TestCluster.CreateAsync(postgres.Server);
+        // Nothing listens on port 9 of loopback: the hub's partitions cannot be read, as with a hub that is down or a
+        // namespace this host cannot reach. Orleans' Event Hubs provider would fail the silo's start.
+        var env = new Dictionary<string, string>
+        {
+            ["CLUSTERING_EVENTHUBCONNECTION"] = "Endpoint=sb://127.0.0.1:9/;SharedAccessKeyName=work;SharedAccessKey=bm90LWEta2V5",
+            ["CLUSTERING_EVENTHUBCHECKPOINTS"] = "UseDevelopmentStorage=true",
+        };
+        var (silo, url) = await cluster.StartSiloAsync("hub", leaseSeconds: 4, environment: env, extra: ["--work-queue", "eventhub://nowhere/shard-work"]);
+        var job = await SubmitAsync(cluster.Client(url), cluster, "hub", 0, 1_000);
+
+        var ended = await ClusterAssertions.WaitForEndAsync(cluster, url, job.Id, TimeSpan.FromMinutes(4));
+        Assert.Equal(JobStates.Succeeded, ended.State);
+        await ClusterAssertions.EveryDocumentExactlyOnceAsync(job.Output, 1_000);
+        Assert.Contains("--work-queue eventhub://nowhere/shard-work: the Event Hub could not be reached when the silo started (", silo.Output);
+        Assert.Contains("restart the silo once it is; until then this silo carries its jobs' work items in memory", silo.Output);
+        Assert.DoesNotContain("bm90LWEta2V5", silo.Output); // the key never reaches the log
+    }
+
     /// <summary>Every fault of the proof in one 50,000-document job; only on request (CLUSTERING_SLOW_TESTS=1).</summary>
     [SlowFact]
     public async Task Fifty_thousand_documents_survive_the_coordinator_killed_a_worker_killed_postgresql_restarted_and_the_queue_down()

@@ -65,7 +65,7 @@ public static class StreamSiloBuilderExtensions
     {
         var source = Source(uri, StreamSource.EventHub);
         var group = source.ConsumerGroup ?? "$Default";
-        if (ProbeEventHub(connectionString, source, probeTimeout ?? TimeSpan.FromSeconds(10)) is { } reason)
+        if (ProbeEventHub(connectionString, source.Name, source.Uri, probeTimeout ?? TimeSpan.FromSeconds(10)) is { } reason)
         {
             Registry(silo).Add(source, reason);
             return silo;
@@ -97,13 +97,13 @@ public static class StreamSiloBuilderExtensions
         return silo;
     }
 
-    /// <summary>Null when the hub answered with its partitions; otherwise what went wrong, naming the hub.</summary>
-    public static string? ProbeEventHub(string connectionString, StreamSource source, TimeSpan timeout)
+    /// <summary>Null when the hub answered with its partitions; otherwise what went wrong, naming the hub by <paramref name="uri"/>.</summary>
+    public static string? ProbeEventHub(string connectionString, string hub, string uri, TimeSpan timeout)
     {
         try
         {
             var options = new EventHubProducerClientOptions { RetryOptions = new EventHubsRetryOptions { MaximumRetries = 0, TryTimeout = timeout } };
-            var client = new EventHubProducerClient(connectionString, source.Name, options);
+            var client = new EventHubProducerClient(connectionString, hub, options);
             try
             {
                 using var cancel = new CancellationTokenSource(timeout);
@@ -118,7 +118,7 @@ public static class StreamSiloBuilderExtensions
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var message = e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : e.GetBaseException().Message;
-            return $"{source.Uri}: the Event Hub could not be reached when the silo started ({message}); restart the silo once it is";
+            return $"{uri}: the Event Hub could not be reached when the silo started ({message}); restart the silo once it is";
         }
     }
 
