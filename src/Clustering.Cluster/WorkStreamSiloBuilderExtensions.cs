@@ -45,16 +45,8 @@ public static class WorkStreamSiloBuilderExtensions
                     silo.Services.AddHostedService<WorkQueueFallbackNotice>();
                     break;
                 }
-                silo.AddEventHubStreams(WorkStream.Provider, c =>
-                {
-                    c.ConfigureEventHub(o => o.Configure(h => h.ConfigureEventHubConnection(hub.ConnectionString, hub.Hub, hub.ConsumerGroup)));
-                    c.UseAzureTableCheckpointer(o => o.Configure(t =>
-                    {
-                        t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(hub.CheckpointConnectionString);
-                        t.PersistInterval = TimeSpan.FromSeconds(10);
-                    }));
-                    c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-                });
+                StreamSiloBuilderExtensions.AddEventHubProvider(silo, WorkStream.Provider, hub.ConnectionString, hub.Hub, hub.ConsumerGroup,
+                    hub.CheckpointConnectionString);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(queue), queue.ToString(), "unknown work queue");

@@ -70,9 +70,21 @@ public static class StreamSiloBuilderExtensions
             Registry(silo).Add(source, reason);
             return silo;
         }
-        silo.AddEventHubStreams(source.Uri, c =>
+        AddEventHubProvider(silo, source.Uri, connectionString, source.Name, group, checkpointConnectionString);
+        Registry(silo).Add(source);
+        return silo;
+    }
+
+    /// <summary>
+    /// Orleans' Event Hubs stream provider <paramref name="provider"/> on one hub and consumer group, its checkpoints in
+    /// Azure Tables every 10 s, implicit subscriptions only: the document sources' and the work stream's (call
+    /// <see cref="ProbeEventHub"/> first: the provider fails the silo's start when the hub does not answer).
+    /// </summary>
+    public static void AddEventHubProvider(ISiloBuilder silo, string provider, string connectionString, string hub, string consumerGroup,
+        string checkpointConnectionString) =>
+        silo.AddEventHubStreams(provider, c =>
         {
-            c.ConfigureEventHub(o => o.Configure(h => h.ConfigureEventHubConnection(connectionString, source.Name, group)));
+            c.ConfigureEventHub(o => o.Configure(h => h.ConfigureEventHubConnection(connectionString, hub, consumerGroup)));
             c.UseAzureTableCheckpointer(o => o.Configure(t =>
             {
                 t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(checkpointConnectionString);
@@ -80,9 +92,6 @@ public static class StreamSiloBuilderExtensions
             }));
             c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
         });
-        Registry(silo).Add(source);
-        return silo;
-    }
 
     /// <summary>
     /// A source whose Orleans stream provider the caller adds (named by the source's URI, delivering
