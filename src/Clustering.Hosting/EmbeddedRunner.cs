@@ -151,7 +151,8 @@ public sealed class EmbeddedRunner
                     DeadOwnerCountsAsFailure = false,
                     IdleCheck = IdleCheck,
                 };
-                starting = EmbeddedSilo.StartAsync(services, _logs, cancellationToken);
+                // Building the host is most of a second of synchronous work in a cold process (Orleans' services, JIT): off this thread.
+                starting = Task.Run(() => EmbeddedSilo.StartAsync(services, _logs, cancellationToken), CancellationToken.None);
             }
             if (job is null)
             {
