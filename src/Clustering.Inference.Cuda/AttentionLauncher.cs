@@ -30,8 +30,10 @@ public static unsafe class AttentionLauncher
 
     /// <summary>
     /// The wgmma kernels by name: 2 warpgroups (128 query rows) with 64 or 128 keys per K/V tile, 3 warpgroups (192
-    /// rows), and the pipelined ones (the next tile's Q·Kᵀ during this tile's softmax). Shared memory: two (three for
-    /// pipe) stages of a K and a V tile of keys × 128 dims × 2 bytes, plus 1 KB to align them to 1024 bytes.
+    /// rows), the pipelined ones (the next tile's Q·Kᵀ during this tile's softmax), and the warp-specialized ones (a
+    /// producer warpgroup and two consumers handing stages over by mbarriers). Shared memory: two (three for pipe and ws,
+    /// four for ws-k64-s4) stages of a K and a V tile of keys × 128 dims × 2 bytes, the ws kernels' barriers, plus 1 KB
+    /// to align them to 1024 bytes.
     /// </summary>
     public static IReadOnlyList<WgmmaVariant> WgmmaVariants { get; } =
     [
@@ -40,6 +42,9 @@ public static unsafe class AttentionLauncher
         new("q192-k64", "flash_attention_sm90_q192_k64", 192, 384, 4 * 64 * 256 + 1024),
         new("pipe-k64", "flash_attention_sm90_pipelined_k64", 128, 256, 6 * 64 * 256 + 1024),
         new("pipe-k128", "flash_attention_sm90_pipelined_k128", 128, 256, 6 * 128 * 256 + 1024),
+        new("ws-k64", "flash_attention_sm90_ws_k64", 128, 384, 6 * 64 * 256 + 2 * 3 * 8 + 1024),
+        new("ws-k64-s4", "flash_attention_sm90_ws_k64_s4", 128, 384, 8 * 64 * 256 + 2 * 4 * 8 + 1024),
+        new("ws-k128", "flash_attention_sm90_ws_k128", 128, 384, 6 * 128 * 256 + 2 * 3 * 8 + 1024),
     ];
 
     /// <summary>

@@ -18,11 +18,11 @@ if ! nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -lineinfo -Xptxas
 fi
 # The resource lines of the two kernels we care about (the new ones and the old d128), and any wgmma warning.
 grep -A2 "Function properties for flash_attention_\(sm90\|d128\|q128_d128\)" "$OUT/build.txt" | grep -v "^--$"
-grep -i "wgmma\|C75" "$OUT/build.txt"
+grep -i "wgmma\|setmaxnreg\|C75" "$OUT/build.txt"
 cuobjdump --dump-sass "$BIN" > /tmp/sass.txt
-for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90_q192_k64 flash_attention_sm90_pipelined_k64 flash_attention_sm90_pipelined_k128 flash_attention_d128; do
+for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90_q192_k64 flash_attention_sm90_pipelined_k64 flash_attention_sm90_pipelined_k128 flash_attention_sm90_ws_k64 flash_attention_sm90_ws_k64_s4 flash_attention_sm90_ws_k128 flash_attention_d128; do
     awk -v k="$k" '/Function :/ {on = ($3 == k)} on' /tmp/sass.txt > /tmp/sass-$k.txt
-    echo "$k: HGMMA $(grep -c HGMMA /tmp/sass-$k.txt), HMMA $(grep -c 'HMMA' /tmp/sass-$k.txt), LDL/STL $(grep -c 'LDL\|STL' /tmp/sass-$k.txt)"
+    echo "$k: HGMMA $(grep -c HGMMA /tmp/sass-$k.txt), HMMA $(grep -c 'HMMA' /tmp/sass-$k.txt), LDL/STL $(grep -c 'LDL\|STL' /tmp/sass-$k.txt), USETMAXREG $(grep -c USETMAXREG /tmp/sass-$k.txt)"
 done
 cp /tmp/sass-flash_attention_sm90_*.txt "$OUT/"
-timeout 300 "$BIN" "$@" 2>&1 | tee -a "$OUT/run.txt"   # a hung kernel must not eat the call
+timeout "${TIMEOUT:-300}" "$BIN" "$@" 2>&1 | tee -a "$OUT/run.txt"   # a hung kernel must not eat the call

@@ -53,21 +53,55 @@ __device__ __forceinline__ float fast_exp2(float x)
     return y;
 }
 
-// One BK-row tile of K or V (rows first.., zeros at and past len) into the 128-byte-swizzled layout of wgmma.cuh:
-// dims 0-63 in the first BK·128 bytes, dims 64-127 in the next. 16 consecutive threads read one 256-byte row.
-template <int BK, int THREADS>
-__device__ __forceinline__ void load_tile(unsigned int tile, const bf16* __restrict__ base, int stride, int first, int len)
+// Where a block works: its sequence (first token, length), its first query row (blocks run last-first along x, so
+// the costliest causal tiles start first), its query head and that head's K/V head (GQA by index).
+struct BlockPlace { int start, len, q0, h, g_head; };
+__device__ __forceinline__ BlockPlace block_place(const int* __restrict__ cu_seqlens, int bq, int heads, int kv_heads)
+{
+    const int start = cu_seqlens[blockIdx.y];
+    return {start, cu_seqlens[blockIdx.y + 1] - start, (int)(gridDim.x - 1 - blockIdx.x) * bq, (int)blockIdx.z,
+            (int)blockIdx.z / (heads / kv_heads)};
+}
+
+// ROWS rows of K, V or Q (rows first.., zeros at and past len) into the 128-byte-swizzled layout of wgmma.cuh: dims
+// 0-63 in the first ROWS·128 bytes, dims 64-127 in the next. 16 consecutive threads (`thread` counts from 0 among the
+// THREADS that load) read one 256-byte row.
+template <int ROWS, int THREADS>
+__device__ __forceinline__ void load_rows(unsigned int tile, const bf16* __restrict__ base, int stride, int first, int len, int thread)
 {
 #pragma unroll
-    for (int step = 0; step < (BK * 16 + THREADS - 1) / THREADS; step++)
+    for (int step = 0; step < (ROWS * 16 + THREADS - 1) / THREADS; step++)
     {
-        const int i = threadIdx.x + step * THREADS;
-        if ((BK * 16) % THREADS != 0 && i >= BK * 16) break;
+        const int i = thread + step * THREADS;
+        if ((ROWS * 16) % THREADS != 0 && i >= ROWS * 16) break;
         const int r = i >> 4, c = i & 15;
         const bool valid = first + r < len;
         const bf16* source = base + (size_t)(valid ? first + r : 0) * stride + c * 8;
-        const unsigned int offset = (unsigned int)((c >> 3) * (BK * 128) + r * 128 + (((c & 7) ^ (r & 7)) << 4));
+        const unsigned int offset = (unsigned int)((c >> 3) * (ROWS * 128) + r * 128 + (((c & 7) ^ (r & 7)) << 4));
         cp_async_16(tile + offset, source, valid);
+    }
+}
+
+// A BK-row K or V tile, loaded by every thread of the block.
+template <int BK, int THREADS>
+__device__ __forceinline__ void load_tile(unsigned int tile, const bf16* __restrict__ base, int stride, int first, int len)
+{
+    load_rows<BK, THREADS>(tile, base, stride, first, len, threadIdx.x);
+}
+
+// Q as register A fragments (the mma.sync m16n8k16 A layout of this warp's 16 rows, this thread's two), zeros past
+// the end.
+__device__ __forceinline__ void load_query_fragments(unsigned int (&qa)[D / 16][4], const bf16* __restrict__ qb, int q_stride,
+                                                     int row0, int row1, int t, int len)
+{
+#pragma unroll
+    for (int kc = 0; kc < D / 16; kc++)
+    {
+        const int col = kc * 16 + t * 2;
+        qa[kc][0] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col) : 0u;
+        qa[kc][1] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col) : 0u;
+        qa[kc][2] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col + 8) : 0u;
+        qa[kc][3] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col + 8) : 0u;
     }
 }
 
@@ -94,13 +128,12 @@ __device__ __forceinline__ void accumulate(float (&o)[64], const unsigned int (&
         wgmma_m64n128k16<1>(o, pa[kc], wgmma_descriptor_sw128(v_tile + kc * 2048, BK * 128, 1024), 1);
 }
 
-// The online softmax of one tile (FlashAttention-2): scale S to base 2, mask keys past the row (causal) or the
-// sequence end where the tile reaches them, update the running max m and sum l of this thread's two rows, rescale O,
-// and write P = 2^(S - m) in bf16 as register A fragments (16-key step kc takes S's column tiles 2kc and 2kc+1).
+// The online softmax of one tile (FlashAttention-2), first half: scale S to base 2, mask keys past the row (causal)
+// or the sequence end where the tile reaches them, update the running max m of this thread's two rows, turn S into
+// P = 2^(S - m) in place and add it to the running sums l (rescaled first). alpha: the factor O must be rescaled by.
 template <int BK>
-__device__ __forceinline__ void online_softmax(float (&s)[BK / 2], unsigned int (&pa)[BK / 16][4], float (&o)[64],
-                                               float& m0, float& m1, float& l0, float& l1, int k0, int warp_row,
-                                               int row0, int row1, int t, int len, float scale_log2)
+__device__ __forceinline__ void softmax_scores(float (&s)[BK / 2], float& m0, float& m1, float& l0, float& l1, float& alpha0, float& alpha1,
+                                               int k0, int warp_row, int row0, int row1, int t, int len, float scale_log2)
 {
     constexpr int NT = BK / 8;   // 8-key column tiles of S
     const bool needs_mask = k0 + BK - 1 > warp_row || k0 + BK > len;
@@ -128,34 +161,66 @@ __device__ __forceinline__ void online_softmax(float (&s)[BK / 2], unsigned int 
     mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
     // Key 0 is in the first tile every row sees, so the running max is finite after it.
     const float new_m0 = fmaxf(m0, mx0), new_m1 = fmaxf(m1, mx1);
-    const float alpha0 = fast_exp2(m0 - new_m0), alpha1 = fast_exp2(m1 - new_m1);
+    alpha0 = fast_exp2(m0 - new_m0);
+    alpha1 = fast_exp2(m1 - new_m1);
     m0 = new_m0;
     m1 = new_m1;
     l0 *= alpha0;
     l1 *= alpha1;
+#pragma unroll
+    for (int i = 0; i < BK / 2; i++)
+    {
+        s[i] = fast_exp2(s[i] - ((i & 3) < 2 ? m0 : m1));
+        if ((i & 3) < 2) l0 += s[i]; else l1 += s[i];
+    }
+}
+
+// Second half: O *= alpha, and P in bf16 as register A fragments (16-key step kc takes S's column tiles 2kc, 2kc+1).
+template <int BK>
+__device__ __forceinline__ void rescale_and_pack(const float (&p)[BK / 2], unsigned int (&pa)[BK / 16][4], float (&o)[64], float alpha0, float alpha1)
+{
 #pragma unroll
     for (int n = 0; n < 16; n++)
     {
         o[4 * n + 0] *= alpha0; o[4 * n + 1] *= alpha0;
         o[4 * n + 2] *= alpha1; o[4 * n + 3] *= alpha1;
     }
-    // P in bf16 as register A fragments: 16-key step kc takes S's column tiles 2kc and 2kc+1.
 #pragma unroll
     for (int kc = 0; kc < BK / 16; kc++)
     {
-        float p[8];
+        pa[kc][0] = pack_bf16x2(p[8 * kc + 0], p[8 * kc + 1]);
+        pa[kc][1] = pack_bf16x2(p[8 * kc + 2], p[8 * kc + 3]);
+        pa[kc][2] = pack_bf16x2(p[8 * kc + 4], p[8 * kc + 5]);
+        pa[kc][3] = pack_bf16x2(p[8 * kc + 6], p[8 * kc + 7]);
+    }
+}
+
+// Both halves at once, for the kernels that wait for every product before the softmax.
+template <int BK>
+__device__ __forceinline__ void online_softmax(float (&s)[BK / 2], unsigned int (&pa)[BK / 16][4], float (&o)[64],
+                                               float& m0, float& m1, float& l0, float& l1, int k0, int warp_row,
+                                               int row0, int row1, int t, int len, float scale_log2)
+{
+    float alpha0, alpha1;
+    softmax_scores<BK>(s, m0, m1, l0, l1, alpha0, alpha1, k0, warp_row, row0, row1, t, len, scale_log2);
+    rescale_and_pack<BK>(s, pa, o, alpha0, alpha1);
+}
+
+// O / l in bf16 for this thread's two rows (the row sums are spread over the 4 threads of a row group).
+__device__ __forceinline__ void store_rows(const float (&o)[64], float l0, float l1, bf16* __restrict__ ob, int out_stride,
+                                           int row0, int row1, int t, int len)
+{
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+    const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
 #pragma unroll
-        for (int j = 0; j < 4; j++)
-        {
-            p[j] = fast_exp2(s[8 * kc + j] - (j < 2 ? m0 : m1));
-            p[4 + j] = fast_exp2(s[8 * kc + 4 + j] - (j < 2 ? m0 : m1));
-        }
-        l0 += p[0] + p[1] + p[4] + p[5];
-        l1 += p[2] + p[3] + p[6] + p[7];
-        pa[kc][0] = pack_bf16x2(p[0], p[1]);
-        pa[kc][1] = pack_bf16x2(p[2], p[3]);
-        pa[kc][2] = pack_bf16x2(p[4], p[5]);
-        pa[kc][3] = pack_bf16x2(p[6], p[7]);
+    for (int n = 0; n < 16; n++)
+    {
+        const int col = n * 8 + t * 2;
+        if (row0 < len) *(unsigned int*)(ob + (size_t)row0 * out_stride + col) = pack_bf16x2(o[4 * n] * inv0, o[4 * n + 1] * inv0);
+        if (row1 < len) *(unsigned int*)(ob + (size_t)row1 * out_stride + col) = pack_bf16x2(o[4 * n + 2] * inv1, o[4 * n + 3] * inv1);
     }
 }
 
@@ -172,12 +237,8 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
     const unsigned int shared_base = (shared_address(shared_raw) + 1023u) & ~1023u;
     // Stage b (b = 0, 1): K at shared_base + 2b·TILE_BYTES, V right after it.
 
-    const int start = cu_seqlens[blockIdx.y];
-    const int len = cu_seqlens[blockIdx.y + 1] - start;
-    const int q0 = (gridDim.x - 1 - blockIdx.x) * BQ;
+    const auto [start, len, q0, h, g_head] = block_place(cu_seqlens, BQ, heads, kv_heads);
     if (q0 >= len) return;
-    const int h = blockIdx.z;
-    const int g_head = h / (heads / kv_heads);
     const int warpgroup = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31;
     const int g = lane >> 2, t = lane & 3;
     const int group_row = q0 + warpgroup * 64;          // this warpgroup's first query position
@@ -200,18 +261,8 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
     }
     cp_async_commit();
 
-    // Q as register A fragments (the mma.sync m16n8k16 A layout of this warp's 16 rows), zeros past the end.
     unsigned int qa[D / 16][4];
-    const bf16* qb = q + (size_t)start * q_stride + (size_t)h * D;
-#pragma unroll
-    for (int kc = 0; kc < D / 16; kc++)
-    {
-        const int col = kc * 16 + t * 2;
-        qa[kc][0] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col) : 0u;
-        qa[kc][1] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col) : 0u;
-        qa[kc][2] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col + 8) : 0u;
-        qa[kc][3] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col + 8) : 0u;
-    }
+    load_query_fragments(qa, q + (size_t)start * q_stride + (size_t)h * D, q_stride, row0, row1, t, len);
 
     // Accumulator layout (wgmma m64nN, per warp as mma.sync m16n8): element 4·n + j is row (j < 2 ? row0 : row1),
     // column 8·n + 2t + (j & 1).
@@ -257,19 +308,7 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
         cp_async_commit();   // possibly empty: keeps one group per tile, so wait<1> above always means "tile landed"
     }
 
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
-    const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
-    bf16* ob = out + (size_t)start * out_stride + (size_t)h * D;
-#pragma unroll
-    for (int n = 0; n < 16; n++)
-    {
-        const int col = n * 8 + t * 2;
-        if (row0 < len) *(unsigned int*)(ob + (size_t)row0 * out_stride + col) = pack_bf16x2(o[4 * n] * inv0, o[4 * n + 1] * inv0);
-        if (row1 < len) *(unsigned int*)(ob + (size_t)row1 * out_stride + col) = pack_bf16x2(o[4 * n + 2] * inv1, o[4 * n + 3] * inv1);
-    }
+    store_rows(o, l0, l1, out + (size_t)start * out_stride + (size_t)h * D, out_stride, row0, row1, t, len);
 }
 // The pipelined variant (FlashAttention-3's intra-warpgroup overlap): while the softmax of tile j runs on the
 // CUDA cores, the tensor cores already compute S for tile j+1 (issued just before), and P·V of tile j runs
@@ -287,12 +326,8 @@ __device__ __forceinline__ void flash_attention_pipelined(const bf16* __restrict
     const unsigned int shared_base = (shared_address(shared_raw) + 1023u) & ~1023u;
     // Stage b (0..2): K at shared_base + 2b·TILE_BYTES, V right after it.
 
-    const int start = cu_seqlens[blockIdx.y];
-    const int len = cu_seqlens[blockIdx.y + 1] - start;
-    const int q0 = (gridDim.x - 1 - blockIdx.x) * BQ;
+    const auto [start, len, q0, h, g_head] = block_place(cu_seqlens, BQ, heads, kv_heads);
     if (q0 >= len) return;
-    const int h = blockIdx.z;
-    const int g_head = h / (heads / kv_heads);
     const int warpgroup = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31;
     const int g = lane >> 2, t = lane & 3;
     const int group_row = q0 + warpgroup * 64;
@@ -319,16 +354,7 @@ __device__ __forceinline__ void flash_attention_pipelined(const bf16* __restrict
     }
 
     unsigned int qa[D / 16][4];
-    const bf16* qb = q + (size_t)start * q_stride + (size_t)h * D;
-#pragma unroll
-    for (int kc = 0; kc < D / 16; kc++)
-    {
-        const int col = kc * 16 + t * 2;
-        qa[kc][0] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col) : 0u;
-        qa[kc][1] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col) : 0u;
-        qa[kc][2] = row0 < len ? *(const unsigned int*)(qb + (size_t)row0 * q_stride + col + 8) : 0u;
-        qa[kc][3] = row1 < len ? *(const unsigned int*)(qb + (size_t)row1 * q_stride + col + 8) : 0u;
-    }
+    load_query_fragments(qa, q + (size_t)start * q_stride + (size_t)h * D, q_stride, row0, row1, t, len);
     float o[64];
 #pragma unroll
     for (int i = 0; i < 64; i++) o[i] = 0.0f;
@@ -390,45 +416,164 @@ __device__ __forceinline__ void flash_attention_pipelined(const bf16* __restrict
         cp_async_commit();
     }
 
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
-    const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
-    bf16* ob = out + (size_t)start * out_stride + (size_t)h * D;
-#pragma unroll
-    for (int n = 0; n < 16; n++)
+    store_rows(o, l0, l1, out + (size_t)start * out_stride + (size_t)h * D, out_stride, row0, row1, t, len);
+}
+constexpr int PRODUCER_REGISTERS = 40, CONSUMER_REGISTERS = 232;   // 40·128 + 232·256 ≤ 65,536
+
+// The warp-specialized kernel (FlashAttention-3's division of work, with cp.async where it uses TMA): warpgroup 0
+// only loads K/V tiles into a ring of STAGES shared-memory stages; warpgroups 1 and 2 only compute, 64 query rows
+// each (Q in registers, as in flash_attention), and never wait for each other or for a block-wide barrier — a stage
+// is handed over by mbarriers (full: the producer's copies landed; empty: both consumers are done reading it), so one
+// consumer's softmax runs while the other's products are on the tensor cores. Inside a consumer the next tile's Q·Kᵀ
+// and this tile's P·V are issued together and the softmax of the next tile runs while P·V still runs (intra-warpgroup
+// overlap). The producer gives registers up (setmaxnreg): BK = 128 needs the consumers' extra room for O, S, P and Q
+// at once; BK = 64 fits the 168 registers every thread has anyway. 128 query rows per block.
+template <int BK, int STAGES>
+__device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, int q_stride,
+                                                   const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
+                                                   bf16* __restrict__ out, int out_stride, const int* __restrict__ cu_seqlens,
+                                                   int heads, int kv_heads, float scale_log2)
+{
+    static_assert(STAGES >= 3, "the producer keeps STAGES - 2 tiles in flight");
+    constexpr int CONSUMERS = 2, BQ = 64 * CONSUMERS;
+    constexpr int TILE_BYTES = BK * D * 2;
+    extern __shared__ unsigned char shared_raw[];
+    // Stage b's K at stages + 2b·TILE_BYTES, its V right after; then the full and the empty barriers.
+    const unsigned int stages = (shared_address(shared_raw) + 1023u) & ~1023u;
+    const unsigned int full = stages + 2 * STAGES * TILE_BYTES, empty = full + 8 * STAGES;
+
+    const auto [start, len, q0, h, g_head] = block_place(cu_seqlens, BQ, heads, kv_heads);
+    if (q0 >= len) return;
+    const int tiles = (min(len, q0 + BQ) + BK - 1) / BK;   // the producer loads every tile some row of the block sees
+    const int warpgroup = threadIdx.x >> 7, thread = threadIdx.x & 127;
+
+    if (threadIdx.x == 0)
     {
-        const int col = n * 8 + t * 2;
-        if (row0 < len) *(unsigned int*)(ob + (size_t)row0 * out_stride + col) = pack_bf16x2(o[4 * n] * inv0, o[4 * n + 1] * inv0);
-        if (row1 < len) *(unsigned int*)(ob + (size_t)row1 * out_stride + col) = pack_bf16x2(o[4 * n + 2] * inv1, o[4 * n + 3] * inv1);
+        for (int b = 0; b < STAGES; b++)
+        {
+            mbarrier_init(full + 8 * b, 128);                // each producer thread, once its copies landed
+            mbarrier_init(empty + 8 * b, CONSUMERS * 128);   // each consumer thread, once its reads of the stage are done
+        }
     }
+    __syncthreads();
+
+    if (warpgroup == 0)
+    {
+        setmaxnreg_dec<PRODUCER_REGISTERS>();
+        const bf16* kb = k + (size_t)start * kv_stride + (size_t)g_head * D;
+        const bf16* vb = v + (size_t)start * kv_stride + (size_t)g_head * D;
+        // AHEAD tiles' copies stay in flight while the producer waits for the oldest: a tile is handed over once
+        // it landed. cp.async writes through the generic proxy and wgmma reads through the async one: fence before
+        // the release. (AHEAD = STAGES - 2: the consumers free tile t - STAGES only after tile t - STAGES + 1 is full.)
+        constexpr int AHEAD = STAGES - 2;
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            const int stage = tile % STAGES;
+            if (tile >= STAGES) mbarrier_wait(empty + 8 * stage, (tile / STAGES - 1) & 1);
+            load_rows<BK, 128>(stages + 2 * stage * TILE_BYTES, kb, kv_stride, tile * BK, len, thread);
+            load_rows<BK, 128>(stages + (2 * stage + 1) * TILE_BYTES, vb, kv_stride, tile * BK, len, thread);
+            cp_async_commit();
+            if (tile >= AHEAD)
+            {
+                cp_async_wait<AHEAD>();
+                fence_proxy_async_shared();
+                mbarrier_arrive(full + 8 * ((tile - AHEAD) % STAGES));
+            }
+        }
+        cp_async_wait<0>();
+        fence_proxy_async_shared();
+        for (int tile = max(0, tiles - AHEAD); tile < tiles; tile++) mbarrier_arrive(full + 8 * (tile % STAGES));
+        return;
+    }
+
+    setmaxnreg_inc<CONSUMER_REGISTERS>();
+    const int consumer = warpgroup - 1;
+    const int warp = thread >> 5, lane = thread & 31, g = lane >> 2, t = lane & 3;
+    const int group_row = q0 + consumer * 64;
+    const int warp_row = group_row + warp * 16;
+    const int row0 = warp_row + g, row1 = row0 + 8;
+    // The tiles this consumer's rows see: with BK = 64 the first consumer skips the block's diagonal tile of the
+    // second, and a consumer past the sequence end sees none; it still takes part in handing every stage back.
+    const int my_tiles = group_row < len ? (min(len, group_row + 64) + BK - 1) / BK : 0;
+
+    unsigned int qa[D / 16][4];
+    load_query_fragments(qa, q + (size_t)start * q_stride + (size_t)h * D, q_stride, row0, row1, t, len);
+    float o[64];
+#pragma unroll
+    for (int i = 0; i < 64; i++) o[i] = 0.0f;
+    float m0 = NEG_INF_SM90, m1 = NEG_INF_SM90, l0 = 0.0f, l1 = 0.0f, alpha0, alpha1;
+    float s[BK / 2];
+#pragma unroll
+    for (int i = 0; i < BK / 2; i++) s[i] = 0.0f;   // overwritten (scale_d 0); set so no register is read undefined
+    unsigned int pa[BK / 16][4];
+
+    if (my_tiles > 0)
+    {
+        mbarrier_wait(full, 0);
+        wgmma_fence();
+        scores<BK>(s, qa, stages);
+        wgmma_commit();
+        wgmma_wait<0>();
+        softmax_scores<BK>(s, m0, m1, l0, l1, alpha0, alpha1, 0, warp_row, row0, row1, t, len, scale_log2);
+        rescale_and_pack<BK>(s, pa, o, alpha0, alpha1);
+
+        for (int tile = 1; tile < my_tiles; tile++)
+        {
+            const int stage = tile % STAGES, previous = (tile - 1) % STAGES;
+            mbarrier_wait(full + 8 * stage, (tile / STAGES) & 1);
+            wgmma_fence();
+            scores<BK>(s, qa, stages + 2 * stage * TILE_BYTES);
+            wgmma_commit();
+            accumulate<BK>(o, pa, stages + (2 * previous + 1) * TILE_BYTES);   // the previous tile's P·V, meanwhile
+            wgmma_commit();
+            wgmma_wait<1>();   // S has landed (groups complete in order); P·V may still run
+            softmax_scores<BK>(s, m0, m1, l0, l1, alpha0, alpha1, tile * BK, warp_row, row0, row1, t, len, scale_log2);
+            wgmma_wait<0>();   // P·V too: its stage is free, and O and P may change
+            mbarrier_arrive(empty + 8 * previous);
+            rescale_and_pack<BK>(s, pa, o, alpha0, alpha1);
+        }
+        const int last = (my_tiles - 1) % STAGES;
+        wgmma_fence();
+        accumulate<BK>(o, pa, stages + (2 * last + 1) * TILE_BYTES);
+        wgmma_commit();
+        wgmma_wait<0>();
+        mbarrier_arrive(empty + 8 * last);
+    }
+    // Tiles only the other consumer needs: wait until each is loaded (so this arrival counts for its own round of the
+    // stage, not the round before) and hand it back at once.
+    for (int tile = my_tiles; tile < tiles; tile++)
+    {
+        mbarrier_wait(full + 8 * (tile % STAGES), (tile / STAGES) & 1);
+        mbarrier_arrive(empty + 8 * (tile % STAGES));
+    }
+    if (my_tiles > 0) store_rows(o, l0, l1, out + (size_t)start * out_stride + (size_t)h * D, out_stride, row0, row1, t, len);
 }
 } // namespace sm90
 
-// Kernels by (query rows, keys per tile): flash_attention_sm90_k64 and _k128 are 2 warpgroups (128 query rows);
-// _q192_k64 is 3 (192 rows, one more warpgroup to overlap softmax with another's wgmma). Dynamic shared memory of a
-// launch: two stages of K and V tiles (4·BK·128·2 bytes), plus 1 KB to align the first to 1024 bytes.
-#define FLASH_ATTENTION_SM90(NAME, BK, WARPGROUPS)                                                                   \
-    extern "C" __global__ void __launch_bounds__(128 * WARPGROUPS, 1) NAME(                                          \
+// The entry points: NAME launches with THREADS threads (one block per SM: __launch_bounds__' minimum also lets the
+// warp-specialized kernels' setmaxnreg work) and runs the sm90 function template instance after it.
+#define FLASH_ATTENTION_SM90(NAME, THREADS, ...)                                                                      \
+    extern "C" __global__ void __launch_bounds__(THREADS, 1) NAME(                                                   \
         const bf16* q, int q_stride, const bf16* k, const bf16* v, int kv_stride, bf16* out, int out_stride,        \
         const int* cu_seqlens, int heads, int kv_heads, float scale_log2)                                           \
     {                                                                                                               \
-        sm90::flash_attention<BK, WARPGROUPS>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
+        __VA_ARGS__(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2);        \
     }
 
-FLASH_ATTENTION_SM90(flash_attention_sm90_k64, 64, 2)
-FLASH_ATTENTION_SM90(flash_attention_sm90_k128, 128, 2)
-FLASH_ATTENTION_SM90(flash_attention_sm90_q192_k64, 64, 3)
+// (query rows, keys per tile): _k64 and _k128 are 2 warpgroups (128 query rows); _q192_k64 is 3 (192 rows, one more
+// warpgroup to overlap softmax with another's wgmma). Dynamic shared memory: two stages of K and V tiles
+// (4·BK·128·2 bytes), plus 1 KB to align the first to 1024 bytes.
+FLASH_ATTENTION_SM90(flash_attention_sm90_k64, 256, sm90::flash_attention<64, 2>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_k128, 256, sm90::flash_attention<128, 2>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_q192_k64, 384, sm90::flash_attention<64, 3>)
 
 // The pipelined variant: three stages, dynamic shared memory 6·BK·256 + 1024 bytes.
-#define FLASH_ATTENTION_SM90_PIPELINED(NAME, BK)                                                                      \
-    extern "C" __global__ void __launch_bounds__(256, 1) NAME(                                                       \
-        const bf16* q, int q_stride, const bf16* k, const bf16* v, int kv_stride, bf16* out, int out_stride,        \
-        const int* cu_seqlens, int heads, int kv_heads, float scale_log2)                                           \
-    {                                                                                                               \
-        sm90::flash_attention_pipelined<BK>(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2); \
-    }
+FLASH_ATTENTION_SM90(flash_attention_sm90_pipelined_k64, 256, sm90::flash_attention_pipelined<64>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_pipelined_k128, 256, sm90::flash_attention_pipelined<128>)
 
-FLASH_ATTENTION_SM90_PIPELINED(flash_attention_sm90_pipelined_k64, 64)
-FLASH_ATTENTION_SM90_PIPELINED(flash_attention_sm90_pipelined_k128, 128)
+// The warp-specialized kernel: 3 warpgroups (a producer, two consumers of 64 query rows), BK-key tiles in STAGES
+// stages (3 or more: see AHEAD). Dynamic shared memory: the stages (STAGES·2·BK·256 bytes), their 2·STAGES
+// mbarriers, and 1 KB to align to 1024 bytes.
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64, 384, sm90::flash_attention_ws<64, 3>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64_s4, 384, sm90::flash_attention_ws<64, 4>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k128, 384, sm90::flash_attention_ws<128, 3>)

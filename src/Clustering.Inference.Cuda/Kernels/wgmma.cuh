@@ -74,3 +74,34 @@ __device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], const unsigned 
           "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(TRANS_B));
 }
+
+// Warp specialization (FlashAttention-3): a producer warpgroup gives registers up, the consumers take them. Every
+// warp of a warpgroup executes the same setmaxnreg; the counts are multiples of 8 and their sum over the block's
+// warpgroups fits the 64K registers of an SM.
+template <int N>
+__device__ __forceinline__ void setmaxnreg_dec() { asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" :: "n"(N)); }
+template <int N>
+__device__ __forceinline__ void setmaxnreg_inc() { asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(N)); }
+
+// mbarrier (a 64-bit word of shared memory counting arrivals, with a phase bit that flips when the count is reached).
+__device__ __forceinline__ void mbarrier_init(unsigned int bar, int count)
+{
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" :: "r"(bar), "r"(count) : "memory");
+}
+
+// Release: this thread's earlier writes are visible to a thread that sees the phase complete.
+__device__ __forceinline__ void mbarrier_arrive(unsigned int bar)
+{
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.release.cta.shared::cta.b64 state, [%0];\n}\n" :: "r"(bar) : "memory");
+}
+
+// Acquire: waits until the phase of parity `parity` (0 or 1: the n-th completion has parity n & 1) completed.
+__device__ __forceinline__ void mbarrier_wait(unsigned int bar, int parity)
+{
+    unsigned int done;
+    do
+    {
+        asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.acquire.cta.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+    } while (!done);
+}
