@@ -17,7 +17,7 @@
 //         one, which is also the register-A layout, so P never touches shared memory), B = the V tile read
 //         N-major (wgmma transposes). K and V tiles are stored with the 128-byte swizzle the descriptors name, two
 //         64-dim halves per tile, and brought in by cp.async two tiles ahead (double buffer) — the first step of
-//         FlashAttention-3's design; TMA with a producer warp and setmaxnreg are the next (tests/gpu/NOTES.md).
+//         FlashAttention-3's design; the ws kernels add its producer warpgroup and setmaxnreg (tests/gpu/NOTES.md).
 //         Keys past the sequence end are zero-filled (a NaN in unused V rows would otherwise reach O through a 0
 //         weight); only tiles that reach the diagonal or the sequence end are masked.
 #include "common.cuh"
