@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Clustering.Parquet;
+using Clustering.Pipeline.Tests;
 using Clustering.Storage;
 
 namespace Clustering.Corpus.Tests;
@@ -21,20 +22,20 @@ public sealed class ParquetInputTests
     private static string WriteDuckDb(TempFolder t, string name, string compression)
     {
         var path = Path.Combine(t.Path, name);
-        DuckDbSql.Run($"""
+        DuckDb.Query($"""
             COPY (SELECT i AS id,
                          CASE WHEN i % 7 = 3 THEN NULL ELSE 'document ' || i || ' ' || repeat(chr(65 + (i % 26)::INT), (i % 13)::INT) || ' ü€𝄞' END AS text,
                          ['en', 'de', 'fr'][1 + i % 3] AS lang,
                          {'{'}'body': CASE WHEN i % 11 = 5 THEN NULL ELSE 'nested ' || i END, 'key': 'k' || i, 'n': i * 3{'}'} AS doc
                   FROM range({Rows}) t(i))
-            TO '{DuckDbSql.Quote(path)}' (FORMAT parquet, ROW_GROUP_SIZE 2048, COMPRESSION {compression})
+            TO '{DuckDb.Quote(path)}' (FORMAT parquet, ROW_GROUP_SIZE 2048, COMPRESSION {compression})
             """);
         return path;
     }
 
     /// <summary>DuckDB's reading of the columns, in file order.</summary>
     private static JsonElement[][] Oracle(string path, string columns) =>
-        DuckDbSql.Run($"SELECT {columns} FROM read_parquet('{DuckDbSql.Quote(path)}') ORDER BY file_row_number")[0];
+        DuckDb.Query($"SELECT {columns} FROM read_parquet('{DuckDb.Quote(path)}') ORDER BY file_row_number")[0];
 
     private static CorpusOptions Options(string text = "text", string id = "id", params string[] keep) =>
         new() { TextField = text, IdField = id, KeepFields = keep };
@@ -48,7 +49,7 @@ public sealed class ParquetInputTests
     {
         using var t = new TempFolder();
         var path = WriteDuckDb(t, $"corpus-{compression}.parquet", compression);
-        var groups = DuckDbSql.Run($"SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('{DuckDbSql.Quote(path)}') GROUP BY ALL ORDER BY 1")[0];
+        var groups = DuckDb.Query($"SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('{DuckDb.Quote(path)}') GROUP BY ALL ORDER BY 1")[0];
         Assert.True(groups.Length >= 4, $"DuckDB wrote {groups.Length} row groups");
 
         var (plan, records) = await CorpusTestKit.PlanAndReadAsync([path], Options(keep: "lang"), 3000);
@@ -120,7 +121,7 @@ public sealed class ParquetInputTests
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Equal(Rows, records.Count);
         Assert.Equal(Enumerable.Range(1, Rows).Select(i => (long)i), records.Select(r => r.Line));
-        var plain = DuckDbSql.Run($"SELECT count(*) FROM read_parquet('{DuckDbSql.Quote(path)}') WHERE text IS NOT NULL")[0][0][0].GetInt64();
+        var plain = DuckDb.Query($"SELECT count(*) FROM read_parquet('{DuckDb.Quote(path)}') WHERE text IS NOT NULL")[0][0][0].GetInt64();
         Assert.Equal(plain, ids.Count);
         // A plan survives its JSON (what the store keeps).
         Assert.Equal(plan.ToJson(), ShardPlan.FromJson(plan.ToJson()).ToJson());
@@ -149,7 +150,7 @@ public sealed class ParquetInputTests
                 writer.Complete();
             }
         }
-        var groups = DuckDbSql.Run($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{DuckDbSql.Quote(t.Path)}/ours-zstd.parquet')")[0][0][0].GetInt64();
+        var groups = DuckDb.Query($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{DuckDb.Quote(t.Path)}/ours-zstd.parquet')")[0][0][0].GetInt64();
         Assert.True(groups > 1, $"{groups} row group");
 
         var (_, records) = await CorpusTestKit.PlanAndReadAsync([t.Path], Options(keep: "lang"), 700);
@@ -172,9 +173,9 @@ public sealed class ParquetInputTests
     {
         using var t = new TempFolder();
         var path = Path.Combine(t.Path, "bad-utf8.parquet");
-        DuckDbSql.Run($"""
+        DuckDb.Query($"""
             COPY (SELECT i AS id, CASE WHEN i = 3 THEN 'zzINVALIDzz' ELSE 'fine ' || i END AS text FROM range(10) t(i))
-            TO '{DuckDbSql.Quote(path)}' (FORMAT parquet, COMPRESSION uncompressed)
+            TO '{DuckDb.Quote(path)}' (FORMAT parquet, COMPRESSION uncompressed)
             """);
         var bytes = File.ReadAllBytes(path);
         var patched = Encoding.Latin1.GetString(bytes).Replace("INVALID", "\u00ff\u00fe\u00c3\u0028\u00a0\u00a1\u0080");
@@ -215,9 +216,9 @@ public sealed class ParquetInputTests
     {
         using var t = new TempFolder();
         var path = Path.Combine(t.Path, "big.parquet");
-        DuckDbSql.Run($"""
+        DuckDb.Query($"""
             COPY (SELECT i AS id, 'row ' || i || ' ' || md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS text FROM range(300000) t(i))
-            TO '{DuckDbSql.Quote(path)}' (FORMAT parquet, ROW_GROUP_SIZE 16384, COMPRESSION uncompressed)
+            TO '{DuckDb.Quote(path)}' (FORMAT parquet, ROW_GROUP_SIZE 16384, COMPRESSION uncompressed)
             """);
         var size = new FileInfo(path).Length;
         Assert.True(size > 20_000_000, $"{size} bytes");

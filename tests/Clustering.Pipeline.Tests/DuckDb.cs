@@ -4,7 +4,10 @@ using Clustering.Parquet.Tests;
 
 namespace Clustering.Pipeline.Tests;
 
-/// <summary>DuckDB (tests/tools/duckdb-query.mjs) as the independent reader of what a job wrote.</summary>
+/// <summary>
+/// DuckDB (tests/tools/duckdb-query.mjs): the independent reader of what a job wrote, and the writer of Parquet inputs
+/// that our own writer did not make.
+/// </summary>
 internal static class DuckDb
 {
     /// <summary>Runs each statement; returns each result's rows.</summary>
@@ -27,6 +30,9 @@ internal static class DuckDb
 
     public static long Scalar(string sql) => Query(sql)[0][0][0].GetInt64();
 
-    /// <summary>A path for SQL, forward slashes, quotes doubled.</summary>
-    public static string Glob(string folder) => Path.Combine(folder, "*.parquet").Replace('\\', '/').Replace("'", "''");
+    /// <summary>A path as a SQL string literal's content: forward slashes, quotes doubled.</summary>
+    public static string Quote(string path) => path.Replace('\\', '/').Replace("'", "''");
+
+    /// <summary>The Parquet files of a folder, for SQL.</summary>
+    public static string Glob(string folder) => Quote(Path.Combine(folder, "*.parquet"));
 }
