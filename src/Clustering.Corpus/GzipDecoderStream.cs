@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Clustering.Corpus.Native;
+using Clustering.Storage;
 
 namespace Clustering.Corpus;
 
@@ -9,7 +10,7 @@ namespace Clustering.Corpus;
 /// <see cref="InvalidDataException"/> when the data is corrupt or ends before the last member is complete: the case
 /// <see cref="System.IO.Compression.GZipStream"/> hides. Read-only, forward-only; owns the inner stream.
 /// </summary>
-internal sealed class GzipDecoderStream : Stream
+internal sealed class GzipDecoderStream : ReadOnlyStreamBase
 {
     private const int InputBufferBytes = 1 << 16;
 
@@ -102,19 +103,6 @@ internal sealed class GzipDecoderStream : Stream
             }
         }
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,7 +1,7 @@
 namespace Clustering.Storage;
 
-/// <summary>A forward-only, read-only stream: subclasses implement the two reads.</summary>
-internal abstract class ReadOnlyStreamBase : Stream
+/// <summary>A forward-only, read-only stream: subclasses implement the two span/memory reads (and Dispose, if they own anything).</summary>
+public abstract class ReadOnlyStreamBase : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
