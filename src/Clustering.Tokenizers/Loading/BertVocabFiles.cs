@@ -37,7 +37,7 @@ internal static class BertVocabFiles
         string unk = "[UNK]", cls = "[CLS]", sep = "[SEP]", pad = "[PAD]", mask = "[MASK]";
         if (File.Exists(configFile))
         {
-            var config = ParseJson(configFile);
+            var config = JsonNode.ParseFile(configFile);
             if (config.OptionalString("tokenizer_class") is { } c && c is not ("BertTokenizer" or "BertTokenizerFast" or "DistilBertTokenizer" or "DistilBertTokenizerFast"))
                 throw config.Required("tokenizer_class").Error($"tokenizer_class \"{c}\" is not supported without a tokenizer.json (only BertTokenizer with vocab.txt)");
             lowercase = config.OptionalBool("do_lower_case", true);
@@ -73,18 +73,4 @@ internal static class BertVocabFiles
         { Element.ValueKind: JsonValueKind.String } s => s.String(),
         { } o => o.Required("content").String(),
     };
-
-    private static JsonNode ParseJson(string file)
-    {
-        var bytes = File.ReadAllBytes(file);
-        try
-        {
-            var doc = JsonDocument.Parse(bytes);
-            return new JsonNode(doc.RootElement, file, "$");
-        }
-        catch (JsonException e)
-        {
-            throw JsonErrorText.FileRefusal(file, bytes, e);
-        }
-    }
 }

@@ -7,6 +7,20 @@ namespace Clustering.Tokenizers.Loading;
 /// </summary>
 internal readonly record struct JsonNode(JsonElement Element, string File, string Path)
 {
+    /// <summary>The root of a small JSON file (a tokenizer's config or vocabulary); a parse error names the file, line and column.</summary>
+    public static JsonNode ParseFile(string file)
+    {
+        var bytes = System.IO.File.ReadAllBytes(file);
+        try
+        {
+            return new JsonNode(JsonDocument.Parse(bytes).RootElement, file, "$");
+        }
+        catch (JsonException e)
+        {
+            throw JsonErrorText.FileRefusal(file, bytes, e);
+        }
+    }
+
     public InputFormatException Error(string reason) => new(File, Path, reason);
 
     public bool IsNull => Element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;

@@ -22,7 +22,7 @@ internal static class Qwen2TokenizerFiles
         string mergesFile = Path.Combine(dir, "merges.txt");
         string configFile = Path.Combine(dir, "tokenizer_config.json");
 
-        var vocabRoot = ParseJson(vocabFile);
+        var vocabRoot = JsonNode.ParseFile(vocabFile);
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (name, value) in vocabRoot.Properties()) vocab[name] = value.Int();
 
@@ -41,7 +41,7 @@ internal static class Qwen2TokenizerFiles
         var added = new List<AddedToken>();
         if (File.Exists(configFile))
         {
-            var config = ParseJson(configFile);
+            var config = JsonNode.ParseFile(configFile);
             if (config.OptionalString("tokenizer_class") is { } cls && cls is not ("Qwen2Tokenizer" or "Qwen2TokenizerFast"))
                 throw config.Required("tokenizer_class").Error($"tokenizer_class \"{cls}\" is not supported without a tokenizer.json (only Qwen2Tokenizer)");
             if (config.Optional("added_tokens_decoder") is { } decoderMap)
@@ -58,19 +58,5 @@ internal static class Qwen2TokenizerFiles
         var normalizer = new UnicodeFormNormalizer(UnicodeForm.C);
         var preTokenizer = new SplitPreTokenizer(new QwenPattern(), SplitBehavior.Isolated, false);
         return new Tokenizer(dir, normalizer, preTokenizer, model, new AddedVocabulary(AddedVocabulary.SpecialsFirst(added), normalizer), new IdentityPostProcessor(), new ByteLevelDecoder());
-    }
-
-    private static JsonNode ParseJson(string file)
-    {
-        var bytes = File.ReadAllBytes(file);
-        try
-        {
-            var doc = JsonDocument.Parse(bytes);
-            return new JsonNode(doc.RootElement, file, "$");
-        }
-        catch (JsonException e)
-        {
-            throw JsonErrorText.FileRefusal(file, bytes, e);
-        }
     }
 }
