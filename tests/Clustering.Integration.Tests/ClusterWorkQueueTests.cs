@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Clustering.Client;
+using Clustering.Streaming.Tests;
 using Xunit.Abstractions;
 
 namespace Clustering.Integration.Tests;
@@ -17,7 +18,7 @@ public sealed class ClusterWorkQueueTests(PostgresFixture postgres, ITestOutputH
     [Fact]
     public async Task With_the_work_queue_down_for_20_s_a_running_job_goes_on_and_a_new_one_waits_then_both_write_every_document_once()
     {
-        await using var azurite = await RestartableAzuriteQueue.StartAsync();
+        await using var azurite = await AzuriteQueue.StartAsync();
         await using var cluster = await TestCluster.CreateAsync(postgres.Server);
         var silos = await StartSilosAsync(cluster, azurite, "q");
         using var client = cluster.Client(silos[0].Url);
@@ -51,7 +52,7 @@ public sealed class ClusterWorkQueueTests(PostgresFixture postgres, ITestOutputH
     [Fact]
     public async Task Kill_9_of_the_silo_hosting_the_coordinator_mid_job_moves_it_and_every_document_is_written_once()
     {
-        await using var azurite = await RestartableAzuriteQueue.StartAsync();
+        await using var azurite = await AzuriteQueue.StartAsync();
         await using var cluster = await TestCluster.CreateAsync(postgres.Server);
         var silos = await StartSilosAsync(cluster, azurite, "c");
         var job = await SubmitAsync(cluster.Client(silos[0].Url), cluster, "job", 0, 6_000);
@@ -98,7 +99,7 @@ public sealed class ClusterWorkQueueTests(PostgresFixture postgres, ITestOutputH
     public async Task Fifty_thousand_documents_survive_the_coordinator_killed_a_worker_killed_postgresql_restarted_and_the_queue_down()
     {
         const int documents = 50_000;
-        await using var azurite = await RestartableAzuriteQueue.StartAsync();
+        await using var azurite = await AzuriteQueue.StartAsync();
         await using var cluster = await TestCluster.CreateAsync(postgres.Server);
         var silos = await StartSilosAsync(cluster, azurite, "f");
         var clock = Stopwatch.StartNew();
@@ -154,7 +155,7 @@ public sealed class ClusterWorkQueueTests(PostgresFixture postgres, ITestOutputH
             output.WriteLine($"shard {shard.Index}: done at attempt {shard.Attempt} by {shard.Owner} ({shard.Failures} failure(s): {shard.LastError})");
     }
 
-    private static async Task<List<(ChildProcess Silo, Uri Url)>> StartSilosAsync(TestCluster cluster, RestartableAzuriteQueue azurite, string prefix)
+    private static async Task<List<(ChildProcess Silo, Uri Url)>> StartSilosAsync(TestCluster cluster, AzuriteQueue azurite, string prefix)
     {
         var env = new Dictionary<string, string> { ["CLUSTERING_QUEUECONNECTION"] = azurite.ConnectionString };
         var silos = new List<(ChildProcess, Uri)>();

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Clustering.Storage.Azure;
@@ -9,16 +7,12 @@ using Clustering.Tests.Shared;
 namespace Clustering.Storage.Tests.Support;
 
 /// <summary>
-/// A real Azurite Blob service (tests/tools/node_modules) on a free loopback port with its own data folder.
-/// It can be stopped (SIGTERM, so it saves its metadata) and started again on the same port and folder.
-/// A first start that loses its port to another process (the port is free when chosen, not when Azurite binds it)
-/// tries another; readiness is awaited up to 120 s (a loaded 2-core machine needed more than 30); a start that fails
-/// stops what it started; and a <see cref="ServerReaper"/> stops Azurite if the test host dies without disposing it.
+/// A real Azurite Blob service on a free loopback port with its own data folder, which can be stopped and started again
+/// on the same port and folder; <see cref="AzuriteServer"/> runs the process.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
-    private Process? _process;
-    private readonly string _location = Directory.CreateTempSubdirectory("azurite-").FullName;
+    private readonly AzuriteServer _server;
     private readonly AzuriteTls? _tls;
 
     /// <param name="tls">Serve HTTPS with this certificate and accept Entra ID (OAuth) bearer tokens (`--oauth basic`:
@@ -28,26 +22,20 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public AzuriteProcess(AzuriteTls? tls = null, int? port = null, int? ownerPid = null)
     {
         _tls = tls;
-        _ownerPid = ownerPid;
-        Port = port ?? FreePort();
+        var extraArgs = tls is null ? [] : new[] { "--cert", tls.CertificatePem, "--key", tls.KeyPem, "--oauth", "basic" };
+        _server = new AzuriteServer("blob", extraArgs, port, ownerPid);
     }
 
-    private readonly int? _ownerPid;
-
     /// <summary>How long a start waits for Azurite to listen.</summary>
-    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+    public static TimeSpan ReadyTimeout => AzuriteServer.ReadyTimeout;
 
-    private ServerReaper? _reaper;
-    private bool _started; // once started, the port is the service's address: a restart must keep it
-    private readonly System.Text.StringBuilder _log = new(); // guarded by itself: both output readers append
-
-    public int Port { get; private set; }
+    public int Port => _server.Port;
 
     /// <summary>The Azurite process while it runs (for tests of this fixture).</summary>
-    public int? ProcessId => _process is { HasExited: false } ? _process.Id : null;
+    public int? ProcessId => _server.ProcessId;
 
     /// <summary>Azurite's data folder.</summary>
-    public string Location => _location;
+    public string Location => _server.Location;
 
     public Uri BlobEndpoint => new($"{(_tls is null ? "http" : "https")}://127.0.0.1:{Port}/{AzureBlobAccount.DevelopmentAccountName}");
 
@@ -72,127 +60,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
     }
 
     /// <param name="readyWithin">How long to wait for it to listen (default <see cref="ReadyTimeout"/>).</param>
-    public async Task StartAsync(TimeSpan? readyWithin = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await StartOnceAsync(readyWithin ?? ReadyTimeout);
-                _started = true;
-                return;
-            }
-            catch (PortTakenException) when (!_started && attempt < 5)
-            {
-                Port = FreePort();
-            }
-        }
-    }
+    public Task StartAsync(TimeSpan? readyWithin = null) => _server.StartAsync(readyWithin);
 
-    private async Task StartOnceAsync(TimeSpan readyWithin)
-    {
-        var exe = System.IO.Path.Combine(RepoRoot.Path, "tests", "tools", "node_modules", ".bin", "azurite-blob");
-        if (!File.Exists(exe)) throw new InvalidOperationException($"Azurite is not installed at {exe}; run tests/run.sh (npm ci in tests/tools)");
-        var info = new ProcessStartInfo(exe)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _location,
-                     "--disableTelemetry", "--skipApiVersionCheck", "--loose" })
-            info.ArgumentList.Add(arg);
-        if (_tls is not null)
-            foreach (var arg in new[] { "--cert", _tls.CertificatePem, "--key", _tls.KeyPem, "--oauth", "basic" })
-                info.ArgumentList.Add(arg);
-        lock (_log) _log.Clear();
-        _process = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start");
-        _reaper?.Dispose();
-        // Its command line names our own data folder: the reaper kills this Azurite and no process that reused the pid.
-        _reaper = ServerReaper.Watch($"{ServerReaper.KillIfStill(_process.Id, _location)}; rm -rf {ServerReaper.Quote(_location)}", _ownerPid);
-        _process.OutputDataReceived += (_, e) => Log(e.Data);
-        _process.ErrorDataReceived += (_, e) => Log(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow + readyWithin;
-        try
-        {
-            while (DateTime.UtcNow < deadline)
-            {
-                if (_process.HasExited)
-                {
-                    _process.WaitForExit(); // drains the output readers
-                    var log = Log(null);
-                    if (log.Contains("EADDRINUSE", StringComparison.Ordinal)) throw new PortTakenException();
-                    throw new InvalidOperationException($"Azurite exited with {_process.ExitCode}: {log}");
-                }
-                // Its own word, not a TCP probe: a probe also succeeds against another process that holds the port.
-                if (Log(null).Contains("Azurite Blob service successfully listens on", StringComparison.Ordinal)) return;
-                await Task.Delay(100);
-            }
-            throw new TimeoutException($"Azurite did not listen on port {Port} within {readyWithin.TotalSeconds:0.###} s: {Log(null)}");
-        }
-        catch
-        {
-            await KillAsync(); // a failed start leaves nothing running
-            throw;
-        }
-    }
+    /// <inheritdoc cref="AzuriteServer.StopAsync"/>
+    public Task StopAsync(bool crash = false) => _server.StopAsync(crash);
 
-    /// <summary>Appends a line of Azurite's output (null: none) and returns the whole output so far.</summary>
-    private string Log(string? line)
-    {
-        lock (_log)
-        {
-            if (line is not null) _log.Append(line).Append('\n');
-            return _log.ToString();
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
-    private sealed class PortTakenException : Exception;
-
-    private async Task KillAsync()
-    {
-        if (_process is null) return;
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        _process = null;
-    }
-
-    /// <summary>
-    /// Stops Azurite: gracefully (SIGTERM; it saves its metadata, but waits for open responses) or as a crash (SIGKILL;
-    /// what it has not saved yet, at most its last 5 s of metadata, is lost). Waits until the process is gone.
-    /// </summary>
-    public async Task StopAsync(bool crash = false)
-    {
-        if (_process is null || _process.HasExited) return;
-        if (crash) _process.Kill(entireProcessTree: true);
-        else using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await term!.WaitForExitAsync();
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await _process.WaitForExitAsync(wait.Token);
-        _process.Dispose();
-        _process = null;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _reaper?.Dispose();
-        try { Directory.Delete(_location, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => AzuriteServer.FreePort();
 }
 
 /// <summary>A self-signed certificate for 127.0.0.1 as PEM files, for Azurite's HTTPS (which OAuth needs: the SDK sends bearer tokens over TLS only).</summary>
