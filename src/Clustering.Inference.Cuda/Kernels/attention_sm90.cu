@@ -427,7 +427,9 @@ constexpr int PRODUCER_REGISTERS = 40, CONSUMER_REGISTERS = 232;   // 40·128 + 
 // consumer's softmax runs while the other's products are on the tensor cores. Inside a consumer the next tile's Q·Kᵀ
 // and this tile's P·V are issued together and the softmax of the next tile runs while P·V still runs (intra-warpgroup
 // overlap). The producer gives registers up (setmaxnreg): BK = 128 needs the consumers' extra room for O, S, P and Q
-// at once; BK = 64 fits the 168 registers every thread has anyway. 128 query rows per block.
+// at once; BK = 64 nearly fits the 168 registers every thread has anyway. 128 query rows per block. Measured slower
+// than q192-k64 on an H100 (both still spill; tests/gpu/NOTES.md, "Warp specialization"): kept, checked by the tests,
+// as the base for TMA loads and the consumers' ping-pong.
 template <int BK, int STAGES>
 __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, int q_stride,
                                                    const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
