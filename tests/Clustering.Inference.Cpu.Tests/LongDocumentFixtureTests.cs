@@ -1,4 +1,5 @@
 using Clustering.Inference.Testing;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Inference.Cpu.Tests;
 
@@ -40,8 +41,8 @@ public sealed class LongDocumentFixtureTests
             var ids = LongFixture.Ids(document.Seed, document.Length, model.Config.VocabSize);
             var pooled = new float[hidden];
             model.EmbedPooled([ids], pooled, DevicePriority.Batch);
-            var cos = LongFixture.Cosine(document.Fp32, pooled);
-            Console.WriteLine($"{name} {document.Length} tokens: cos vs transformers fp32 {cos:F8} (transformers bf16 {LongFixture.Cosine(document.Fp32, document.Bf16):F6})");
+            var cos = VectorMath.Cosine(document.Fp32, pooled);
+            Console.WriteLine($"{name} {document.Length} tokens: cos vs transformers fp32 {cos:F8} (transformers bf16 {VectorMath.Cosine(document.Fp32, document.Bf16):F6})");
             Assert.True(cos >= MinCosine, $"{name}, {document.Length} tokens (seed {document.Seed}): cos {cos:F8} against transformers fp32, below {MinCosine}");
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Inference.Cpu.Tests;
 
@@ -59,7 +60,7 @@ public sealed class TextToVectorTests
             {
                 var row = output.AsSpan(i * d, d);
                 Assert.Equal(list[i].Embedding.Length, d);
-                var cos = Tolerance.Cosine(list[i].Embedding, row);
+                var cos = VectorMath.Cosine(list[i].Embedding, row);
                 var maxAbs = Tolerance.MaxAbsDiff(list[i].Embedding, row);
                 Assert.True(cos >= 0.99999 && maxAbs <= 1e-4, $"{group.Key} case {i}: cos {cos}, max abs {maxAbs}");
                 checkedCount++;

@@ -35,16 +35,4 @@ internal static class Compare
 
     public static void Close(string what, ReadOnlySpan<double> expected, ReadOnlySpan<ushort> actualBf16, double atol, double rtol, double maxNormalizedError) =>
         Close(what, expected, Bf16.Widen(actualBf16), atol, rtol, maxNormalizedError);
-
-    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
-    }
 }

@@ -1,4 +1,5 @@
 using Clustering.Inference.Cpu;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Inference.Cuda.Tests;
 
@@ -35,9 +36,9 @@ public class CudaModelTests
                 var row = batched.AsSpan(i * d, d);
                 var single = new float[d];
                 gpu.Embed([expected.Inputs[i]], single);
-                var vsHf = Compare.Cosine(expected.Embeddings[i], row);
-                var vsCpu = Compare.Cosine(onCpu.AsSpan(i * d, d), row);
-                var vsSingle = Compare.Cosine(single, row);
+                var vsHf = VectorMath.Cosine(expected.Embeddings[i], row);
+                var vsCpu = VectorMath.Cosine(onCpu.AsSpan(i * d, d), row);
+                var vsSingle = VectorMath.Cosine(single, row);
                 worst = Math.Min(worst, Math.Min(vsHf, Math.Min(vsCpu, vsSingle)));
                 Assert.True(vsHf >= MinCosine && vsCpu >= MinCosine && vsSingle >= MinCosine,
                     $"{name} input {i} ({expected.Inputs[i].Length} tokens): cos vs HF {vsHf:F6}, vs CPU {vsCpu:F6}, batched vs single {vsSingle:F6}");
@@ -60,7 +61,7 @@ public class CudaModelTests
             for (var i = 0; i < list.Count; i++)
             {
                 Assert.Equal(list[i].Embedding.Length, d);
-                var cos = Compare.Cosine(list[i].Embedding, actual.AsSpan(i * d, d));
+                var cos = VectorMath.Cosine(list[i].Embedding, actual.AsSpan(i * d, d));
                 Assert.True(cos >= MinCosine, $"dimensions {group.Key?.ToString() ?? "full"} case {i} ({list[i].Ids.Length} tokens): cos {cos:F6}");
             }
         }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Clustering.Inference.Testing;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Inference.Cuda.Tests;
 
@@ -46,8 +47,8 @@ public class LongDocumentCudaTests
             var ids = LongFixture.Ids(document.Seed, document.Length, model.Config.VocabSize);
             var pooled = new float[hidden];
             model.EmbedPooled([ids], pooled, DevicePriority.Batch);
-            var ours = LongFixture.Cosine(document.Fp32, pooled);
-            var transformersBf16 = LongFixture.Cosine(document.Fp32, document.Bf16);
+            var ours = VectorMath.Cosine(document.Fp32, pooled);
+            var transformersBf16 = VectorMath.Cosine(document.Fp32, document.Bf16);
             Console.WriteLine($"  {name} {document.Length} tokens: cos vs fp32 ours {ours:F6}, transformers bf16 {transformersBf16:F6}");
             if (ours < MinCosine || ours < transformersBf16)
                 failures.Add($"{name}, {document.Length} tokens: cos vs fp32 {ours:F6} (transformers bf16 {transformersBf16:F6}, floor {MinCosine})");

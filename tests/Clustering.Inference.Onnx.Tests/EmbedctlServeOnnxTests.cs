@@ -56,21 +56,21 @@ public class EmbedctlServeOnnxTests(ITestOutputHelper output)
             Assert.Equal(models[0], steps[1].GetProperty("model").GetString());
             Assert.Equal(texts.Count, listed.Length);
             double worst = 1;
-            for (int i = 0; i < texts.Count; i++) worst = Math.Min(worst, Peer.Cosine(encoded[i], listed[i]));
+            for (int i = 0; i < texts.Count; i++) worst = Math.Min(worst, VectorMath.Cosine(encoded[i], listed[i]));
             output.WriteLine($"serve ({models[0]}): {texts.Count} texts through the openai client, worst cosine with encode {worst:F9}");
             Assert.True(worst >= 0.99999, $"worst cosine {worst}");
-            Assert.True(Peer.Cosine(encoded[0], Vectors(steps[2])[0]) >= 0.99999, "a single string (base64)");
+            Assert.True(VectorMath.Cosine(encoded[0], Vectors(steps[2])[0]) >= 0.99999, "a single string (base64)");
             var fromIds = Vectors(steps[3]);
-            for (int i = 0; i < ids.Length; i++) Assert.True(Peer.Cosine(encoded[i], fromIds[i]) >= 0.99999, $"token ids of text {i}");
+            for (int i = 0; i < ids.Length; i++) Assert.True(VectorMath.Cosine(encoded[i], fromIds[i]) >= 0.99999, $"token ids of text {i}");
             Assert.Equal(ids.Sum(x => x.Length), steps[3].GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
 
             for (int i = 0; i < Pairs.Length; i++)
             {
-                double related = Peer.Cosine(listed[2 * i], listed[2 * i + 1]);
+                double related = VectorMath.Cosine(listed[2 * i], listed[2 * i + 1]);
                 for (int j = 0; j < Pairs.Length; j++)
                 {
                     if (j == i) continue;
-                    double unrelated = Math.Max(Peer.Cosine(listed[2 * i], listed[2 * j]), Peer.Cosine(listed[2 * i], listed[2 * j + 1]));
+                    double unrelated = Math.Max(VectorMath.Cosine(listed[2 * i], listed[2 * j]), VectorMath.Cosine(listed[2 * i], listed[2 * j + 1]));
                     Assert.True(related > unrelated + 0.1, $"\"{Pairs[i][0]}\": related {related:F3}, unrelated ({Pairs[j][0]}) {unrelated:F3}");
                 }
             }

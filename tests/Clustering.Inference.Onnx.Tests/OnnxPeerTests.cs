@@ -30,7 +30,7 @@ public class OnnxPeerTests(ITestOutputHelper output)
         int worstAt = -1, truncated = 0;
         for (int i = 0; i < texts.Count; i++)
         {
-            double cos = Peer.Cosine(ours.AsSpan(i * 384, 384), theirs.AsSpan(i * 384, 384));
+            double cos = VectorMath.Cosine(ours.AsSpan(i * 384, 384), theirs.AsSpan(i * 384, 384));
             if (cos < worst) { worst = cos; worstAt = i; }
             if (model.Tokenize(texts[i]).Truncated) truncated++;
         }
@@ -65,7 +65,7 @@ public class OnnxPeerTests(ITestOutputHelper output)
             }
         }
 
-        static double Dot(float[] v, int a, int b) => Peer.Cosine(v.AsSpan(a * 384, 384), v.AsSpan(b * 384, 384));
+        static double Dot(float[] v, int a, int b) => VectorMath.Cosine(v.AsSpan(a * 384, 384), v.AsSpan(b * 384, 384));
     }
 
     [Fact]

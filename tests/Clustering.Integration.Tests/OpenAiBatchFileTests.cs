@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Integration.Tests;
 
@@ -49,7 +50,7 @@ public sealed class OpenAiBatchFileTests
             Assert.Equal(JsonValueKind.Null, lines["q-1"].GetProperty("error").ValueKind);
             var qVector = q.GetProperty("body").GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
             Assert.Equal(parquet["q-1"], qVector);
-            Assert.True(OpenAiClient.Cosine(reference[0], qVector) >= 0.99999);
+            Assert.True(VectorMath.Cosine(reference[0], qVector) >= 0.99999);
             Assert.Equal("tiny", q.GetProperty("body").GetProperty("model").GetString());
 
             var d = lines["d-2"].GetProperty("response").GetProperty("body");
@@ -63,7 +64,7 @@ public sealed class OpenAiBatchFileTests
                 var vector = new float[bytes.Length / 4];
                 Buffer.BlockCopy(bytes, 0, vector, 0, bytes.Length);
                 Assert.Equal(parquet[$"d-2#{i}"], vector);
-                Assert.True(OpenAiClient.Cosine(reference[i + 1], vector) >= 0.99999);
+                Assert.True(VectorMath.Cosine(reference[i + 1], vector) >= 0.99999);
             }
 
             var dims = lines["dims-4"].GetProperty("response");

@@ -56,19 +56,6 @@ public static class OpenAiClient
         return error;
     }
 
-    public static double Cosine(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
-    }
-
     /// <summary>`embedctl encode` over the texts with the given extra options: the reference vectors, in order.</summary>
     public static async Task<float[][]> EncodeAsync(IReadOnlyList<string> texts, params string[] options)
     {

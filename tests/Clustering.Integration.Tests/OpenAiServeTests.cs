@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Clustering.Coordination.Tests;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Integration.Tests;
 
@@ -37,7 +38,7 @@ public sealed class OpenAiServeTests
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)
         {
-            var cos = OpenAiClient.Cosine(expected[i], actual[i]);
+            var cos = VectorMath.Cosine(expected[i], actual[i]);
             Assert.True(cos >= 0.99999, $"{what}, input {i}: cosine {cos}");
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Integration.Tests;
 
@@ -87,7 +88,7 @@ public sealed class OpenAiSiloTests(PostgresFixture postgres, ITestOutputHelper 
     {
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)
-            Assert.True(OpenAiClient.Cosine(expected[i], actual[i]) >= 0.99999, $"input {i}");
+            Assert.True(VectorMath.Cosine(expected[i], actual[i]) >= 0.99999, $"input {i}");
     }
 
     private static long OnlinePasses(string metrics) => Passes(metrics, "online");

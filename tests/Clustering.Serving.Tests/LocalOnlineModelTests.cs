@@ -1,5 +1,6 @@
 using System.Text;
 using Clustering.Inference;
+using Clustering.Tests.Shared;
 
 namespace Clustering.Serving.Tests;
 
@@ -41,7 +42,7 @@ public sealed class LocalOnlineModelTests : IDisposable
             for (var j = 0; j < 2; j++)
             {
                 var expected = Direct(texts[(i + j) % 4], d);
-                Assert.True(TinyModel.Cosine(expected, results[i].Vectors.AsSpan(j * d, d)) >= 0.99999, $"request {i} input {j}");
+                Assert.True(VectorMath.Cosine(expected, results[i].Vectors.AsSpan(j * d, d)) >= 0.99999, $"request {i} input {j}");
             }
         }
         // The device thread took what had queued when it woke (then waited at the gate), the rest made one more
@@ -57,12 +58,12 @@ public sealed class LocalOnlineModelTests : IDisposable
         var byInstruction = await served.EmbedAsync(Request($$"""{"model":"tiny","input":"what is a ship","instruction":"{{task}}"}"""), CancellationToken.None);
         var byPromptName = await served.EmbedAsync(Request("""{"model":"tiny","input":"what is a ship","prompt_name":"query"}"""), CancellationToken.None);
         var expected = Direct("what is a ship", 64, PromptTemplate.Instruction(task));
-        Assert.True(TinyModel.Cosine(expected, byInstruction.Vectors) >= 0.99999);
-        Assert.True(TinyModel.Cosine(expected, byPromptName.Vectors) >= 0.99999);
+        Assert.True(VectorMath.Cosine(expected, byInstruction.Vectors) >= 0.99999);
+        Assert.True(VectorMath.Cosine(expected, byPromptName.Vectors) >= 0.99999);
 
         var ids = _model.Tokenize("what is a ship", "", null).Ids;
         var byIds = await served.EmbedAsync(Request($$"""{"model":"tiny","input":[{{string.Join(',', ids)}}]}"""), CancellationToken.None);
-        Assert.True(TinyModel.Cosine(Direct("what is a ship", 64), byIds.Vectors) >= 0.99999);
+        Assert.True(VectorMath.Cosine(Direct("what is a ship", 64), byIds.Vectors) >= 0.99999);
         Assert.Equal(ids.Length, byIds.PromptTokens);
     }
 
@@ -77,7 +78,7 @@ public sealed class LocalOnlineModelTests : IDisposable
 
         var cut = await served.EmbedAsync(Request($$"""{"model":"tiny","input":"{{text}}","truncate":true}"""), CancellationToken.None);
         Assert.Equal(96, cut.PromptTokens);
-        Assert.True(TinyModel.Cosine(Direct(text, 64), cut.Vectors) >= 0.99999);
+        Assert.True(VectorMath.Cosine(Direct(text, 64), cut.Vectors) >= 0.99999);
 
         using var truncating = new LocalOnlineModel("t2", _model, new ServingLimits { Truncate = true }, _metrics);
         Assert.Equal(96, (await truncating.EmbedAsync(Request($$"""{"model":"t2","input":"{{text}}"}"""), CancellationToken.None)).PromptTokens);

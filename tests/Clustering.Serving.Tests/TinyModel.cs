@@ -18,16 +18,4 @@ internal static class TinyModel
                 return System.IO.Path.Combine(dir.FullName, "tests", "fixtures", "models", "tiny-qwen3-embedding");
         throw new InvalidOperationException("repository root (Clustering.sln) not found above " + AppContext.BaseDirectory);
     }
-
-    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
-    }
 }
