@@ -83,20 +83,7 @@ public sealed unsafe class CudaOps : IOps
     public DeviceTensor LoadLinears(IReadOnlyList<TensorView> weights)
     {
         if (weights.Count == 0) throw new ArgumentException("no weights to load", nameof(weights));
-        if (!_fuseLinears)
-        {
-            var parts = new List<DeviceTensor>();
-            try
-            {
-                foreach (var weight in weights) parts.Add(LoadLinear(weight));
-            }
-            catch
-            {
-                foreach (var part in parts) part.Dispose();
-                throw;
-            }
-            return new LinearGroup(parts);
-        }
+        if (!_fuseLinears) return LinearGroup.LoadEach(weights, LoadLinear);
         var columns = 0;
         var rows = 0;
         foreach (var weight in weights)

@@ -21,20 +21,7 @@ public interface IOps : IDisposable
     /// that a backend may run them as one GEMM through <see cref="MatMul(DeviceTensor, DeviceTensor, IReadOnlyList{DeviceTensor}, int)"/>.
     /// By default they stay apart (a <see cref="LinearGroup"/>).
     /// </summary>
-    DeviceTensor LoadLinears(IReadOnlyList<TensorView> weights)
-    {
-        var parts = new List<DeviceTensor>(weights.Count);
-        try
-        {
-            foreach (var weight in weights) parts.Add(LoadLinear(weight));
-        }
-        catch
-        {
-            foreach (var part in parts) part.Dispose();
-            throw;
-        }
-        return new LinearGroup(parts);
-    }
+    DeviceTensor LoadLinears(IReadOnlyList<TensorView> weights) => LinearGroup.LoadEach(weights, LoadLinear);
 
     /// <summary>
     /// Activation buffers of (rows, widths[i]) for the outputs of one <see cref="LoadLinears"/> weight; a backend may
