@@ -17,8 +17,9 @@ public sealed class SiloMetrics(string siloName)
     /// <summary>What this silo's workers did: documents, tokens, shards committed, failed, retried (they all add to it).</summary>
     public JobProgress Progress { get; } = new();
 
-    /// <param name="workers">The cluster's living workers, from the job directory grain.</param>
-    public async Task<string> RenderAsync(IClusterStore store, IReadOnlyList<KnownWorker> workers, CancellationToken ct)
+    /// <param name="workers">The cluster's living workers, from the job directory grain; null when it did not answer
+    /// (its silo just died and membership has not said so yet): the scrape still succeeds, without per-worker lines.</param>
+    public async Task<string> RenderAsync(IClusterStore store, IReadOnlyList<KnownWorker>? workers, CancellationToken ct)
     {
         var text = new StringBuilder();
         var up = 1;
@@ -33,6 +34,8 @@ public sealed class SiloMetrics(string siloName)
         }
 
         Gauge(text, "clustering_store_up", "1 when this silo can read the cluster store.", up);
+        Gauge(text, "clustering_worker_directory_up", "1 when the job directory grain answered this scrape (per-worker lines need it).", workers is null ? 0 : 1);
+        workers ??= [];
 
         Header(text, "clustering_jobs", "gauge", "Jobs by state (the newest 10,000).");
         foreach (var state in Enum.GetValues<JobState>())

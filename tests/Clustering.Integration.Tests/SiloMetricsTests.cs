@@ -50,6 +50,7 @@ public sealed partial class SiloMetricsTests : IAsyncLifetime
         } while (DateTime.UtcNow < until);
 
         Assert.Contains("clustering_store_up 1\n", text, StringComparison.Ordinal);                          // ours
+        Assert.Contains("clustering_worker_directory_up 1\n", text, StringComparison.Ordinal);
         Assert.Contains("clustering_shard_retries_total{silo=\"metrics-test\"} 0\n", text, StringComparison.Ordinal);
         Assert.Contains("orleans_grains{grain_type=\"jobdirectory\"} 1\n", text, StringComparison.Ordinal);   // Orleans': one live activation
         Assert.Contains("orleans_consistent_ring_size 1\n", text, StringComparison.Ordinal);                  // a cluster of this one silo

@@ -1,4 +1,5 @@
 using Clustering.Client;
+using Clustering.Cluster;
 using Clustering.Coordination;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,10 +26,26 @@ internal static class ClusterEndpoints
         app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, ClusterOnlineModels online,
             OrleansMeters orleans, CancellationToken ct) =>
         {
-            var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await cluster.WorkersAsync(ct), ct));
+            var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await WorkersOrNullAsync(cluster, ct), ct));
             serving.Render(text, online);
             orleans.Render(text);
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         });
+    }
+
+    /// <summary>
+    /// The living workers, or null when the job directory grain does not answer within 5 s: right after its silo died
+    /// (kill -9) calls to it fail until membership declares that silo dead, and a scrape must not fail meanwhile.
+    /// </summary>
+    private static async Task<IReadOnlyList<KnownWorker>?> WorkersOrNullAsync(SiloCluster cluster, CancellationToken ct)
+    {
+        try
+        {
+            return await cluster.WorkersAsync(ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 }
