@@ -98,6 +98,7 @@ public sealed class OpenAiRoutingTests(PostgresFixture postgres, ITestOutputHelp
         Assert.Equal(1, Counter(await MetricsAsync(s0), "clustering_embeddings_forwarded_total", "model=\"tiny\",silo=\"s1\""));
 
         victim.KillHard();
+        await AssertWorkersAnswerAsync(s0);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var after = await OpenAiClient.RunAsync(s0, TestCluster.Token, OpenAiClient.Embed(new { model = "tiny", input = Texts }));
         var took = started.Elapsed;
@@ -191,6 +192,27 @@ public sealed class OpenAiRoutingTests(PostgresFixture postgres, ITestOutputHelp
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)
             Assert.True(VectorMath.Cosine(expected[i], actual[i]) >= 0.99999, $"input {i}");
+    }
+
+    /// <summary>
+    /// /v1/workers right after a kill -9 answers within its 5 s bound (plus slack for a busy machine): the list when the
+    /// job directory grain lives on the survivor, else 503 naming the reason; never a 500 or a wait for membership.
+    /// </summary>
+    private static async Task AssertWorkersAnswerAsync(Uri silo)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestCluster.Token);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await http.GetAsync(new Uri(silo, "/v1/workers"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"/v1/workers took {started.Elapsed.TotalSeconds:F1} s");
+        if (response.StatusCode == System.Net.HttpStatusCode.OK)
+            Assert.StartsWith("[", body);
+        else
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("the job directory grain did not answer within 5 s", body);
+        }
     }
 
     private static async Task<string> MetricsAsync(Uri silo)

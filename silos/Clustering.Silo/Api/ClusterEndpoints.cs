@@ -7,17 +7,17 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Clustering.Silo.Api;
 
-/// <summary>/v1/workers (the job directory grain's living workers), /healthz (no auth: load balancers and probes call it) and /metrics
+/// <summary>/v1/workers (the job directory grain's living workers, 503 while it does not answer), /healthz (no auth: load balancers and probes call it) and /metrics
 /// (ours, then the Orleans runtime's meters).</summary>
 internal static class ClusterEndpoints
 {
     public static void MapCluster(this IEndpointRouteBuilder app)
     {
+        // Unlike /metrics, a list without the directory would be a false answer (no workers): 503 with the reason.
         app.MapGet("/v1/workers", async (SiloCluster cluster, CancellationToken ct) =>
-        {
-            var workers = await cluster.WorkersAsync(ct);
-            return Results.Json((IReadOnlyList<WorkerView>)workers.Select(w => w.ToView()).ToList(), ApiJson.Default.IReadOnlyListWorkerView);
-        });
+            await WorkersOrNullAsync(cluster, ct) is { } workers
+                ? Results.Json((IReadOnlyList<WorkerView>)workers.Select(w => w.ToView()).ToList(), ApiJson.Default.IReadOnlyListWorkerView)
+                : JobsEndpoints.Error(StatusCodes.Status503ServiceUnavailable, DirectoryDidNotAnswer));
 
         // Healthy = this process serves requests. The store's reachability is in /metrics (clustering_store_up), not
         // here: a database outage must not make an orchestrator restart every silo at once.
@@ -32,6 +32,9 @@ internal static class ClusterEndpoints
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         });
     }
+
+    internal const string DirectoryDidNotAnswer =
+        "the job directory grain did not answer within 5 s (its silo may have just died: membership moves it once that silo is declared dead); try again";
 
     /// <summary>
     /// The living workers, or null when the job directory grain does not answer within 5 s: right after its silo died
