@@ -113,9 +113,25 @@ public sealed class SiloCluster : IDisposable
     /// <summary>Sets (or, for a deleted schedule, removes) the reminder of a schedule's grain now rather than at the next keeper round.</summary>
     public Task ArmScheduleAsync(string id, CancellationToken ct) => Grains.GetGrain<IScheduleGrain>(id).Arm().WaitAsync(ct);
 
-    /// <summary>The cluster's living workers, as the job directory grain knows them.</summary>
-    public async Task<IReadOnlyList<KnownWorker>> WorkersAsync(CancellationToken ct) =>
-        await Grains.GetGrain<IJobDirectoryGrain>(0).Workers().WaitAsync(ct);
+    /// <summary>How long a read of the job directory grain may take before <see cref="WorkersOrNullAsync"/> gives up.</summary>
+    public static readonly TimeSpan DirectoryBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The cluster's living workers, as the job directory grain knows them, or null when it does not answer within
+    /// <see cref="DirectoryBound"/>: right after its silo died (kill -9) calls to it fail until membership declares
+    /// that silo dead, and the callers (/metrics, /v1/workers) must answer meanwhile.
+    /// </summary>
+    public async Task<IReadOnlyList<KnownWorker>?> WorkersOrNullAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await Grains.GetGrain<IJobDirectoryGrain>(0).Workers().WaitAsync(DirectoryBound, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
 
     public void Dispose()
     {

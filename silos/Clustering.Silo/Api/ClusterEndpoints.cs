@@ -1,5 +1,4 @@
 using Clustering.Client;
-using Clustering.Cluster;
 using Clustering.Coordination;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,9 +14,11 @@ internal static class ClusterEndpoints
     {
         // Unlike /metrics, a list without the directory would be a false answer (no workers): 503 with the reason.
         app.MapGet("/v1/workers", async (SiloCluster cluster, CancellationToken ct) =>
-            await WorkersOrNullAsync(cluster, ct) is { } workers
+            await cluster.WorkersOrNullAsync(ct) is { } workers
                 ? Results.Json((IReadOnlyList<WorkerView>)workers.Select(w => w.ToView()).ToList(), ApiJson.Default.IReadOnlyListWorkerView)
-                : JobsEndpoints.Error(StatusCodes.Status503ServiceUnavailable, DirectoryDidNotAnswer));
+                : JobsEndpoints.Error(StatusCodes.Status503ServiceUnavailable,
+                    $"the job directory grain did not answer within {SiloCluster.DirectoryBound.TotalSeconds:0} s (its silo may have just died: " +
+                    "membership moves it once that silo is declared dead); try again"));
 
         // Healthy = this process serves requests. The store's reachability is in /metrics (clustering_store_up), not
         // here: a database outage must not make an orchestrator restart every silo at once.
@@ -26,29 +27,10 @@ internal static class ClusterEndpoints
         app.MapGet("/metrics", async (SiloMetrics metrics, SiloCluster cluster, IClusterStore store, ServingMetrics serving, ClusterOnlineModels online,
             OrleansMeters orleans, CancellationToken ct) =>
         {
-            var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await WorkersOrNullAsync(cluster, ct), ct));
+            var text = new System.Text.StringBuilder(await metrics.RenderAsync(store, await cluster.WorkersOrNullAsync(ct), ct));
             serving.Render(text, online);
             orleans.Render(text);
             return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         });
-    }
-
-    internal const string DirectoryDidNotAnswer =
-        "the job directory grain did not answer within 5 s (its silo may have just died: membership moves it once that silo is declared dead); try again";
-
-    /// <summary>
-    /// The living workers, or null when the job directory grain does not answer within 5 s: right after its silo died
-    /// (kill -9) calls to it fail until membership declares that silo dead, and a scrape must not fail meanwhile.
-    /// </summary>
-    private static async Task<IReadOnlyList<KnownWorker>?> WorkersOrNullAsync(SiloCluster cluster, CancellationToken ct)
-    {
-        try
-        {
-            return await cluster.WorkersAsync(ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            return null;
-        }
     }
 }
