@@ -31,9 +31,10 @@ public static unsafe class AttentionLauncher
     /// <summary>
     /// The wgmma kernels by name: 2 warpgroups (128 query rows) with 64 or 128 keys per K/V tile, 3 warpgroups (192
     /// rows), the pipelined ones (the next tile's Q·Kᵀ during this tile's softmax), and the warp-specialized ones (a
-    /// producer warpgroup and two consumers handing stages over by mbarriers). Shared memory: two (three for pipe and ws,
-    /// four for ws-k64-s4) stages of a K and a V tile of keys × 128 dims × 2 bytes, the ws kernels' barriers, plus 1 KB
-    /// to align them to 1024 bytes.
+    /// producer warpgroup and two consumers, ws, or three, ws3, handing stages over by mbarriers, Q in shared memory;
+    /// -pp: the two consumers take turns on the tensor cores). Shared memory: two (three for pipe and ws, four for the
+    /// -s4 ones) stages of a K and a V tile of keys × 128 dims × 2 bytes, the ws kernels' Q tiles (64 rows × 256 bytes
+    /// per consumer) and barriers, plus 1 KB to align them to 1024 bytes.
     /// </summary>
     public static IReadOnlyList<WgmmaVariant> WgmmaVariants { get; } =
     [
@@ -42,10 +43,17 @@ public static unsafe class AttentionLauncher
         new("q192-k64", "flash_attention_sm90_q192_k64", 192, 384, 4 * 64 * 256 + 1024),
         new("pipe-k64", "flash_attention_sm90_pipelined_k64", 128, 256, 6 * 64 * 256 + 1024),
         new("pipe-k128", "flash_attention_sm90_pipelined_k128", 128, 256, 6 * 128 * 256 + 1024),
-        new("ws-k64", "flash_attention_sm90_ws_k64", 128, 384, 6 * 64 * 256 + 2 * 3 * 8 + 1024),
-        new("ws-k64-s4", "flash_attention_sm90_ws_k64_s4", 128, 384, 8 * 64 * 256 + 2 * 4 * 8 + 1024),
-        new("ws-k128", "flash_attention_sm90_ws_k128", 128, 384, 6 * 128 * 256 + 2 * 3 * 8 + 1024),
+        Warpspecialized("ws-k64", "flash_attention_sm90_ws_k64", keys: 64, stages: 3, consumers: 2),
+        Warpspecialized("ws-k64-s4", "flash_attention_sm90_ws_k64_s4", keys: 64, stages: 4, consumers: 2),
+        Warpspecialized("ws-k128", "flash_attention_sm90_ws_k128", keys: 128, stages: 3, consumers: 2),
+        Warpspecialized("ws-k64-pp", "flash_attention_sm90_ws_k64_pp", keys: 64, stages: 3, consumers: 2),
+        Warpspecialized("ws-k128-pp", "flash_attention_sm90_ws_k128_pp", keys: 128, stages: 3, consumers: 2),
+        Warpspecialized("ws3-k64", "flash_attention_sm90_ws3_k64", keys: 64, stages: 3, consumers: 3),
+        Warpspecialized("ws3-k64-s4", "flash_attention_sm90_ws3_k64_s4", keys: 64, stages: 4, consumers: 3),
     ];
+
+    static WgmmaVariant Warpspecialized(string name, string function, int keys, int stages, int consumers) =>
+        new(name, function, 64 * consumers, 128 * (consumers + 1), stages * 2 * keys * 256 + consumers * 64 * 256 + 2 * stages * 8 + 1024);
 
     /// <summary>
     /// The wgmma kernel used: q192-k64, the fastest at every length measured on an H100 (87.6 / 293 / 347 / 363

@@ -20,7 +20,7 @@ fi
 grep -A2 "Function properties for flash_attention_\(sm90\|d128\|q128_d128\)" "$OUT/build.txt" | grep -v "^--$"
 grep -i "wgmma\|setmaxnreg\|C75" "$OUT/build.txt"
 cuobjdump --dump-sass "$BIN" > /tmp/sass.txt
-for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90_q192_k64 flash_attention_sm90_pipelined_k64 flash_attention_sm90_pipelined_k128 flash_attention_sm90_ws_k64 flash_attention_sm90_ws_k64_s4 flash_attention_sm90_ws_k128 flash_attention_d128; do
+for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90_q192_k64 flash_attention_sm90_pipelined_k64 flash_attention_sm90_pipelined_k128 flash_attention_sm90_ws_k64 flash_attention_sm90_ws_k64_s4 flash_attention_sm90_ws_k128 flash_attention_sm90_ws_k64_pp flash_attention_sm90_ws_k128_pp flash_attention_sm90_ws3_k64 flash_attention_sm90_ws3_k64_s4 flash_attention_d128; do
     awk -v k="$k" '/Function :/ {on = ($3 == k)} on' /tmp/sass.txt > /tmp/sass-$k.txt
     echo "$k: HGMMA $(grep -c HGMMA /tmp/sass-$k.txt), HMMA $(grep -c 'HMMA' /tmp/sass-$k.txt), LDL/STL $(grep -c 'LDL\|STL' /tmp/sass-$k.txt), USETMAXREG $(grep -c USETMAXREG /tmp/sass-$k.txt)"
 done

@@ -5,10 +5,11 @@
 //
 // Shapes: as attention.cu (q/k/v column slices of the fused QKV output with row strides, out bf16, cu_seqlens int32),
 //         head_dim D = 128 only (every Qwen3-Embedding size).
-// Launch: grid (ceil(max_len / BQ), sequences, heads), block 2 or 3 warpgroups (BQ = 128 or 192 query rows, 64 per
-//         warpgroup: one wgmma M), dynamic shared memory 4·BK·256 + 1024 bytes (more than 48 KB: the launcher raises
-//         the function's limit); BK = 64 or 128 keys per K/V tile (kernel names at the end of the file). Blocks past
-//         their sequence's end return at once; tiles run last-first along x so the costliest causal tiles start first.
+// Launch: grid (ceil(max_len / BQ), sequences, heads), block 2 or 3 computing warpgroups (BQ = 128 or 192 query
+//         rows, 64 per warpgroup: one wgmma M) plus, in the ws kernels, a producer warpgroup; dynamic shared memory
+//         as the entry points at the end of the file say (more than 48 KB: the launcher raises the function's
+//         limit); BK = 64 or 128 keys per K/V tile. Blocks past their sequence's end return at once; tiles run
+//         last-first along x so the costliest causal tiles start first.
 // Why:    attention.cu's mma.sync kernel tops out near 90 TFLOP/s on an H100; the tensor cores of Hopper are fed at
 //         full rate only by wgmma (a warpgroup-wide 64×N×16 product, B read straight from shared memory). Scheme:
 //         FlashAttention-2/3's online softmax (running max and sum in fp32, base-2 exponent, scale·log2(e) folded
@@ -118,6 +119,20 @@ __device__ __forceinline__ void scores(float (&s)[BK / 2], const unsigned int (&
     }
 }
 
+// The same with Q in shared memory (a 64-row tile in the layout of load_rows, at q_tile): both operands by descriptor.
+template <int BK>
+__device__ __forceinline__ void scores_ss(float (&s)[BK / 2], unsigned int q_tile, unsigned int k_tile)
+{
+#pragma unroll
+    for (int kc = 0; kc < D / 16; kc++)
+    {
+        const unsigned long long desc_q = wgmma_descriptor_sw128(q_tile + (kc >> 2) * (64 * 128) + (kc & 3) * 32, 16, 1024);
+        const unsigned long long desc_k = wgmma_descriptor_sw128(k_tile + (kc >> 2) * (BK * 128) + (kc & 3) * 32, 16, 1024);
+        if constexpr (BK == 128) wgmma_m64n128k16_ss(s, desc_q, desc_k, kc > 0);
+        else wgmma_m64n64k16_ss(s, desc_q, desc_k, kc > 0);
+    }
+}
+
 // O[64×128] += P·V: BK/16 steps of 16 keys; step kc starts at key row 16·kc (2048 bytes in), the second 64 dims
 // BK·128 bytes on (the leading byte offset).
 template <int BK>
@@ -128,9 +143,11 @@ __device__ __forceinline__ void accumulate(float (&o)[64], const unsigned int (&
         wgmma_m64n128k16<1>(o, pa[kc], wgmma_descriptor_sw128(v_tile + kc * 2048, BK * 128, 1024), 1);
 }
 
-// The online softmax of one tile (FlashAttention-2), first half: scale S to base 2, mask keys past the row (causal)
-// or the sequence end where the tile reaches them, update the running max m of this thread's two rows, turn S into
-// P = 2^(S - m) in place and add it to the running sums l (rescaled first). alpha: the factor O must be rescaled by.
+// The online softmax of one tile (FlashAttention-2), first half: mask keys past the row (causal) or the sequence end
+// where the tile reaches them, update the running max m of this thread's two rows (kept in base-2 units, S·scale_log2),
+// turn S into P = 2^(S·scale_log2 - m) in place (one FFMA and one ex2 per score: the scale is folded into the
+// exponent's argument, as FlashAttention-3 does, rather than a multiply of its own) and add it to the running sums l
+// (rescaled first). alpha: the factor O must be rescaled by.
 template <int BK>
 __device__ __forceinline__ void softmax_scores(float (&s)[BK / 2], float& m0, float& m1, float& l0, float& l1, float& alpha0, float& alpha1,
                                                int k0, int warp_row, int row0, int row1, int t, int len, float scale_log2)
@@ -144,7 +161,7 @@ __device__ __forceinline__ void softmax_scores(float (&s)[BK / 2], float& m0, fl
 #pragma unroll
         for (int j = 0; j < 4; j++)
         {
-            float value = s[4 * n + j] * scale_log2;
+            float value = s[4 * n + j];
             if (needs_mask)
             {
                 const int key = k0 + n * 8 + t * 2 + (j & 1);
@@ -159,8 +176,9 @@ __device__ __forceinline__ void softmax_scores(float (&s)[BK / 2], float& m0, fl
     mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
     mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
     mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-    // Key 0 is in the first tile every row sees, so the running max is finite after it.
-    const float new_m0 = fmaxf(m0, mx0), new_m1 = fmaxf(m1, mx1);
+    // Key 0 is in the first tile every row sees, so the running max is finite after it (scale_log2 > 0: the max of
+    // the scaled scores is the scaled max).
+    const float new_m0 = fmaxf(m0, mx0 * scale_log2), new_m1 = fmaxf(m1, mx1 * scale_log2);
     alpha0 = fast_exp2(m0 - new_m0);
     alpha1 = fast_exp2(m1 - new_m1);
     m0 = new_m0;
@@ -170,7 +188,7 @@ __device__ __forceinline__ void softmax_scores(float (&s)[BK / 2], float& m0, fl
 #pragma unroll
     for (int i = 0; i < BK / 2; i++)
     {
-        s[i] = fast_exp2(s[i] - ((i & 3) < 2 ? m0 : m1));
+        s[i] = fast_exp2(fmaf(s[i], scale_log2, -((i & 3) < 2 ? m0 : m1)));
         if ((i & 3) < 2) l0 += s[i]; else l1 += s[i];
     }
 }
@@ -418,36 +436,48 @@ __device__ __forceinline__ void flash_attention_pipelined(const bf16* __restrict
 
     store_rows(o, l0, l1, out + (size_t)start * out_stride + (size_t)h * D, out_stride, row0, row1, t, len);
 }
-constexpr int PRODUCER_REGISTERS = 40, CONSUMER_REGISTERS = 232;   // 40·128 + 232·256 ≤ 65,536
+// Registers per thread after setmaxnreg (multiples of 8; the block's sum fits the 64K of an SM): the producer keeps
+// few, the consumers take the rest. Two consumers: 40·128 + 232·256 = 64,512; three: 32·128 + 160·384 = 65,536.
+template <int CONSUMERS> constexpr int producer_registers = CONSUMERS == 2 ? 40 : 32;
+template <int CONSUMERS> constexpr int consumer_registers = CONSUMERS == 2 ? 232 : 160;
 
 // The warp-specialized kernel (FlashAttention-3's division of work, with cp.async where it uses TMA): warpgroup 0
-// only loads K/V tiles into a ring of STAGES shared-memory stages; warpgroups 1 and 2 only compute, 64 query rows
-// each (Q in registers, as in flash_attention), and never wait for each other or for a block-wide barrier — a stage
-// is handed over by mbarriers (full: the producer's copies landed; empty: both consumers are done reading it), so one
-// consumer's softmax runs while the other's products are on the tensor cores. Inside a consumer the next tile's Q·Kᵀ
-// and this tile's P·V are issued together and the softmax of the next tile runs while P·V still runs (intra-warpgroup
-// overlap). The producer gives registers up (setmaxnreg): BK = 128 needs the consumers' extra room for O, S, P and Q
-// at once; BK = 64 nearly fits the 168 registers every thread has anyway. 128 query rows per block. Measured slower
-// than q192-k64 on an H100 (both still spill; tests/gpu/NOTES.md, "Warp specialization"): kept, checked by the tests,
-// as the base for TMA loads and the consumers' ping-pong.
-template <int BK, int STAGES>
+// only loads K/V tiles into a ring of STAGES shared-memory stages; warpgroups 1..CONSUMERS only compute, 64 query
+// rows each, and never wait for each other or for a block-wide barrier — a stage is handed over by mbarriers (full:
+// the producer's copies landed; empty: every consumer is done reading it), so one consumer's softmax runs while
+// another's products are on the tensor cores. Inside a consumer the next tile's Q·Kᵀ and this tile's P·V are issued
+// together and the softmax of the next tile runs while P·V still runs (intra-warpgroup overlap). Q stays in shared
+// memory (each consumer loads its own 64 rows once) so a consumer's registers hold only O, S and P: with two
+// consumers that fits BK = 128 in 232 registers, with three (192 query rows per block, each K/V tile read from L2
+// once for 1.5 times the rows) BK = 64 in 160. The producer gives its registers up (setmaxnreg).
+// PINGPONG (two consumers; FlashAttention-3's inter-warpgroup schedule): the consumers take turns issuing their
+// products, handing the turn over by named barriers, so one's softmax always runs while the other's products keep the
+// tensor cores busy instead of both reaching the tensor cores at once. Both then walk every tile of the block (a
+// tile past a row's diagonal is fully masked and adds nothing), as the turns must pair up.
+template <int BK, int STAGES, int CONSUMERS, bool PINGPONG = false>
 __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, int q_stride,
                                                    const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
                                                    bf16* __restrict__ out, int out_stride, const int* __restrict__ cu_seqlens,
                                                    int heads, int kv_heads, float scale_log2)
 {
     static_assert(STAGES >= 3, "the producer keeps STAGES - 2 tiles in flight");
-    constexpr int CONSUMERS = 2, BQ = 64 * CONSUMERS;
-    constexpr int TILE_BYTES = BK * D * 2;
+    static_assert(producer_registers<CONSUMERS> * 128 + consumer_registers<CONSUMERS> * 128 * CONSUMERS <= 65536, "registers");
+    static_assert(!PINGPONG || CONSUMERS == 2, "the ping-pong schedule is for two consumers");
+    constexpr int BQ = 64 * CONSUMERS;
+    constexpr int TILE_BYTES = BK * D * 2, Q_TILE_BYTES = 64 * D * 2;
     extern __shared__ unsigned char shared_raw[];
-    // Stage b's K at stages + 2b·TILE_BYTES, its V right after; then the full and the empty barriers.
+    // Stage b's K at stages + 2b·TILE_BYTES, its V right after; then each consumer's Q tile; then the full and the
+    // empty barriers.
     const unsigned int stages = (shared_address(shared_raw) + 1023u) & ~1023u;
-    const unsigned int full = stages + 2 * STAGES * TILE_BYTES, empty = full + 8 * STAGES;
+    const unsigned int q_tiles = stages + 2 * STAGES * TILE_BYTES;
+    const unsigned int full = q_tiles + CONSUMERS * Q_TILE_BYTES, empty = full + 8 * STAGES;
 
     const auto [start, len, q0, h, g_head] = block_place(cu_seqlens, BQ, heads, kv_heads);
     if (q0 >= len) return;
     const int tiles = (min(len, q0 + BQ) + BK - 1) / BK;   // the producer loads every tile some row of the block sees
-    const int warpgroup = threadIdx.x >> 7, thread = threadIdx.x & 127;
+    // Read from lane 0 so the compiler sees the warpgroup index is the same across the warp (as CUTLASS's
+    // canonical_warp_group_idx): the branches below, and the setmaxnreg in them, are then warp-uniform.
+    const int warpgroup = __shfl_sync(0xffffffffu, (int)(threadIdx.x >> 7), 0), thread = threadIdx.x & 127;
 
     if (threadIdx.x == 0)
     {
@@ -461,7 +491,7 @@ __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, i
 
     if (warpgroup == 0)
     {
-        setmaxnreg_dec<PRODUCER_REGISTERS>();
+        setmaxnreg_dec<producer_registers<CONSUMERS>>();
         const bf16* kb = k + (size_t)start * kv_stride + (size_t)g_head * D;
         const bf16* vb = v + (size_t)start * kv_stride + (size_t)g_head * D;
         // AHEAD tiles' copies stay in flight while the producer waits for the oldest: a tile is handed over once
@@ -488,18 +518,33 @@ __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, i
         return;
     }
 
-    setmaxnreg_inc<CONSUMER_REGISTERS>();
+    setmaxnreg_inc<consumer_registers<CONSUMERS>>();
     const int consumer = warpgroup - 1;
     const int warp = thread >> 5, lane = thread & 31, g = lane >> 2, t = lane & 3;
     const int group_row = q0 + consumer * 64;
     const int warp_row = group_row + warp * 16;
     const int row0 = warp_row + g, row1 = row0 + 8;
-    // The tiles this consumer's rows see: with BK = 64 the first consumer skips the block's diagonal tile of the
-    // second, and a consumer past the sequence end sees none; it still takes part in handing every stage back.
-    const int my_tiles = group_row < len ? (min(len, group_row + 64) + BK - 1) / BK : 0;
+    // The tiles this consumer's rows see: with BK = 64 a consumer skips the diagonal tiles of those after it, and a
+    // consumer past the sequence end sees none; it still takes part in handing every stage back.
+    const int my_tiles = PINGPONG ? tiles : group_row < len ? (min(len, group_row + 64) + BK - 1) / BK : 0;
+    // The turns (PINGPONG): consumer c waits at barrier 3 + c before issuing and arrives at the other's after, each
+    // consumer issuing my_tiles + 1 times. Consumer 1 gives consumer 0 the first turn and skips its own last hand-over,
+    // so every barrier sees as many arrivals as waits and none is left pending when the block ends.
+    const auto wait_turn = [&] { if constexpr (PINGPONG) named_barrier_sync(3 + consumer, 256); };
+    const auto pass_turn = [&](bool last) { if constexpr (PINGPONG) if (!last || consumer == 0) named_barrier_arrive(4 - consumer, 256); };
 
-    unsigned int qa[D / 16][4];
-    load_query_fragments(qa, q + (size_t)start * q_stride + (size_t)h * D, q_stride, row0, row1, t, len);
+    // This consumer's 64 query rows into its Q tile (zeros past the end), visible to its own wgmmas: its 128 threads
+    // wait for their copies, fence into the async proxy, and meet at the warpgroup's own barrier (ids 1..CONSUMERS).
+    const unsigned int q_tile = q_tiles + consumer * Q_TILE_BYTES;
+    if (my_tiles > 0)
+    {
+        load_rows<64, 128>(q_tile, q + (size_t)start * q_stride + (size_t)h * D, q_stride, group_row, len, thread);
+        cp_async_commit();
+        cp_async_wait<0>();
+        fence_proxy_async_shared();
+        named_barrier_sync(1 + consumer, 128);
+    }
+    if (consumer == 1) pass_turn(false);
     float o[64];
 #pragma unroll
     for (int i = 0; i < 64; i++) o[i] = 0.0f;
@@ -512,9 +557,11 @@ __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, i
     if (my_tiles > 0)
     {
         mbarrier_wait(full, 0);
+        wait_turn();
         wgmma_fence();
-        scores<BK>(s, qa, stages);
+        scores_ss<BK>(s, q_tile, stages);
         wgmma_commit();
+        pass_turn(false);
         wgmma_wait<0>();
         softmax_scores<BK>(s, m0, m1, l0, l1, alpha0, alpha1, 0, warp_row, row0, row1, t, len, scale_log2);
         rescale_and_pack<BK>(s, pa, o, alpha0, alpha1);
@@ -523,11 +570,13 @@ __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, i
         {
             const int stage = tile % STAGES, previous = (tile - 1) % STAGES;
             mbarrier_wait(full + 8 * stage, (tile / STAGES) & 1);
+            wait_turn();
             wgmma_fence();
-            scores<BK>(s, qa, stages + 2 * stage * TILE_BYTES);
+            scores_ss<BK>(s, q_tile, stages + 2 * stage * TILE_BYTES);
             wgmma_commit();
             accumulate<BK>(o, pa, stages + (2 * previous + 1) * TILE_BYTES);   // the previous tile's P·V, meanwhile
             wgmma_commit();
+            pass_turn(false);
             wgmma_wait<1>();   // S has landed (groups complete in order); P·V may still run
             softmax_scores<BK>(s, m0, m1, l0, l1, alpha0, alpha1, tile * BK, warp_row, row0, row1, t, len, scale_log2);
             wgmma_wait<0>();   // P·V too: its stage is free, and O and P may change
@@ -535,13 +584,15 @@ __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, i
             rescale_and_pack<BK>(s, pa, o, alpha0, alpha1);
         }
         const int last = (my_tiles - 1) % STAGES;
+        wait_turn();
         wgmma_fence();
         accumulate<BK>(o, pa, stages + (2 * last + 1) * TILE_BYTES);
         wgmma_commit();
+        pass_turn(true);
         wgmma_wait<0>();
         mbarrier_arrive(empty + 8 * last);
     }
-    // Tiles only the other consumer needs: wait until each is loaded (so this arrival counts for its own round of the
+    // Tiles only later consumers need: wait until each is loaded (so this arrival counts for its own round of the
     // stage, not the round before) and hand it back at once.
     for (int tile = my_tiles; tile < tiles; tile++)
     {
@@ -573,9 +624,13 @@ FLASH_ATTENTION_SM90(flash_attention_sm90_q192_k64, 384, sm90::flash_attention<6
 FLASH_ATTENTION_SM90(flash_attention_sm90_pipelined_k64, 256, sm90::flash_attention_pipelined<64>)
 FLASH_ATTENTION_SM90(flash_attention_sm90_pipelined_k128, 256, sm90::flash_attention_pipelined<128>)
 
-// The warp-specialized kernel: 3 warpgroups (a producer, two consumers of 64 query rows), BK-key tiles in STAGES
-// stages (3 or more: see AHEAD). Dynamic shared memory: the stages (STAGES·2·BK·256 bytes), their 2·STAGES
-// mbarriers, and 1 KB to align to 1024 bytes.
-FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64, 384, sm90::flash_attention_ws<64, 3>)
-FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64_s4, 384, sm90::flash_attention_ws<64, 4>)
-FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k128, 384, sm90::flash_attention_ws<128, 3>)
+// The warp-specialized kernels: a producer warpgroup and two (ws) or three (ws3) consumers of 64 query rows, BK-key
+// tiles in STAGES stages (3 or more: see AHEAD); _pp: the two consumers' ping-pong. Dynamic shared memory: the stages (STAGES·2·BK·256 bytes), the
+// consumers' Q tiles (64·256 bytes each), the 2·STAGES mbarriers, and 1 KB to align to 1024 bytes.
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64, 384, sm90::flash_attention_ws<64, 3, 2>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64_s4, 384, sm90::flash_attention_ws<64, 4, 2>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k128, 384, sm90::flash_attention_ws<128, 3, 2>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64_pp, 384, sm90::flash_attention_ws<64, 3, 2, true>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k128_pp, 384, sm90::flash_attention_ws<128, 3, 2, true>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws3_k64, 512, sm90::flash_attention_ws<64, 3, 3>)
+FLASH_ATTENTION_SM90(flash_attention_sm90_ws3_k64_s4, 512, sm90::flash_attention_ws<64, 4, 3>)
