@@ -62,7 +62,12 @@ public sealed class TestCluster : IAsyncDisposable
     {
         for (var tries = 0; ; tries++)
         {
-            if ((await client.ListWorkersAsync()).FirstOrDefault(w => w.Silo == siloName) is { } worker) return worker.Id;
+            // A 503 is the silo saying the job directory grain did not answer within its bound (it is still being
+            // placed during start-up): not yet, as an empty list is.
+            IReadOnlyList<WorkerView> workers;
+            try { workers = await client.ListWorkersAsync(); }
+            catch (ClusterApiException e) when (e.Status == System.Net.HttpStatusCode.ServiceUnavailable && tries <= 300) { workers = []; }
+            if (workers.FirstOrDefault(w => w.Silo == siloName) is { } worker) return worker.Id;
             if (tries > 300) throw new TimeoutException($"no worker of silo {siloName} in the workers list");
             await Task.Delay(100);
         }
