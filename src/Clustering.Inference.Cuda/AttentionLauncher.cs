@@ -25,8 +25,11 @@ public static unsafe class AttentionLauncher
         _ => AttentionKernel.Auto,
     };
 
-    /// <summary>A kernel of attention_sm90.cu: its function, query rows per block, threads, dynamic shared memory.</summary>
-    public sealed record WgmmaVariant(string Name, string Function, int QueryTile, int Threads, int SharedBytes);
+    /// <summary>
+    /// A wgmma kernel: its function, query rows per block, threads, dynamic shared memory, and its file
+    /// (attention_sm90.cu, or attention_sm90_ws.cu for the warp-specialized ones, built only when named).
+    /// </summary>
+    public sealed record WgmmaVariant(string Name, string Function, int QueryTile, int Threads, int SharedBytes, string File = KernelSources.AttentionSm90);
 
     /// <summary>
     /// The wgmma kernels by name: 2 warpgroups (128 query rows) with 64 or 128 keys per K/V tile, 3 warpgroups (192
@@ -53,7 +56,8 @@ public static unsafe class AttentionLauncher
     ];
 
     static WgmmaVariant Warpspecialized(string name, string function, int keys, int stages, int consumers) =>
-        new(name, function, 64 * consumers, 128 * (consumers + 1), stages * 2 * keys * 256 + consumers * 64 * 256 + 2 * stages * 8 + 1024);
+        new(name, function, 64 * consumers, 128 * (consumers + 1), stages * 2 * keys * 256 + consumers * 64 * 256 + 2 * stages * 8 + 1024,
+            KernelSources.AttentionSm90Ws);
 
     /// <summary>
     /// The wgmma kernel used: q192-k64, the fastest at every length measured on an H100 (87.6 / 293 / 347 / 363
@@ -115,7 +119,7 @@ public static unsafe class AttentionLauncher
         {
             wgmma ??= DefaultWgmma;
             queryTile = wgmma.QueryTile;
-            function = kernels.Function(KernelSources.AttentionSm90, wgmma.Function);
+            function = kernels.Function(wgmma.File, wgmma.Function);
             sharedBytes = (uint)wgmma.SharedBytes;
             function.SetMaxDynamicSharedMemory(wgmma.SharedBytes);
             threads = (uint)wgmma.Threads;

@@ -12,6 +12,7 @@ public static class KernelSources
     public const string Attention = "attention.cu";
     public const string Pool = "pool.cu";
     public const string AttentionSm90 = "attention_sm90.cu";
+    public const string AttentionSm90Ws = "attention_sm90_ws.cu";
 
     /// <summary>Kernels for every GPU.</summary>
     public static IReadOnlyList<string> All { get; } = [Embedding, RmsNorm, HeadNormRope, SiluMul, Attention, Pool];
@@ -19,7 +20,13 @@ public static class KernelSources
     /// <summary>Kernels only for Hopper (sm_90), built for its sm_90a target: wgmma exists nowhere else.</summary>
     public static IReadOnlyList<string> Hopper { get; } = [AttentionSm90];
 
-    /// <summary>The kernel files a device of this architecture (sm_XY) loads.</summary>
+    /// <summary>
+    /// Hopper kernels built only when asked for (the warp-specialized attention variants, never the default): not
+    /// loaded up front, so one that fails to compile fails the run that names it and nothing else.
+    /// </summary>
+    public static IReadOnlyList<string> HopperOnDemand { get; } = [AttentionSm90Ws];
+
+    /// <summary>The kernel files a device of this architecture (sm_XY) loads up front.</summary>
     public static IEnumerable<string> For(string architecture) => architecture == "sm_90" ? All.Concat(Hopper) : All;
 
     /// <summary>
@@ -27,13 +34,14 @@ public static class KernelSources
     /// architecture-specific sm_90a (wgmma, setmaxnreg); a sm_90a cubin loads only on sm_90 devices.
     /// </summary>
     public static string Architecture(string file, string deviceArchitecture) =>
-        Hopper.Contains(file) && deviceArchitecture == "sm_90" ? "sm_90a" : deviceArchitecture;
+        (Hopper.Contains(file) || HopperOnDemand.Contains(file)) && deviceArchitecture == "sm_90" ? "sm_90a" : deviceArchitecture;
 
     /// <summary>Headers a kernel may #include, by the name it uses.</summary>
     public static IReadOnlyDictionary<string, string> Headers { get; } = new Dictionary<string, string>
     {
         ["common.cuh"] = Read("common.cuh"),
         ["wgmma.cuh"] = Read("wgmma.cuh"),
+        ["attention_sm90.cuh"] = Read("attention_sm90.cuh"),
     };
 
     public static string Source(string file) => Read(file);

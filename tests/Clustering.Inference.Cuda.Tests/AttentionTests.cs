@@ -22,12 +22,18 @@ public class AttentionTests
     }
 
     /// <summary>
-    /// The Hopper kernels (attention_sm90.cu, wgmma; every variant) against the same reference: ragged batches whose lengths are not
-    /// multiples of its 128-query or 64/128-key tiles, single tokens, GQA 1-4 and the models' 16/8 and 32/8 heads.
-    /// On a GPU that is not sm_90 the kernel must be refused with a clear message instead.
+    /// The Hopper kernels of attention_sm90.cu (wgmma; the default and its siblings) against the same reference: ragged
+    /// batches whose lengths are not multiples of its 128-query or 64/128-key tiles, single tokens, GQA 1-4 and the
+    /// models' 16/8 and 32/8 heads. On a GPU that is not sm_90 the kernel must be refused with a clear message instead.
     /// </summary>
     [GpuFact]
-    public void Wgmma_attention_matches_the_reference_on_hopper()
+    public void Wgmma_attention_matches_the_reference_on_hopper() => CheckWgmma(KernelSources.AttentionSm90);
+
+    /// <summary>The warp-specialized ones (attention_sm90_ws.cu, a module of its own) the same way.</summary>
+    [GpuFact]
+    public void Warp_specialized_attention_matches_the_reference_on_hopper() => CheckWgmma(KernelSources.AttentionSm90Ws);
+
+    private static void CheckWgmma(string file)
     {
         var gpu = GpuSession.Get();
         if (!AttentionLauncher.WgmmaSupported(gpu.Context.Device, 128))
@@ -38,7 +44,9 @@ public class AttentionTests
         }
         var random = GpuSession.NewRandom(out var seed);
         int[][] batches = [[1], [2, 63, 64, 65], [127, 128, 129, 1, 257], [130, 1, 200], [300, 7], [1000]];
-        foreach (var variant in AttentionLauncher.WgmmaVariants)
+        var variants = AttentionLauncher.WgmmaVariants.Where(v => v.File == file).ToList();
+        Assert.NotEmpty(variants);
+        foreach (var variant in variants)
         {
             foreach (var (heads, kvHeads) in new[] { (2, 2), (4, 1), (4, 2), (16, 8), (32, 8) })
             foreach (var lengths in batches)
@@ -71,16 +79,20 @@ public class AttentionTests
     }
 
     [NvrtcFact]
-    public void The_hopper_kernel_compiles_for_sm_90a()
+    public void The_hopper_kernels_compile_for_sm_90a()
     {
         if (NvrtcCompiler.Version().StartsWith("11.", StringComparison.Ordinal)) return; // NVRTC 11 has no sm_90a
-        var file = KernelSources.AttentionSm90;
-        var source = KernelSources.Source(file);
-        Assert.StartsWith("// " + file + " — ", source);
-        var cubin = NvrtcCompiler.Compile(file, source, KernelSources.Headers, KernelSources.Options(KernelSources.Architecture(file, "sm_90")));
-        Assert.Equal(0x7f, cubin[0]); // an ELF image
-        Assert.Equal("sm_90a", KernelSources.Architecture(file, "sm_90"));
+        // The default file and the on-demand one (the warp-specialized variants), each a module of its own.
+        foreach (var file in KernelSources.Hopper.Concat(KernelSources.HopperOnDemand))
+        {
+            var source = KernelSources.Source(file);
+            Assert.StartsWith("// " + file + " — ", source);
+            var cubin = NvrtcCompiler.Compile(file, source, KernelSources.Headers, KernelSources.Options(KernelSources.Architecture(file, "sm_90")));
+            Assert.Equal(0x7f, cubin[0]); // an ELF image
+            Assert.Equal("sm_90a", KernelSources.Architecture(file, "sm_90"));
+        }
         Assert.Equal("sm_90", KernelSources.Architecture(KernelSources.Attention, "sm_90"));
+        Assert.DoesNotContain(KernelSources.AttentionSm90Ws, KernelSources.For("sm_90")); // not loaded up front
     }
 
     private static void Check(GpuSession gpu, Random random, string label, int[] lengths, int heads, int kvHeads, int headDim,

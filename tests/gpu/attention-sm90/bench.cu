@@ -15,6 +15,9 @@
 #include <random>
 #include "attention.cu"
 #include "attention_sm90.cu"
+#ifndef NO_WS   // attention-sm90.sh builds without the ws kernels when their file does not compile
+#include "attention_sm90_ws.cu"
+#endif
 
 #define CHECK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA error %s at %s:%d: %s\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); exit(2); } } while (0)
 
@@ -34,6 +37,7 @@ static std::vector<Variant> variants()
     v.push_back({"wgmma q192 k64", flash_attention_sm90_q192_k64, 192, 384, 4 * 64 * 128 * 2 + 1024});
     v.push_back({"wgmma pipe k64", flash_attention_sm90_pipelined_k64, 128, 256, 6 * 64 * 128 * 2 + 1024});
     v.push_back({"wgmma pipe k128", flash_attention_sm90_pipelined_k128, 128, 256, 6 * 128 * 128 * 2 + 1024});
+#ifndef NO_WS
     // The ws kernels: a producer warpgroup and 2 or 3 consumers; shared memory as in AttentionLauncher.WgmmaVariants.
     auto ws = [](int keys, int stages, int consumers) { return stages * 2 * keys * 256 + consumers * 64 * 256 + 16 * stages + 1024; };
     v.push_back({"wgmma ws k64", flash_attention_sm90_ws_k64, 128, 384, ws(64, 3, 2)});
@@ -43,6 +47,7 @@ static std::vector<Variant> variants()
     v.push_back({"wgmma ws k128 pp", flash_attention_sm90_ws_k128_pp, 128, 384, ws(128, 3, 2)});
     v.push_back({"wgmma ws3 k64", flash_attention_sm90_ws3_k64, 192, 512, ws(64, 3, 3)});
     v.push_back({"wgmma ws3 k64 s4", flash_attention_sm90_ws3_k64_s4, 192, 512, ws(64, 4, 3)});
+#endif
     for (auto& x : v) if (x.shared > 48 * 1024) CHECK(cudaFuncSetAttribute(x.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, x.shared));
     return v;
 }
