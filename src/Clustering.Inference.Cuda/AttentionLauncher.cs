@@ -26,10 +26,12 @@ public static unsafe class AttentionLauncher
     };
 
     /// <summary>
-    /// A wgmma kernel: its function, query rows per block, threads, dynamic shared memory, and its file
-    /// (attention_sm90.cu, or attention_sm90_ws.cu for the warp-specialized ones, built only when named).
+    /// A wgmma kernel: its function, query rows per block, threads, dynamic shared memory, its file (attention_sm90.cu,
+    /// or attention_sm90_ws.cu for the warp-specialized ones, built only when named), and for those that load K and V
+    /// by TMA the keys per tile (the tensor maps' box rows; 0: no tensor maps).
     /// </summary>
-    public sealed record WgmmaVariant(string Name, string Function, int QueryTile, int Threads, int SharedBytes, string File = KernelSources.AttentionSm90);
+    public sealed record WgmmaVariant(string Name, string Function, int QueryTile, int Threads, int SharedBytes,
+        string File = KernelSources.AttentionSm90, int TmaKeys = 0);
 
     /// <summary>
     /// The wgmma kernels by name: 2 warpgroups (128 query rows) with 64 or 128 keys per K/V tile, 3 warpgroups (192
@@ -53,11 +55,15 @@ public static unsafe class AttentionLauncher
         Warpspecialized("ws-k128-pp", "flash_attention_sm90_ws_k128_pp", keys: 128, stages: 3, consumers: 2),
         Warpspecialized("ws3-k64", "flash_attention_sm90_ws3_k64", keys: 64, stages: 3, consumers: 3),
         Warpspecialized("ws3-k64-s4", "flash_attention_sm90_ws3_k64_s4", keys: 64, stages: 4, consumers: 3),
+        Warpspecialized("tma-k64", "flash_attention_sm90_tma_k64", keys: 64, stages: 4, consumers: 2, tma: true),
+        Warpspecialized("tma-k128", "flash_attention_sm90_tma_k128", keys: 128, stages: 3, consumers: 2, tma: true),
+        Warpspecialized("tma-k128-pp", "flash_attention_sm90_tma_k128_pp", keys: 128, stages: 3, consumers: 2, tma: true),
+        Warpspecialized("tma3-k64", "flash_attention_sm90_tma3_k64", keys: 64, stages: 4, consumers: 3, tma: true),
     ];
 
-    static WgmmaVariant Warpspecialized(string name, string function, int keys, int stages, int consumers) =>
+    static WgmmaVariant Warpspecialized(string name, string function, int keys, int stages, int consumers, bool tma = false) =>
         new(name, function, 64 * consumers, 128 * (consumers + 1), stages * 2 * keys * 256 + consumers * 64 * 256 + 2 * stages * 8 + 1024,
-            KernelSources.AttentionSm90Ws);
+            KernelSources.AttentionSm90Ws, tma ? keys : 0);
 
     /// <summary>
     /// The wgmma kernel used: q192-k64, the fastest at every length measured on an H100 (87.6 / 293 / 347 / 363
@@ -97,7 +103,7 @@ public static unsafe class AttentionLauncher
     public static void Launch(KernelLibrary kernels, CudaStream stream,
         DevicePtr q, int qStride, DevicePtr k, DevicePtr v, int kvStride, DevicePtr output, int outputStride,
         DevicePtr cuSeqLens, int sequences, int maxSequenceLength, int heads, int kvHeads, int headDim, int queryTile = 0,
-        AttentionKernel kernel = AttentionKernel.Auto, WgmmaVariant? wgmma = null)
+        AttentionKernel kernel = AttentionKernel.Auto, WgmmaVariant? wgmma = null, int tokens = 0)
     {
         if (sequences == 0) return;
         if (!Supports(headDim))
@@ -126,6 +132,7 @@ public static unsafe class AttentionLauncher
         }
         else
         {
+            wgmma = null;
             // The query tile is the mma.sync kernel's choice; a wgmma variant carries its own.
             if (queryTile == 0) queryTile = DefaultQueryTile;
             if (queryTile is not (64 or 128)) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "mma.sync attention query tiles are 64 or 128 rows");
@@ -133,7 +140,7 @@ public static unsafe class AttentionLauncher
             threads = (uint)(queryTile * 2);
         }
         var scaleLog2 = (float)(1.0 / Math.Sqrt(headDim) * 1.4426950408889634);
-        void** args = stackalloc void*[11];
+        void** args = stackalloc void*[13];
         args[0] = &q;
         args[1] = &qStride;
         args[2] = &k;
@@ -145,6 +152,16 @@ public static unsafe class AttentionLauncher
         args[8] = &heads;
         args[9] = &kvHeads;
         args[10] = &scaleLog2;
+        TensorMap kMap = default, vMap = default;
+        if (wgmma is { TmaKeys: > 0 })
+        {
+            // The TMA kernels read K and V through tensor maps over the batch's rows (rows past them arrive as zeros).
+            if (tokens <= 0) throw new ArgumentException($"the {wgmma.Name} attention kernel loads by TMA and needs the batch's token count", nameof(tokens));
+            kMap = TensorMap.Rows(k, tokens, kvHeads * headDim, kvStride, wgmma.TmaKeys);
+            vMap = TensorMap.Rows(v, tokens, kvHeads * headDim, kvStride, wgmma.TmaKeys);
+            args[11] = &kMap;
+            args[12] = &vMap;
+        }
         var tiles = (uint)((maxSequenceLength + queryTile - 1) / queryTile);
         function.Launch((tiles, (uint)sequences, (uint)heads), threads, sharedBytes, stream, args);
     }

@@ -314,7 +314,7 @@ public sealed unsafe class CudaOps : IOps
         Expect(tk.Stride == tv.Stride, "attention k and v must share a row stride");
         to.Element = CudaElement.BFloat16;
         AttentionLauncher.Launch(_kernels, _stream, tq.Pointer, tq.Stride, tk.Pointer, tv.Pointer, tk.Stride, to.Pointer, to.Stride,
-            _cuSeqLens!.Pointer, batch.SequenceCount, batch.MaxSequenceLength, heads, kvHeads, headDim);
+            _cuSeqLens!.Pointer, batch.SequenceCount, batch.MaxSequenceLength, heads, kvHeads, headDim, tokens: batch.TokenCount);
     }
 
     public void SiluMul(DeviceTensor gate, DeviceTensor up, DeviceTensor output, int rows)

@@ -59,6 +59,23 @@ public class AttentionTests
     }
 
     [Fact]
+    public void A_tensor_map_refuses_what_TMA_cannot_copy_before_asking_the_driver()
+    {
+        // The copy engine wants 16-byte aligned bases and row strides, and boxes of at most 256 rows.
+        Assert.Throws<ArgumentException>(() => TensorMap.Rows(new DevicePtr(0x1008), 100, 1024, 4096, 64));
+        Assert.Throws<ArgumentException>(() => TensorMap.Rows(new DevicePtr(0x1000), 100, 1024, 4100, 64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TensorMap.Rows(new DevicePtr(0x1000), 100, 1024, 4096, 512));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TensorMap.Rows(new DevicePtr(0x1000), 0, 1024, 4096, 64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TensorMap.Rows(new DevicePtr(0x1000), 100, 8192, 4096, 64));
+        // Every TMA variant is a warp-specialized one, in the on-demand file, with a box its tiles fill.
+        Assert.All(AttentionLauncher.WgmmaVariants.Where(v => v.TmaKeys > 0), v =>
+        {
+            Assert.Equal(KernelSources.AttentionSm90Ws, v.File);
+            Assert.Contains(v.TmaKeys, new[] { 64, 128 });
+        });
+    }
+
+    [Fact]
     public void The_rule_allows_wgmma_on_hopper_at_head_dim_128_only()
     {
         CudaDeviceInfo Device(int major, int minor) => new(0, "test", major, minor, 132, 80L << 30, 232448, 50 << 20);
@@ -116,7 +133,7 @@ public class AttentionTests
         using var output = gpu.Poisoned((long)tokens * width * 2);
         AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkvOnGpu.Pointer, stride,
             qkvOnGpu.Pointer.Offset(kOffset * 2), qkvOnGpu.Pointer.Offset(vOffset * 2), stride,
-            output.Pointer, width, cuOnGpu.Pointer, lengths.Length, lengths.Max(), heads, kvHeads, headDim, queryTile, kernel, wgmma);
+            output.Pointer, width, cuOnGpu.Pointer, lengths.Length, lengths.Max(), heads, kvHeads, headDim, queryTile, kernel, wgmma, tokens);
         Compare.Close(what, expected, gpu.Download<ushort>(output, tokens * width), 2e-2, 2e-2, 1e-2);
     }
 

@@ -37,9 +37,10 @@ public static class GpuBenchmarks
         foreach (var l in lengths) attentionFlops += 2.0 * l * (l + 1) * headDim * heads; // QKᵀ and PV over the causal half
         foreach (var (name, kernel, tile, wgmma) in AttentionVariants(gpu, headDim))
         {
+            if (wgmma is not null && !Builds(gpu, wgmma)) continue;
             var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
                 qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-                attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim, tile, kernel, wgmma));
+                attention.Pointer, heads * headDim, cuOnGpu.Pointer, lengths.Count, lengths.Max(), heads, kvHeads, headDim, tile, kernel, wgmma, total));
             Console.WriteLine($"attention {name} {total} tokens, {lengths.Count} seqs: {ms:F3} ms, {attentionFlops / ms / 1e9:F1} TFLOP/s");
         }
 
@@ -108,7 +109,7 @@ public static class GpuBenchmarks
                     if (wgmma is not null && !Builds(gpu, wgmma)) continue;
                     var ms = Time(gpu, () => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream, qkv.Pointer, qkvWidth,
                         qkv.Pointer.Offset(heads * headDim * 2), qkv.Pointer.Offset((heads + kvHeads) * headDim * 2), qkvWidth,
-                        output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim, tile, kernel, wgmma));
+                        output.Pointer, heads * headDim, cuOnGpu.Pointer, count, length, heads, kvHeads, headDim, tile, kernel, wgmma, total));
                     var tflops = flops / ms / 1e9;
                     Console.WriteLine($"attention {shape} heads {heads}/{kvHeads}x{headDim}, {count} x {length} tokens, {name}: {ms:F3} ms, {tflops:F1} TFLOP/s");
                     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new

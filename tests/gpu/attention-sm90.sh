@@ -12,8 +12,10 @@ mkdir -p "$OUT"
 BIN=/tmp/attention-sm90-bench
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv | tee "$OUT/run.txt"
 nvcc --version | tail -2
+# -lcuda: the TMA kernels' tensor maps (cuTensorMapEncodeTiled); the toolkit's stub library stands in at link time.
+STUBS="$(dirname "$(command -v nvcc)")/../lib64/stubs"
 build() { nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -lineinfo -Xptxas -v -I "$KERNELS" "$@" \
-        "$HERE/attention-sm90/bench.cu" -o "$BIN"; }
+        "$HERE/attention-sm90/bench.cu" -o "$BIN" -L "$STUBS" -lcuda; }
 # The ws kernels (attention_sm90_ws.cu) are a file of their own: if they do not compile, say why and measure the rest.
 if ! build > "$OUT/build.txt" 2>&1; then
     grep -i "error" "$OUT/build.txt" | head -20; echo "BUILD FAILED with the ws kernels; building without them (-DNO_WS)"
@@ -24,7 +26,7 @@ fi
 grep -A2 "Function properties for flash_attention_\(sm90\|d128\|q128_d128\)" "$OUT/build.txt" | grep -v "^--$"
 grep -i "wgmma\|setmaxnreg\|C75" "$OUT/build.txt"
 cuobjdump --dump-sass "$BIN" > /tmp/sass.txt
-for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90_q192_k64 flash_attention_sm90_pipelined_k64 flash_attention_sm90_pipelined_k128 flash_attention_sm90_ws_k64 flash_attention_sm90_ws_k64_s4 flash_attention_sm90_ws_k128 flash_attention_sm90_ws_k64_pp flash_attention_sm90_ws_k128_pp flash_attention_sm90_ws3_k64 flash_attention_sm90_ws3_k64_s4 flash_attention_d128; do
+for k in flash_attention_sm90_k64 flash_attention_sm90_k128 flash_attention_sm90_q192_k64 flash_attention_sm90_pipelined_k64 flash_attention_sm90_pipelined_k128 flash_attention_sm90_ws_k64 flash_attention_sm90_ws_k64_s4 flash_attention_sm90_ws_k128 flash_attention_sm90_ws_k64_pp flash_attention_sm90_ws_k128_pp flash_attention_sm90_ws3_k64 flash_attention_sm90_ws3_k64_s4 flash_attention_sm90_tma_k64 flash_attention_sm90_tma_k128 flash_attention_sm90_tma_k128_pp flash_attention_sm90_tma3_k64 flash_attention_d128; do
     awk -v k="$k" '/Function :/ {on = ($3 == k)} on' /tmp/sass.txt > /tmp/sass-$k.txt
     echo "$k: HGMMA $(grep -c HGMMA /tmp/sass-$k.txt), HMMA $(grep -c 'HMMA' /tmp/sass-$k.txt), LDL/STL $(grep -c 'LDL\|STL' /tmp/sass-$k.txt), USETMAXREG $(grep -c USETMAXREG /tmp/sass-$k.txt)"
 done

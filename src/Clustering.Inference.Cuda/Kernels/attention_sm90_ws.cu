@@ -1,9 +1,11 @@
 // attention_sm90_ws.cu — the warp-specialized Hopper attention kernels (FlashAttention-3's producer/consumer split):
 // the same computation as attention_sm90.cu's kernels, with a producer warpgroup handing K/V stages to two or three
-// consumer warpgroups by mbarriers. Measured slower than attention_sm90.cu's default so far (tests/gpu/NOTES.md,
-// 'Warp specialization'), so they live in a module of their own: NVRTC builds this file only when a ws variant is
-// named (CLUSTERING_ATTENTION_SM90=ws-...), and a kernel here that does not compile cannot take the default down.
+// consumer warpgroups by mbarriers, loading by cp.async (ws, ws3) or by TMA (tma, tma3). Measured slower than
+// attention_sm90.cu's default so far (tests/gpu/NOTES.md, 'Warp specialization'), so they live in a module of their
+// own: NVRTC builds this file only when one of them is named (CLUSTERING_ATTENTION_SM90=ws-k128, tma-k128, ...), and
+// a kernel here that does not compile cannot take the default down.
 #include "attention_sm90.cuh"
+#include "tma.cuh"
 
 namespace sm90
 {
@@ -12,8 +14,65 @@ namespace sm90
 template <int CONSUMERS> constexpr int producer_registers = CONSUMERS == 2 ? 40 : 32;
 template <int CONSUMERS> constexpr int consumer_registers = CONSUMERS == 2 ? 232 : 160;
 
-// The warp-specialized kernel (FlashAttention-3's division of work, with cp.async where it uses TMA): warpgroup 0
-// only loads K/V tiles into a ring of STAGES shared-memory stages; warpgroups 1..CONSUMERS only compute, 64 query
+// The producers of the ws kernel: tile t of the block's keys into stage t % STAGES (K at stages + 2·stage·TILE_BYTES, V
+// right after), once the consumers handed the stage's previous tile back (empty), announced on the stage's full barrier.
+
+// cp.async from the producer warpgroup's 128 threads. AHEAD tiles' copies stay in flight while each thread waits for
+// the oldest: a tile is handed over once it landed. cp.async writes through the generic proxy and wgmma reads through
+// the async one: fence before the release. (AHEAD = STAGES - 2: the consumers free tile t - STAGES only after tile
+// t - STAGES + 1 is full.)
+template <int BK, int STAGES>
+__device__ __forceinline__ void produce_cp_async(unsigned int stages, unsigned int full, unsigned int empty,
+                                                 const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
+                                                 int start, int len, int g_head, int tiles, int thread)
+{
+    constexpr int TILE_BYTES = BK * D * 2, AHEAD = STAGES - 2;
+    const bf16* kb = k + (size_t)start * kv_stride + (size_t)g_head * D;
+    const bf16* vb = v + (size_t)start * kv_stride + (size_t)g_head * D;
+    for (int tile = 0; tile < tiles; tile++)
+    {
+        const int stage = tile % STAGES;
+        if (tile >= STAGES) mbarrier_wait(empty + 8 * stage, (tile / STAGES - 1) & 1);
+        load_rows<BK, 128>(stages + 2 * stage * TILE_BYTES, kb, kv_stride, tile * BK, len, thread);
+        load_rows<BK, 128>(stages + (2 * stage + 1) * TILE_BYTES, vb, kv_stride, tile * BK, len, thread);
+        cp_async_commit();
+        if (tile >= AHEAD)
+        {
+            cp_async_wait<AHEAD>();
+            fence_proxy_async_shared();
+            mbarrier_arrive(full + 8 * ((tile - AHEAD) % STAGES));
+        }
+    }
+    cp_async_wait<0>();
+    fence_proxy_async_shared();
+    for (int tile = max(0, tiles - AHEAD); tile < tiles; tile++) mbarrier_arrive(full + 8 * (tile % STAGES));
+}
+
+// TMA from one thread: per tile one arrival that announces both tiles' bytes, and one bulk tensor copy per 64-dim half
+// of K and of V. Map coordinates (column, token row): K/V head g's halves start at columns 128g and 128g + 64, and each
+// lands where load_rows puts it (the second half BK·128 bytes after the first).
+template <int BK, int STAGES>
+__device__ __forceinline__ void produce_tma(unsigned int stages, unsigned int full, unsigned int empty,
+                                            const TensorMap* k_map, const TensorMap* v_map, int start, int g_head, int tiles)
+{
+    constexpr int TILE_BYTES = BK * D * 2;
+    tma_prefetch(k_map);
+    tma_prefetch(v_map);
+    for (int tile = 0; tile < tiles; tile++)
+    {
+        const int stage = tile % STAGES, row = start + tile * BK;
+        const unsigned int k_tile = stages + 2 * stage * TILE_BYTES, v_tile = k_tile + TILE_BYTES, bar = full + 8 * stage;
+        if (tile >= STAGES) mbarrier_wait(empty + 8 * stage, (tile / STAGES - 1) & 1);
+        mbarrier_arrive_expect_tx(bar, 2 * TILE_BYTES);
+        tma_load_2d(k_tile, k_map, g_head * D, row, bar);
+        tma_load_2d(k_tile + BK * 128, k_map, g_head * D + 64, row, bar);
+        tma_load_2d(v_tile, v_map, g_head * D, row, bar);
+        tma_load_2d(v_tile + BK * 128, v_map, g_head * D + 64, row, bar);
+    }
+}
+
+// The warp-specialized kernel (FlashAttention-3's division of work, loading by cp.async or, TMA, as it does): warpgroup
+// 0 only loads K/V tiles into a ring of STAGES shared-memory stages; warpgroups 1..CONSUMERS only compute, 64 query
 // rows each, and never wait for each other or for a block-wide barrier — a stage is handed over by mbarriers (full:
 // the producer's copies landed; empty: every consumer is done reading it), so one consumer's softmax runs while
 // another's products are on the tensor cores. Inside a consumer the next tile's Q·Kᵀ and this tile's P·V are issued
@@ -25,13 +84,20 @@ template <int CONSUMERS> constexpr int consumer_registers = CONSUMERS == 2 ? 232
 // products, handing the turn over by named barriers, so one's softmax always runs while the other's products keep the
 // tensor cores busy instead of both reaching the tensor cores at once. Both then walk every tile of the block (a
 // tile past a row's diagonal is fully masked and adds nothing), as the turns must pair up.
-template <int BK, int STAGES, int CONSUMERS, bool PINGPONG = false>
+// TMA (FlashAttention-3's loads): one producer thread brings each K and V tile in with bulk tensor copies (k_map,
+// v_map: tensor maps of K and V made by the launcher) that the full barrier counts in bytes, instead of 128 threads of
+// cp.async that must each wait for their copies before they can hand a stage over; the other 127 producer threads
+// leave at once. Rows past the batch's last token arrive as zeros (the map's extent), rows of the next sequence
+// are masked as keys past the end are.
+template <int BK, int STAGES, int CONSUMERS, bool PINGPONG = false, bool TMA = false>
 __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, int q_stride,
                                                    const bf16* __restrict__ k, const bf16* __restrict__ v, int kv_stride,
                                                    bf16* __restrict__ out, int out_stride, const int* __restrict__ cu_seqlens,
-                                                   int heads, int kv_heads, float scale_log2)
+                                                   int heads, int kv_heads, float scale_log2,
+                                                   const TensorMap* k_map = nullptr, const TensorMap* v_map = nullptr)
 {
-    static_assert(STAGES >= 3, "the producer keeps STAGES - 2 tiles in flight");
+    static_assert(TMA || STAGES >= 3, "the cp.async producer keeps STAGES - 2 tiles in flight");
+    static_assert(STAGES >= 2, "stages");
     static_assert(producer_registers<CONSUMERS> * 128 + consumer_registers<CONSUMERS> * 128 * CONSUMERS <= 65536, "registers");
     static_assert(!PINGPONG || CONSUMERS == 2, "the ping-pong schedule is for two consumers");
     constexpr int BQ = 64 * CONSUMERS;
@@ -54,38 +120,24 @@ __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, i
     {
         for (int b = 0; b < STAGES; b++)
         {
-            mbarrier_init(full + 8 * b, 128);                // each producer thread, once its copies landed
+            // cp.async: each producer thread arrives once its copies landed; TMA: the issuing thread arrives once
+            // and the copies' bytes complete the phase.
+            mbarrier_init(full + 8 * b, TMA ? 1 : 128);
             mbarrier_init(empty + 8 * b, CONSUMERS * 128);   // each consumer thread, once its reads of the stage are done
         }
+        // The copy engine (async proxy) must see the initialized barriers.
+        if constexpr (TMA) asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
     }
     __syncthreads();
 
     if (warpgroup == 0)
     {
         setmaxnreg_dec<producer_registers<CONSUMERS>>();
-        const bf16* kb = k + (size_t)start * kv_stride + (size_t)g_head * D;
-        const bf16* vb = v + (size_t)start * kv_stride + (size_t)g_head * D;
-        // AHEAD tiles' copies stay in flight while the producer waits for the oldest: a tile is handed over once
-        // it landed. cp.async writes through the generic proxy and wgmma reads through the async one: fence before
-        // the release. (AHEAD = STAGES - 2: the consumers free tile t - STAGES only after tile t - STAGES + 1 is full.)
-        constexpr int AHEAD = STAGES - 2;
-        for (int tile = 0; tile < tiles; tile++)
+        if constexpr (TMA)
         {
-            const int stage = tile % STAGES;
-            if (tile >= STAGES) mbarrier_wait(empty + 8 * stage, (tile / STAGES - 1) & 1);
-            load_rows<BK, 128>(stages + 2 * stage * TILE_BYTES, kb, kv_stride, tile * BK, len, thread);
-            load_rows<BK, 128>(stages + (2 * stage + 1) * TILE_BYTES, vb, kv_stride, tile * BK, len, thread);
-            cp_async_commit();
-            if (tile >= AHEAD)
-            {
-                cp_async_wait<AHEAD>();
-                fence_proxy_async_shared();
-                mbarrier_arrive(full + 8 * ((tile - AHEAD) % STAGES));
-            }
+            if (thread == 0) produce_tma<BK, STAGES>(stages, full, empty, k_map, v_map, start, g_head, tiles);
         }
-        cp_async_wait<0>();
-        fence_proxy_async_shared();
-        for (int tile = max(0, tiles - AHEAD); tile < tiles; tile++) mbarrier_arrive(full + 8 * (tile % STAGES));
+        else produce_cp_async<BK, STAGES>(stages, full, empty, k, v, kv_stride, start, len, g_head, tiles, thread);
         return;
     }
 
@@ -184,3 +236,21 @@ FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k64_pp, 384, sm90::flash_attention_
 FLASH_ATTENTION_SM90(flash_attention_sm90_ws_k128_pp, 384, sm90::flash_attention_ws<128, 3, 2, true>)
 FLASH_ATTENTION_SM90(flash_attention_sm90_ws3_k64, 512, sm90::flash_attention_ws<64, 3, 3>)
 FLASH_ATTENTION_SM90(flash_attention_sm90_ws3_k64_s4, 512, sm90::flash_attention_ws<64, 4, 3>)
+
+// The TMA kernels: as the ws ones with a one-thread TMA producer; two more parameters, the tensor maps of K and V
+// (TensorMap.Rows: 2-D, kv_heads·128 columns by the batch's tokens, 128-byte swizzle, boxes of 64 columns by BK
+// rows), passed by value so the copies read them from the parameter space.
+#define FLASH_ATTENTION_SM90_TMA(NAME, THREADS, ...)                                                                  \
+    extern "C" __global__ void __launch_bounds__(THREADS, 1) NAME(                                                   \
+        const bf16* q, int q_stride, const bf16* k, const bf16* v, int kv_stride, bf16* out, int out_stride,        \
+        const int* cu_seqlens, int heads, int kv_heads, float scale_log2,                                           \
+        const __grid_constant__ TensorMap k_map, const __grid_constant__ TensorMap v_map)                           \
+    {                                                                                                               \
+        __VA_ARGS__(q, q_stride, k, v, kv_stride, out, out_stride, cu_seqlens, heads, kv_heads, scale_log2,         \
+                    &k_map, &v_map);                                                                                \
+    }
+
+FLASH_ATTENTION_SM90_TMA(flash_attention_sm90_tma_k64, 384, sm90::flash_attention_ws<64, 4, 2, false, true>)
+FLASH_ATTENTION_SM90_TMA(flash_attention_sm90_tma_k128, 384, sm90::flash_attention_ws<128, 3, 2, false, true>)
+FLASH_ATTENTION_SM90_TMA(flash_attention_sm90_tma_k128_pp, 384, sm90::flash_attention_ws<128, 3, 2, true, true>)
+FLASH_ATTENTION_SM90_TMA(flash_attention_sm90_tma3_k64, 512, sm90::flash_attention_ws<64, 4, 3, false, true>)

@@ -88,6 +88,11 @@ internal static unsafe partial class CudaDriver
         uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
         uint sharedMemoryBytes, IntPtr stream, void** kernelParameters, void** extra);
 
+    [LibraryImport(Lib)]
+    public static partial CuResult cuTensorMapEncodeTiled(void* tensorMap, int dataType, uint rank, ulong globalAddress,
+        ulong* globalDim, ulong* globalStrides, uint* boxDim, uint* elementStrides, int interleave, int swizzle,
+        int l2Promotion, int oobFill);
+
     public const uint MemHostAllocPortable = 1;
     public const uint StreamNonBlocking = 1;
 

@@ -17,12 +17,19 @@
 #include "attention_sm90.cu"
 #ifndef NO_WS   // attention-sm90.sh builds without the ws kernels when their file does not compile
 #include "attention_sm90_ws.cu"
+#include <cuda.h>   // cuTensorMapEncodeTiled for the TMA kernels' tensor maps (linked with -lcuda)
 #endif
 
 #define CHECK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA error %s at %s:%d: %s\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); exit(2); } } while (0)
 
 typedef void (*Kernel)(const bf16*, int, const bf16*, const bf16*, int, bf16*, int, const int*, int, int, float);
-struct Variant { const char* name; Kernel kernel; int bq; int threads; int shared; };
+#ifndef NO_WS
+typedef void (*TmaKernel)(const bf16*, int, const bf16*, const bf16*, int, bf16*, int, const int*, int, int, float, TensorMap, TensorMap);
+#else
+typedef void* TmaKernel;
+#endif
+// kernel, or tma with the keys per tile (the tensor maps' box rows) for the kernels that load K/V by TMA.
+struct Variant { const char* name; Kernel kernel; int bq; int threads; int shared; TmaKernel tma = nullptr; int tma_keys = 0; };
 
 static float h_bf16_to_float(bf16 v) { unsigned int u = ((unsigned int)v) << 16; float f; memcpy(&f, &u, 4); return f; }
 static bf16 h_float_to_bf16(float f) { unsigned int u; memcpy(&u, &f, 4); u += 0x7fffu + ((u >> 16) & 1u); return (bf16)(u >> 16); }
@@ -47,8 +54,16 @@ static std::vector<Variant> variants()
     v.push_back({"wgmma ws k128 pp", flash_attention_sm90_ws_k128_pp, 128, 384, ws(128, 3, 2)});
     v.push_back({"wgmma ws3 k64", flash_attention_sm90_ws3_k64, 192, 512, ws(64, 3, 3)});
     v.push_back({"wgmma ws3 k64 s4", flash_attention_sm90_ws3_k64_s4, 192, 512, ws(64, 4, 3)});
+    // The TMA kernels: the same, with K/V brought in by a one-thread TMA producer.
+    v.push_back({"tma k64", nullptr, 128, 384, ws(64, 4, 2), flash_attention_sm90_tma_k64, 64});
+    v.push_back({"tma k128", nullptr, 128, 384, ws(128, 3, 2), flash_attention_sm90_tma_k128, 128});
+    v.push_back({"tma k128 pp", nullptr, 128, 384, ws(128, 3, 2), flash_attention_sm90_tma_k128_pp, 128});
+    v.push_back({"tma3 k64", nullptr, 192, 512, ws(64, 4, 3), flash_attention_sm90_tma3_k64, 64});
+    for (auto& x : v)
+        if (x.shared > 48 * 1024 && x.tma) CHECK(cudaFuncSetAttribute(x.tma, cudaFuncAttributeMaxDynamicSharedMemorySize, x.shared));
 #endif
-    for (auto& x : v) if (x.shared > 48 * 1024) CHECK(cudaFuncSetAttribute(x.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, x.shared));
+    for (auto& x : v)
+        if (x.shared > 48 * 1024 && x.kernel) CHECK(cudaFuncSetAttribute(x.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, x.shared));
     return v;
 }
 
@@ -83,9 +98,41 @@ struct Batch
     {
         const float scale_log2 = (float)(1.0 / sqrt(128.0) * 1.4426950408889634);
         dim3 grid((max_len + v.bq - 1) / v.bq, (unsigned)lengths.size(), heads);
-        v.kernel<<<grid, v.threads, v.shared>>>(qkv, width, qkv + heads * 128, qkv + (heads + kv_heads) * 128, width,
-                                                out, heads * 128, cu_d, heads, kv_heads, scale_log2);
+        const bf16 *k = qkv + heads * 128, *vv = qkv + (heads + kv_heads) * 128;
+#ifndef NO_WS
+        if (v.tma)
+        {
+            const int i = v.tma_keys == 64 ? 0 : 1;
+            if (!maps_made[i])   // once per batch and box: the maps are host-side descriptors, encoded outside the timing
+            {
+                k_map[i] = tensor_map(k, v.tma_keys);
+                v_map[i] = tensor_map(vv, v.tma_keys);
+                maps_made[i] = true;
+            }
+            v.tma<<<grid, v.threads, v.shared>>>(qkv, width, k, vv, width, out, heads * 128, cu_d, heads, kv_heads, scale_log2,
+                                                 k_map[i], v_map[i]);
+            return;
+        }
+#endif
+        v.kernel<<<grid, v.threads, v.shared>>>(qkv, width, k, vv, width, out, heads * 128, cu_d, heads, kv_heads, scale_log2);
     }
+#ifndef NO_WS
+    TensorMap k_map[2], v_map[2];
+    bool maps_made[2] = {false, false};
+    // As TensorMap.Rows in the engine: kv_heads·128 columns by `total` rows, `width` elements apart, boxes of 64 columns
+    // by `keys` rows, 128-byte swizzle, rows past the batch as zeros.
+    TensorMap tensor_map(const bf16* base, int keys) const
+    {
+        TensorMap map;
+        cuuint64_t dims[2] = {(cuuint64_t)kv_heads * 128, (cuuint64_t)total}, strides[1] = {(cuuint64_t)width * 2};
+        cuuint32_t box[2] = {64, (cuuint32_t)keys}, element_strides[2] = {1, 1};
+        const CUresult r = cuTensorMapEncodeTiled((CUtensorMap*)&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, (void*)base, dims, strides, box,
+                                                  element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                                                  CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+        if (r != CUDA_SUCCESS) { printf("cuTensorMapEncodeTiled failed: %d\n", (int)r); exit(2); }
+        return map;
+    }
+#endif
     std::vector<bf16> run(const Variant& v)
     {
         CHECK(cudaMemset(out, 0xFF, (size_t)total * heads * 128 * 2));   // NaN poison
