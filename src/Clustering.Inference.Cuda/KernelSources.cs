@@ -42,6 +42,7 @@ public static class KernelSources
         ["common.cuh"] = Read("common.cuh"),
         ["wgmma.cuh"] = Read("wgmma.cuh"),
         ["attention_sm90.cuh"] = Read("attention_sm90.cuh"),
+        ["tma.cuh"] = Read("tma.cuh"),
     };
 
     public static string Source(string file) => Read(file);

@@ -19,6 +19,18 @@ public class KernelCompileTests
         }
     }
 
+    [Fact]
+    public void Every_include_of_a_kernel_names_a_header_NVRTC_is_given()
+    {
+        // NVRTC sees only KernelSources.Headers: an #include of anything else fails at compile time on the GPU machine,
+        // so check here, where there is no NVRTC, that each one is there (headers including headers too).
+        var files = KernelSources.All.Concat(KernelSources.Hopper).Concat(KernelSources.HopperOnDemand)
+            .Select(f => (f, KernelSources.Source(f))).Concat(KernelSources.Headers.Select(h => (h.Key, h.Value)));
+        foreach (var (file, source) in files)
+            foreach (System.Text.RegularExpressions.Match include in System.Text.RegularExpressions.Regex.Matches(source, "^#include \"([^\"]+)\"", System.Text.RegularExpressions.RegexOptions.Multiline))
+                Assert.True(KernelSources.Headers.ContainsKey(include.Groups[1].Value), $"{file} includes {include.Groups[1].Value}, which is not in KernelSources.Headers");
+    }
+
     [NvrtcFact]
     public void A_compile_error_names_the_file_and_line()
     {
