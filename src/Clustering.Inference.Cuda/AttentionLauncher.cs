@@ -37,8 +37,8 @@ public static unsafe class AttentionLauncher
     /// The wgmma kernels by name: 2 warpgroups (128 query rows) with 64 or 128 keys per K/V tile, 3 warpgroups (192
     /// rows), the pipelined ones (the next tile's Q·Kᵀ during this tile's softmax), and the warp-specialized ones (a
     /// producer warpgroup and two consumers, ws, or three, ws3, handing stages over by mbarriers, Q in shared memory;
-    /// -pp: the two consumers take turns on the tensor cores). Shared memory: two (three for pipe and ws, four for the
-    /// -s4 ones) stages of a K and a V tile of keys × 128 dims × 2 bytes, the ws kernels' Q tiles (64 rows × 256 bytes
+    /// -pp: the two consumers take turns on the tensor cores; tma, tma3: the same with K and V brought in by TMA).
+    /// Shared memory: two (three for pipe, ws and tma-k128, four for the -s4 ones, tma-k64 and tma3) stages of a K and a V tile of keys × 128 dims × 2 bytes, the ws kernels' Q tiles (64 rows × 256 bytes
     /// per consumer) and barriers, plus 1 KB to align them to 1024 bytes.
     /// </summary>
     public static IReadOnlyList<WgmmaVariant> WgmmaVariants { get; } =
