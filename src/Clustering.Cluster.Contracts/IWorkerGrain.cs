@@ -16,4 +16,11 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// <summary>Stop working on the job's shards (it was cancelled); their commits would be refused anyway.</summary>
     [Alias("abandon"), OneWay]
     Task Abandon(string jobId);
+
+    /// <summary>
+    /// The job's shards this device has in hand, as (index, attempt): a job grain asks so that a lease the store holds
+    /// for a worker that never got it (the offer's answer was lost, its grain's silo died mid-call) goes back.
+    /// </summary>
+    [Alias("holds")]
+    Task<ShardAttempt[]> Holds(string jobId);
 }

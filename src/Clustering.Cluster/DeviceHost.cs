@@ -55,6 +55,9 @@ public sealed class DeviceHost(ClusterServices services, IGrainFactory grains, I
 
     internal void Abandon(string workerId, string jobId) => _workers.Find(w => w.Id == workerId)?.Abandon(jobId);
 
+    // A worker id this silo has no device for holds nothing.
+    internal ShardAttempt[] Holds(string workerId, string jobId) => _workers.Find(w => w.Id == workerId)?.Holds(jobId) ?? [];
+
     /// <summary>True once every worker has stopped on its own (its device kept failing) or crashed.</summary>
     public bool AllStopped => _running.Count > 0 && _running.All(t => t.IsCompleted);
 

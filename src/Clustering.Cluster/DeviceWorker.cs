@@ -19,7 +19,7 @@ public sealed class DeviceWorker
     private readonly Func<bool> _releaseOnStop;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string Job, int Index), CancellationTokenSource> _inHand = [];
+    private readonly Dictionary<(string Job, int Index), (int Attempt, CancellationTokenSource Abandon)> _inHand = [];
     private readonly Dictionary<string, JobSpec> _specs = new(StringComparer.Ordinal);
     private long _documents;
     private long _tokens;
@@ -58,8 +58,13 @@ public sealed class DeviceWorker
     internal void Abandon(string jobId)
     {
         lock (_lock)
-            foreach (var (key, cts) in _inHand)
-                if (key.Job == jobId) cts.Cancel();
+            foreach (var (key, held) in _inHand)
+                if (key.Job == jobId) held.Abandon.Cancel();
+    }
+
+    internal ShardAttempt[] Holds(string jobId)
+    {
+        lock (_lock) return [.. _inHand.Where(h => h.Key.Job == jobId).Select(h => new ShardAttempt(h.Key.Index, h.Value.Attempt))];
     }
 
     public WorkerInfo Info()
@@ -148,7 +153,7 @@ public sealed class DeviceWorker
         using var abandon = new CancellationTokenSource();
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stopping, abandon.Token);
         var key = (lease.JobId, lease.Index);
-        lock (_lock) _inHand[key] = abandon;
+        lock (_lock) _inHand[key] = (lease.Attempt, abandon);
         var job = _grains.GetGrain<IJobGrain>(lease.JobId);
         try
         {

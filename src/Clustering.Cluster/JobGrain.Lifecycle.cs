@@ -143,7 +143,10 @@ internal sealed partial class JobGrain
     private static string Published(JobManifest manifest) =>
         $"{manifest.Files.Count} files, {manifest.Documents} documents, {manifest.Errors} errors";
 
-    /// <summary>Shards leased by workers whose silo left the cluster go back to pending (counted as a failed attempt in a cluster).</summary>
+    /// <summary>
+    /// Shards leased by workers whose silo left the cluster go back to pending (counted as a failed attempt in a
+    /// cluster), and so do leases a live worker does not hold (<see cref="TakeBackUnheldLeasesAsync"/>).
+    /// </summary>
     private async Task CheckOwnersAsync()
     {
         if (_state != JobState.Running) return;
@@ -174,8 +177,9 @@ internal sealed partial class JobGrain
             returned++;
             log.LogWarning("job {Job}: shard {Index} attempt {Attempt} taken back from {Owner}, whose silo is gone", Id, index, attempt, owner);
         }
+        returned += await TakeBackUnheldLeasesAsync(snapshot);
         if (returned == 0) return;
-        await Store.AppendEventAsync(Id, "reclaimed", $"{returned} shard(s) taken back from workers of silos that left the cluster");
+        await Store.AppendEventAsync(Id, "reclaimed", $"{returned} shard(s) taken back from workers that left the cluster or never got them");
         await Directory.WakeWorkers();
         await TryCompleteAsync(); // a shard failed for good may end the job; the store decides
     }

@@ -15,4 +15,6 @@ internal sealed class WorkerGrain(DeviceHost host) : Grain, IWorkerGrain
         host.Abandon(this.GetPrimaryKeyString(), jobId);
         return Task.CompletedTask;
     }
+
+    public Task<ShardAttempt[]> Holds(string jobId) => Task.FromResult(host.Holds(this.GetPrimaryKeyString(), jobId));
 }

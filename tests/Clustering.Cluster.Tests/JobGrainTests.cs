@@ -244,6 +244,38 @@ public sealed class JobGrainTests
     }
 
     [Fact]
+    public async Task A_lease_whose_answer_never_reached_its_live_worker_is_taken_back_and_the_job_ends()
+    {
+        // An offer leases the shard in the store and then answers; here the answer is dropped (as when the job grain's
+        // silo dies mid-call): the store says the silo's own worker holds the shard, the worker never heard of it,
+        // and its silo stays alive, so membership alone would never take the lease back.
+        await using var cluster = await GrainCluster.StartAsync(1);
+        var silo = cluster.Cluster.Silos[0];
+        // A slow device: its worker has at most two shards in hand, so offers are left for the test to take.
+        cluster.Devices[silo.Name].AfterWrite = (_, _, ct) => Task.Delay(300, ct);
+        var (id, _) = await cluster.CreateJobAsync("job-lost-answer", 4);
+        var job = cluster.Grains.GetGrain<IJobGrain>(id);
+        await job.Start();
+        var worker = new WorkerInfo(WorkerIds.Of(silo.SiloAddress, "cpu"), silo.Name, "cpu", "cpu", null, 0, [], 0, 0, 0);
+        ShardLease? lost = null;
+        for (var tries = 0; lost is null; tries++)
+        {
+            Assert.True(tries < 500, "no shard was offered within 5 s");
+            lost = await job.Offer(worker); // answered to the test, never to the worker of that id
+            if (lost is null) await Task.Delay(10);
+        }
+
+        Assert.Equal("succeeded", await cluster.RunToEndAsync(id));
+        var shards = await cluster.Store.ListShardsAsync(id);
+        Assert.All(shards, s => Assert.Equal(ShardState.Done, s.State));
+        // Taken back (a release: no failed attempt counted) and done by a next attempt, the one the device ran.
+        var taken = shards.Single(s => s.Index == lost.Index);
+        Assert.Equal((lost.Attempt + 1, 0), (taken.Attempt, taken.Failures));
+        Assert.Contains(cluster.Devices[silo.Name].Runs, r => r.Index == lost.Index && r.Attempt == lost.Attempt + 1);
+        Assert.DoesNotContain(cluster.Devices[silo.Name].Runs, r => r.Index == lost.Index && r.Attempt == lost.Attempt);
+    }
+
+    [Fact]
     public async Task A_silo_that_stops_gracefully_releases_its_shards_without_counting_a_failed_attempt()
     {
         await using var cluster = await GrainCluster.StartAsync(2);
