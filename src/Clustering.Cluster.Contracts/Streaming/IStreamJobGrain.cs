@@ -22,7 +22,10 @@ public interface IStreamJobGrain : IGrainWithStringKey
     [Alias("deliver")]
     Task Deliver(StreamEventBatch batch);
 
-    /// <summary>Stops committing windows; events keep being journaled (durably, not in memory) until <see cref="Resume"/>.</summary>
+    /// <summary>
+    /// Stops committing windows; events keep being journaled (durably, not in memory) until <see cref="Resume"/>. A
+    /// window already sealed is committed before it answers, so the status it answers is what the output holds.
+    /// </summary>
     [Alias("pause")]
     Task<StreamJobStatus> Pause();
 

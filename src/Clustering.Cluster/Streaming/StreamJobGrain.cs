@@ -123,6 +123,16 @@ internal sealed partial class StreamJobGrain(StreamServices services, StreamCata
     {
         RequireDefinition();
         if (!_checkpoint.Paused) await SaveCheckpointAsync(_checkpoint with { Paused = true });
+        // A window already sealed is part of the output's history: finish its commit now, so that what Pause answers
+        // is what the output holds until Resume (an unsealed one is dropped, its events stay journaled).
+        try
+        {
+            await ProcessAsync(force: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.LogWarning("stream job {Job}: paused; a sealed window's commit failed and is tried again: {Message}", _definition!.Name, e.Message);
+        }
         return Snapshot();
     }
 
