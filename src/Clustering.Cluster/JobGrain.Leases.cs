@@ -28,14 +28,14 @@ internal sealed partial class JobGrain
         var now = DateTimeOffset.UtcNow;
         var leases = _view.Leases();
         var current = leases.Select(l => new ShardAttempt(l.Index, l.Attempt)).ToHashSet();
-        _leaseSeen.Keys.Where(k => !current.Contains(k)).ToList().ForEach(k => _leaseSeen.Remove(k));
+        foreach (var gone in _leaseSeen.Keys.Where(k => !current.Contains(k)).ToList()) _leaseSeen.Remove(gone);
         _leaseHeld.RemoveWhere(k => !current.Contains(k));
 
         var toAsk = new Dictionary<string, List<ShardAttempt>>(StringComparer.Ordinal);
         foreach (var (index, attempt, owner) in leases)
         {
             var lease = new ShardAttempt(index, attempt);
-            if (_leaseHeld.Contains(lease) || WorkerIds.SiloOf(owner) is null || !IsAlive(owner, snapshot)) continue;
+            if (_leaseHeld.Contains(lease) || !IsAlive(owner, snapshot)) continue; // a gone owner's lease is the dead-owner check's
             if (!_leaseSeen.TryGetValue(lease, out var seen)) _leaseSeen[lease] = seen = now;
             if (now - seen < LeaseConfirmAfter) continue;
             if (!toAsk.TryGetValue(owner, out var list)) toAsk[owner] = list = [];
