@@ -69,7 +69,9 @@ public static unsafe class AttentionLauncher
     /// The wgmma kernel used: q192-k64, the fastest at every length measured on an H100 (87.6 / 293 / 347 / 363
     /// TFLOP/s at 190 / 2k / 8k / 32k-token documents against 84.3 / 208 / 235 / 244 for the best mma.sync tile;
     /// tests/gpu/results/2026-12-06-h100/attention-sm90-run.txt). CLUSTERING_ATTENTION_SM90 names another of
-    /// <see cref="WgmmaVariants"/> for comparisons.
+    /// <see cref="WgmmaVariants"/> for comparisons. tma3-k64 timed faster still in bench.cu (116 / 475 / 538 TFLOP/s at
+    /// 190 / 8k / 32k; tests/gpu/results/2026-12-07-h100-tma/run.txt) and takes this place once the engine's own GPU
+    /// check of the TMA kernels has run (tests/gpu/NOTES.md, 'Fourth step, TMA').
     /// </summary>
     public static WgmmaVariant DefaultWgmma { get; } =
         WgmmaVariants.FirstOrDefault(v => v.Name == Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90")) ?? WgmmaVariants.First(v => v.Name == "q192-k64");
