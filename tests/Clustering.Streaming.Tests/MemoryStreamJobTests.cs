@@ -78,6 +78,44 @@ public sealed class MemoryStreamJobTests
     }
 
     [Fact]
+    public async Task A_failed_commit_is_retried_and_shown_through_a_pause_and_lands_once_when_the_store_recovers()
+    {
+        await using var cluster = await StartAsync();
+        var (job, output) = await cluster.CreateJobAsync("stuck", Source, windowDocs: 10_000, windowSeconds: 0.5);
+        // A folder where _latest.json goes: the window's part and manifest are written, naming it as the latest fails
+        // (for root too), so the commit cannot finish until the folder is gone.
+        var blocker = Path.Combine(output, "_latest.json");
+        Directory.CreateDirectory(blocker);
+        var stream = cluster.Client.GetStreamProvider(Source).GetStream<SourcedEvent>(StreamSource.Parse(Source).StreamId);
+        await stream.OnNextAsync(new SourcedEvent("{\"id\": \"a\", \"text\": \"alpha\", \"v\": \"1\"}", "memory 1"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var status = await job.Status();
+        while (status.LastError is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            status = await job.Status();
+        }
+        Assert.Contains("_latest.json", status.LastError);
+        Assert.Equal((0L, 1L), (status.CommittedWindows, status.LagEvents));
+
+        // Pause finishes a sealed window's commit; failing, it answers paused and still says why.
+        var before = status.LastError;
+        await Task.Delay(20);
+        status = await job.Pause();
+        Assert.Equal("paused", status.State);
+        Assert.Contains("_latest.json", status.LastError);
+        Assert.NotEqual(before, status.LastError); // recorded again, by this attempt or a tick since
+        Assert.Equal(0, status.CommittedWindows);
+
+        Directory.Delete(blocker);
+        Assert.Equal("running", (await job.Resume()).State);
+        status = await StreamCluster.WaitForCommittedAsync(job, 1, seconds: 30);
+        Assert.Equal((1L, 1L, (string?)null), (status.CommittedWindows, status.CommittedEvents, status.LastError));
+        var rows = Clustering.Pipeline.Tests.DuckDb.Query($"SELECT id, deleted FROM read_parquet('{StreamOutput.Parts(output)}')")[0];
+        Assert.Equal([("a", false)], rows.Select(r => (r[0].GetString(), r[1].GetBoolean())));
+    }
+
+    [Fact]
     public async Task Creating_refuses_an_unconfigured_source_a_missing_model_and_a_second_job_on_a_source()
     {
         await using var cluster = await StartAsync();

@@ -125,14 +125,7 @@ internal sealed partial class StreamJobGrain(StreamServices services, StreamCata
         if (!_checkpoint.Paused) await SaveCheckpointAsync(_checkpoint with { Paused = true });
         // A window already sealed is part of the output's history: finish its commit now, so that what Pause answers
         // is what the output holds until Resume (an unsealed one is dropped, its events stay journaled).
-        try
-        {
-            await ProcessAsync(force: true);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            log.LogWarning("stream job {Job}: paused; a sealed window's commit failed and is tried again: {Message}", _definition!.Name, e.Message);
-        }
+        await ProcessOrRecordAsync(force: true);
         return Snapshot();
     }
 
@@ -167,16 +160,25 @@ internal sealed partial class StreamJobGrain(StreamServices services, StreamCata
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         if (_definition is null) return;
+        if (await ProcessOrRecordAsync(force: false)) ForgetOldHashes();
+    }
+
+    /// <summary>
+    /// ProcessAsync for the callers that must not fail on a store or model failure (the timer, Pause): the window
+    /// stays sealed and is retried on the next tick, and show says why. False when it failed.
+    /// </summary>
+    private async Task<bool> ProcessOrRecordAsync(bool force)
+    {
         try
         {
-            await ProcessAsync(force: false);
-            ForgetOldHashes();
+            await ProcessAsync(force);
+            return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A store or model failure: the window stays sealed and is retried on the next tick; show says why.
             _lastError = $"{DateTimeOffset.UtcNow:O}: {e.Message}";
-            log.LogError("stream job {Job}: {Message}", _definition.Name, e.Message);
+            log.LogError("stream job {Job}: {Message}", _definition!.Name, e.Message);
+            return false;
         }
     }
 
