@@ -27,7 +27,7 @@ public static unsafe class AttentionLauncher
 
     /// <summary>
     /// A wgmma kernel: its function, query rows per block, threads, dynamic shared memory, its file (attention_sm90.cu,
-    /// or attention_sm90_ws.cu for the warp-specialized ones, built only when named), and for those that load K and V
+    /// or attention_sm90_ws.cu for the warp-specialized ones), and for those that load K and V
     /// by TMA the keys per tile (the tensor maps' box rows; 0: no tensor maps).
     /// </summary>
     public sealed record WgmmaVariant(string Name, string Function, int QueryTile, int Threads, int SharedBytes,
@@ -66,15 +66,16 @@ public static unsafe class AttentionLauncher
             KernelSources.AttentionSm90Ws, tma ? keys : 0);
 
     /// <summary>
-    /// The wgmma kernel used: q192-k64, the fastest at every length measured on an H100 (87.6 / 293 / 347 / 363
-    /// TFLOP/s at 190 / 2k / 8k / 32k-token documents against 84.3 / 208 / 235 / 244 for the best mma.sync tile;
-    /// tests/gpu/results/2026-12-06-h100/attention-sm90-run.txt). CLUSTERING_ATTENTION_SM90 names another of
-    /// <see cref="WgmmaVariants"/> for comparisons. tma3-k64 timed faster still in bench.cu (116 / 475 / 538 TFLOP/s at
-    /// 190 / 8k / 32k; tests/gpu/results/2026-12-07-h100-tma/run.txt) and takes this place once the engine's own GPU
-    /// check of the TMA kernels has run (tests/gpu/NOTES.md, 'Fourth step, TMA').
+    /// The wgmma kernel used: tma3-k64 (a one-thread TMA producer feeding three consumer warpgroups of 64 query rows,
+    /// 64-key tiles, 4 stages), the fastest at every length measured on an H100. Through the engine's launcher (NVRTC,
+    /// tensor maps from the driver) it ran 420 / 503 / 540 TFLOP/s at 2k / 8k / 32k-token documents against 301 / 363 /
+    /// 384 for q192-k64, the default before it (tests/gpu/results/2026-12-07-h100-tma-engine/engine-attention.txt), and
+    /// bench.cu timed it 1.33x q192-k64 at 190 tokens (2026-12-07-h100-tma/run.txt). It matched the float64 reference
+    /// (AttentionTests) and kept the 0.6B shape at 2k-32k tokens closer to transformers fp32 than transformers bf16 is
+    /// (LongDocumentCudaTests). CLUSTERING_ATTENTION_SM90 names another of <see cref="WgmmaVariants"/> for comparisons.
     /// </summary>
     public static WgmmaVariant DefaultWgmma { get; } =
-        WgmmaVariants.FirstOrDefault(v => v.Name == Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90")) ?? WgmmaVariants.First(v => v.Name == "q192-k64");
+        WgmmaVariants.FirstOrDefault(v => v.Name == Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90")) ?? WgmmaVariants.First(v => v.Name == "tma3-k64");
 
     public static bool Supports(int headDim) => headDim is 16 or 32 or 64 or 128;
 

@@ -17,14 +17,12 @@ public static class KernelSources
     /// <summary>Kernels for every GPU.</summary>
     public static IReadOnlyList<string> All { get; } = [Embedding, RmsNorm, HeadNormRope, SiluMul, Attention, Pool];
 
-    /// <summary>Kernels only for Hopper (sm_90), built for its sm_90a target: wgmma exists nowhere else.</summary>
-    public static IReadOnlyList<string> Hopper { get; } = [AttentionSm90];
-
     /// <summary>
-    /// Hopper kernels built only when asked for (the warp-specialized attention variants, never the default): not
-    /// loaded up front, so one that fails to compile fails the run that names it and nothing else.
+    /// Kernels only for Hopper (sm_90), built for its sm_90a target: wgmma exists nowhere else. attention_sm90_ws.cu
+    /// holds the default attention kernel there (tma3-k64), so it loads up front with the rest: a toolkit that cannot
+    /// build it fails at load, not mid-job.
     /// </summary>
-    public static IReadOnlyList<string> HopperOnDemand { get; } = [AttentionSm90Ws];
+    public static IReadOnlyList<string> Hopper { get; } = [AttentionSm90, AttentionSm90Ws];
 
     /// <summary>The kernel files a device of this architecture (sm_XY) loads up front.</summary>
     public static IEnumerable<string> For(string architecture) => architecture == "sm_90" ? All.Concat(Hopper) : All;
@@ -34,7 +32,7 @@ public static class KernelSources
     /// architecture-specific sm_90a (wgmma, setmaxnreg); a sm_90a cubin loads only on sm_90 devices.
     /// </summary>
     public static string Architecture(string file, string deviceArchitecture) =>
-        (Hopper.Contains(file) || HopperOnDemand.Contains(file)) && deviceArchitecture == "sm_90" ? "sm_90a" : deviceArchitecture;
+        Hopper.Contains(file) && deviceArchitecture == "sm_90" ? "sm_90a" : deviceArchitecture;
 
     /// <summary>Headers a kernel may #include, by the name it uses.</summary>
     public static IReadOnlyDictionary<string, string> Headers { get; } = new Dictionary<string, string>

@@ -99,8 +99,8 @@ public class AttentionTests
     public void The_hopper_kernels_compile_for_sm_90a()
     {
         if (NvrtcCompiler.Version().StartsWith("11.", StringComparison.Ordinal)) return; // NVRTC 11 has no sm_90a
-        // The default file and the on-demand one (the warp-specialized variants), each a module of its own.
-        foreach (var file in KernelSources.Hopper.Concat(KernelSources.HopperOnDemand))
+        // Both files: the wgmma kernels and the warp-specialized ones (the default among them), each a module of its own.
+        foreach (var file in KernelSources.Hopper)
         {
             var source = KernelSources.Source(file);
             Assert.StartsWith("// " + file + " — ", source);
@@ -108,8 +108,17 @@ public class AttentionTests
             Assert.Equal(0x7f, cubin[0]); // an ELF image
             Assert.Equal("sm_90a", KernelSources.Architecture(file, "sm_90"));
         }
-        Assert.Equal("sm_90", KernelSources.Architecture(KernelSources.Attention, "sm_90"));
-        Assert.DoesNotContain(KernelSources.AttentionSm90Ws, KernelSources.For("sm_90")); // not loaded up front
+    }
+
+    [Fact]
+    public void Hopper_loads_both_attention_files_up_front_built_for_sm_90a_and_other_gpus_neither()
+    {
+        // The default wgmma kernel (tma3-k64) lives in attention_sm90_ws.cu: LoadAll must build it before a job starts.
+        Assert.Equal([KernelSources.AttentionSm90, KernelSources.AttentionSm90Ws], KernelSources.For("sm_90").Where(KernelSources.Hopper.Contains));
+        Assert.Equal(["sm_90a", "sm_90a", "sm_90"], new[] { KernelSources.AttentionSm90, KernelSources.AttentionSm90Ws, KernelSources.Attention }.Select(f => KernelSources.Architecture(f, "sm_90")));
+        Assert.Equal(KernelSources.All, KernelSources.For("sm_89"));
+        Assert.Equal("sm_89", KernelSources.Architecture(KernelSources.AttentionSm90Ws, "sm_89"));
+        if (Environment.GetEnvironmentVariable("CLUSTERING_ATTENTION_SM90") is null) Assert.Equal("tma3-k64", AttentionLauncher.DefaultWgmma.Name);
     }
 
     private static void Check(GpuSession gpu, Random random, string label, int[] lengths, int heads, int kvHeads, int headDim,

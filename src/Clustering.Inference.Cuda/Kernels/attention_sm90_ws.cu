@@ -1,10 +1,8 @@
 // attention_sm90_ws.cu — the warp-specialized Hopper attention kernels (FlashAttention-3's producer/consumer split):
 // the same computation as attention_sm90.cu's kernels, with a producer warpgroup handing K/V stages to two or three
-// consumer warpgroups by mbarriers, loading by cp.async (ws, ws3) or by TMA (tma, tma3). The cp.async ones measured
-// slower than attention_sm90.cu's default, the TMA ones faster (tma3-k64 1.36-1.46x at 8k-32k in bench.cu; NOTES.md,
-// 'Fourth step, TMA'), not yet checked through the engine on a GPU. So they live in a module of their own: NVRTC
-// builds this file only when one of them is named (CLUSTERING_ATTENTION_SM90=tma3-k64, ws-k128, ...), and a kernel
-// here that does not compile cannot take the default down.
+// consumer warpgroups by mbarriers, loading by cp.async (ws, ws3) or by TMA (tma, tma3). tma3-k64 is the default on
+// Hopper (1.38-1.41x attention_sm90.cu's q192-k64 at 2k-32k tokens through the engine; NOTES.md, 'Fourth step,
+// TMA'); the cp.async ones measured slower than q192-k64 and stay for comparison (CLUSTERING_ATTENTION_SM90=ws-k128, ...).
 #include "attention_sm90.cuh"
 #include "tma.cuh"
 
