@@ -38,6 +38,8 @@ public static class KernelSources
     public static IReadOnlyDictionary<string, string> Headers { get; } = new Dictionary<string, string>
     {
         ["common.cuh"] = Read("common.cuh"),
+        ["async_copy.cuh"] = Read("async_copy.cuh"),
+        ["attention_softmax.cuh"] = Read("attention_softmax.cuh"),
         ["wgmma.cuh"] = Read("wgmma.cuh"),
         ["attention_sm90.cuh"] = Read("attention_sm90.cuh"),
         ["tma.cuh"] = Read("tma.cuh"),

@@ -13,7 +13,8 @@
 // Why:    FlashAttention-2's scheme: the score tile S = Q·Kᵀ (16×64 per warp) lives in mma.sync m16n8k16
 //         accumulators, the online softmax (running max m, running sum l, in fp32, base-2 exponent with the
 //         1/sqrt(D)·log2(e) scale folded in) rescales the output accumulator O, and P is repacked from S's
-//         accumulator layout straight into the A operand of P·V — no score matrix ever reaches memory. K and V
+//         accumulator layout straight into the A operand of P·V — no score matrix ever reaches memory (that
+//         softmax, the rescale and the final O / l are attention_softmax.cuh's, shared with the Hopper kernels). K and V
 //         tiles (64 keys) go through shared memory with rows padded by 16 bytes (no bank conflicts on the
 //         B-fragment reads), loaded with cp.async so that V's load hides behind Q·Kᵀ and the next K's behind P·V
 //         (the first version loaded through registers between barriers: 58 TFLOP/s on an H100, memory latency
@@ -22,22 +23,16 @@
 //         zero-filled; only the tiles that reach the diagonal or the end are masked. mma.sync (sm_80+)
 //         rather than Hopper's wgmma: portable to every GPU we may meet, and attention is a minority of the FLOPs.
 #include "common.cuh"
+#include "async_copy.cuh"
+#include "attention_softmax.cuh"
 
-#define NEG_INF __int_as_float(0xff800000)
-
-__device__ __forceinline__ void mma_bf16_16816(float (&c)[4], const unsigned int (&a)[4], unsigned int b0, unsigned int b1)
+// c: the 4 accumulators of this thread, c[0..3] (a slice of a register array, so the call sites stay unrolled).
+__device__ __forceinline__ void mma_bf16_16816(float* c, const unsigned int (&a)[4], unsigned int b0, unsigned int b1)
 {
     asm volatile(
         "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ unsigned int shared_address(const void* p)
-{
-    unsigned int r;
-    asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }" : "=r"(r) : "l"(p));
-    return r;
 }
 
 // Four 8×8 bf16 matrices, not transposed: lanes 8m..8m+7 give the row addresses of matrix m. For K (rows = keys,
@@ -59,26 +54,6 @@ __device__ __forceinline__ void ldmatrix_x4_trans(unsigned int& r0, unsigned int
 {
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                  : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(address));
-}
-
-// 16 bytes global → shared without passing through registers (sm_80+); a source size of 0 writes zeros instead,
-// which is how rows past the sequence end become zero keys and values.
-__device__ __forceinline__ void cp_async_16(unsigned int shared, const void* global, bool valid)
-{
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(shared), "l"(global), "r"(valid ? 16 : 0));
-}
-
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-
-__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
-
-// 2^x on the SFU (one instruction; relative error ~2^-22, far inside bf16's 2^-8). exp2f without fast-math adds
-// range handling we do not need: the arguments are ≤ 0 or −inf.
-__device__ __forceinline__ float fast_exp2(float x)
-{
-    float y;
-    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-    return y;
 }
 
 __device__ __forceinline__ unsigned int load_u32(const bf16* p) { return *(const unsigned int*)p; }
@@ -138,10 +113,10 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
         qa[kc][3] = row1 < len ? load_u32(qb + (size_t)row1 * q_stride + col + 8) : 0u;
     }
 
-    float o[D / 8][4];
+    float o[D / 2];   // D / 8 output tiles of 8 dims, 4 accumulators each (attention_softmax.cuh's layout)
 #pragma unroll
-    for (int dt = 0; dt < D / 8; dt++) o[dt][0] = o[dt][1] = o[dt][2] = o[dt][3] = 0.0f;
-    float m0 = NEG_INF, m1 = NEG_INF, l0 = 0.0f, l1 = 0.0f;
+    for (int i = 0; i < D / 2; i++) o[i] = 0.0f;
+    float m0 = ATTENTION_NEG_INF, m1 = ATTENTION_NEG_INF, l0 = 0.0f, l1 = 0.0f;
 
     const unsigned int ks_address = shared_address(ks), vs_address = shared_address(vs);
     // ldmatrix row addresses of this lane: K rows are keys (lane & 7) with dims 8·(lane >> 3); V rows are keys
@@ -155,130 +130,69 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
     for (int tile = 0; tile < tiles; tile++)
     {
         const int k0 = tile * BK;
-        cp_async_wait_all();
+        cp_async_wait<0>();
         __syncthreads();   // Kᵢ has landed; every warp is done with Vᵢ₋₁
         load_tile_async<D, LDS>(vs, vb, kv_stride, k0, len);
 
         // A warp whose 16 queries all precede the tile has nothing to add from it (only with BQ > BK).
         const bool active = k0 <= warp_row + 15;
-        float s[BK / 8][4];
+        unsigned int pa[BK / 16][4];   // P in bf16 as A fragments, one set per 16-key step
         if (active)
         {
             // S = Q · Kᵀ for this warp's 16 rows and the tile's 64 keys: 8 accumulator tiles of 16×8.
+            float s[BK / 2];
 #pragma unroll
             for (int nt = 0; nt < BK / 8; nt++)
             {
-                s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+                float* tile_scores = s + 4 * nt;
+                tile_scores[0] = tile_scores[1] = tile_scores[2] = tile_scores[3] = 0.0f;
                 const unsigned int key_rows = k_lane + (unsigned int)(nt * 8 * LDS * 2);
 #pragma unroll
                 for (int kc = 0; kc + 1 < D / 16; kc += 2)
                 {
                     unsigned int b0, b1, b2, b3;
                     ldmatrix_x4(b0, b1, b2, b3, key_rows + kc * 16 * 2);
-                    mma_bf16_16816(s[nt], qa[kc], b0, b1);
-                    mma_bf16_16816(s[nt], qa[kc + 1], b2, b3);
+                    mma_bf16_16816(tile_scores, qa[kc], b0, b1);
+                    mma_bf16_16816(tile_scores, qa[kc + 1], b2, b3);
                 }
                 if constexpr ((D / 16) % 2 == 1)
                 {
                     unsigned int b0, b1;   // lanes 0-15 address the two matrices (the rest are ignored)
                     ldmatrix_x2(b0, b1, key_rows + (D - 16) * 2);
-                    mma_bf16_16816(s[nt], qa[D / 16 - 1], b0, b1);
+                    mma_bf16_16816(tile_scores, qa[D / 16 - 1], b0, b1);
                 }
             }
-
-            // Scale to base 2; mask only where the tile reaches past this warp's first query or the sequence end.
-            const bool needs_mask = k0 + BK - 1 > warp_row || k0 + BK > len;
-            float mx0 = NEG_INF, mx1 = NEG_INF;
-#pragma unroll
-            for (int nt = 0; nt < BK / 8; nt++)
-            {
-#pragma unroll
-                for (int j = 0; j < 4; j++)
-                {
-                    float value = s[nt][j] * scale_log2;
-                    if (needs_mask)
-                    {
-                        const int key = k0 + nt * 8 + t * 2 + (j & 1);
-                        const int row = j < 2 ? row0 : row1;
-                        if (key > row || key >= len) value = NEG_INF;
-                    }
-                    s[nt][j] = value;
-                    if (j < 2) mx0 = fmaxf(mx0, value); else mx1 = fmaxf(mx1, value);
-                }
-            }
-            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
-            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
-            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
-            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-            // The first tile always holds key 0 ≤ every row, so the running max is finite from then on.
-            const float new_m0 = fmaxf(m0, mx0), new_m1 = fmaxf(m1, mx1);
-            const float alpha0 = fast_exp2(m0 - new_m0), alpha1 = fast_exp2(m1 - new_m1);
-            m0 = new_m0;
-            m1 = new_m1;
-            l0 *= alpha0;
-            l1 *= alpha1;
-#pragma unroll
-            for (int dt = 0; dt < D / 8; dt++)
-            {
-                o[dt][0] *= alpha0; o[dt][1] *= alpha0;
-                o[dt][2] *= alpha1; o[dt][3] *= alpha1;
-            }
-#pragma unroll
-            for (int nt = 0; nt < BK / 8; nt++)
-            {
-                s[nt][0] = fast_exp2(s[nt][0] - m0);
-                s[nt][1] = fast_exp2(s[nt][1] - m0);
-                s[nt][2] = fast_exp2(s[nt][2] - m1);
-                s[nt][3] = fast_exp2(s[nt][3] - m1);
-                l0 += s[nt][0] + s[nt][1];
-                l1 += s[nt][2] + s[nt][3];
-            }
+            // Mask where the tile reaches past this warp's first query or the sequence end, P = 2^(S·scale - m),
+            // O rescaled, P packed.
+            online_softmax<BK>(s, pa, o, m0, m1, l0, l1, k0, warp_row, row0, row1, t, len, scale_log2);
         }
 
-        cp_async_wait_all();
+        cp_async_wait<0>();
         __syncthreads();   // Vᵢ has landed; every warp is done with Kᵢ
         if (tile + 1 < tiles) load_tile_async<D, LDS>(ks, kb, kv_stride, k0 + BK, len);
 
         if (active)
         {
-            // O += P · V: P's accumulator layout is exactly the A-operand layout, two 8-key tiles per 16-key step.
-            // One ldmatrix.x4.trans serves two 8-dim output tiles: lanes 0-15 address keys kc·16 + (lane & 15) at
-            // dims dt·8 (b0, b1 of tile dt), lanes 16-31 the same keys at dims (dt+1)·8 (b0, b1 of tile dt+1).
+            // O += P · V, two 8-key tiles of P per 16-key step. One ldmatrix.x4.trans serves two 8-dim output tiles:
+            // lanes 0-15 address keys kc·16 + (lane & 15) at dims dt·8 (b0, b1 of tile dt), lanes 16-31 the same
+            // keys at dims (dt+1)·8 (b0, b1 of tile dt+1).
 #pragma unroll
             for (int kc = 0; kc < BK / 16; kc++)
             {
-                unsigned int pa[4];
-                pa[0] = pack_bf16x2(s[2 * kc][0], s[2 * kc][1]);
-                pa[1] = pack_bf16x2(s[2 * kc][2], s[2 * kc][3]);
-                pa[2] = pack_bf16x2(s[2 * kc + 1][0], s[2 * kc + 1][1]);
-                pa[3] = pack_bf16x2(s[2 * kc + 1][2], s[2 * kc + 1][3]);
                 const unsigned int key_rows = v_lane + (unsigned int)(kc * 16 * LDS * 2);
 #pragma unroll
                 for (int dt = 0; dt < D / 8; dt += 2)
                 {
                     unsigned int b0, b1, b2, b3;
                     ldmatrix_x4_trans(b0, b1, b2, b3, key_rows + dt * 8 * 2);
-                    mma_bf16_16816(o[dt], pa, b0, b1);
-                    mma_bf16_16816(o[dt + 1], pa, b2, b3);
+                    mma_bf16_16816(o + 4 * dt, pa[kc], b0, b1);
+                    mma_bf16_16816(o + 4 * (dt + 1), pa[kc], b2, b3);
                 }
             }
         }
     }
 
-    // The row sums are split over the 4 threads of a row.
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
-    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
-    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
-    const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
-    bf16* ob = out + (size_t)start * out_stride + (size_t)h * D;
-#pragma unroll
-    for (int dt = 0; dt < D / 8; dt++)
-    {
-        const int col = dt * 8 + t * 2;
-        if (row0 < len) *(unsigned int*)(ob + (size_t)row0 * out_stride + col) = pack_bf16x2(o[dt][0] * inv0, o[dt][1] * inv0);
-        if (row1 < len) *(unsigned int*)(ob + (size_t)row1 * out_stride + col) = pack_bf16x2(o[dt][2] * inv1, o[dt][3] * inv1);
-    }
+    store_rows(o, l0, l1, out + (size_t)start * out_stride + (size_t)h * D, out_stride, row0, row1, t, len);
 }
 
 #define FLASH_ATTENTION(D)                                                                                          \

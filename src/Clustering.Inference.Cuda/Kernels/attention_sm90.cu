@@ -70,7 +70,7 @@ __device__ __forceinline__ void flash_attention(const bf16* __restrict__ q, int 
     float o[64];
 #pragma unroll
     for (int i = 0; i < 64; i++) o[i] = 0.0f;
-    float m0 = NEG_INF_SM90, m1 = NEG_INF_SM90, l0 = 0.0f, l1 = 0.0f;
+    float m0 = ATTENTION_NEG_INF, m1 = ATTENTION_NEG_INF, l0 = 0.0f, l1 = 0.0f;
 
     for (int tile = 0; tile < tiles; tile++)
     {
@@ -159,7 +159,7 @@ __device__ __forceinline__ void flash_attention_pipelined(const bf16* __restrict
     float o[64];
 #pragma unroll
     for (int i = 0; i < 64; i++) o[i] = 0.0f;
-    float m0 = NEG_INF_SM90, m1 = NEG_INF_SM90, l0 = 0.0f, l1 = 0.0f;
+    float m0 = ATTENTION_NEG_INF, m1 = ATTENTION_NEG_INF, l0 = 0.0f, l1 = 0.0f;
 
     // S of tile 0 before the loop (every warpgroup uses tile 0).
     float s[BK / 2];

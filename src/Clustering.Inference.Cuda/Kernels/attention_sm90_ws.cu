@@ -170,7 +170,7 @@ __device__ __forceinline__ void flash_attention_ws(const bf16* __restrict__ q, i
     float o[64];
 #pragma unroll
     for (int i = 0; i < 64; i++) o[i] = 0.0f;
-    float m0 = NEG_INF_SM90, m1 = NEG_INF_SM90, l0 = 0.0f, l1 = 0.0f, alpha0, alpha1;
+    float m0 = ATTENTION_NEG_INF, m1 = ATTENTION_NEG_INF, l0 = 0.0f, l1 = 0.0f, alpha0, alpha1;
     float s[BK / 2];
 #pragma unroll
     for (int i = 0; i < BK / 2; i++) s[i] = 0.0f;   // overwritten (scale_d 0); set so no register is read undefined
