@@ -1,8 +1,9 @@
 // attention_sm90_ws.cu — the warp-specialized Hopper attention kernels (FlashAttention-3's producer/consumer split):
 // the same computation as attention_sm90.cu's kernels, with a producer warpgroup handing K/V stages to two or three
 // consumer warpgroups by mbarriers, loading by cp.async (ws, ws3) or by TMA (tma, tma3). tma3-k64 is the default on
-// Hopper (1.38-1.41x attention_sm90.cu's q192-k64 at 2k-32k tokens through the engine; NOTES.md, 'Fourth step,
-// TMA'); the cp.async ones measured slower than q192-k64 and stay for comparison (CLUSTERING_ATTENTION_SM90=ws-k128, ...).
+// Hopper (1.38-1.46x attention_sm90.cu's q192-k64 at 2k-32k tokens through the engine; tests/gpu/NOTES.md, 'Fourth
+// step, TMA' to 'Sixth step'); the cp.async ones measured slower than q192-k64 and stay for comparison
+// (CLUSTERING_ATTENTION_SM90=ws-k128, ...).
 #include "attention_sm90.cuh"
 #include "tma.cuh"
 
