@@ -14,8 +14,8 @@
 //         accumulators, the online softmax (running max m, running sum l, in fp32, base-2 exponent with the
 //         1/sqrt(D)·log2(e) scale folded in) rescales the output accumulator O, and P is repacked from S's
 //         accumulator layout straight into the A operand of P·V — no score matrix ever reaches memory (that
-//         softmax, the rescale and the final O / l are attention_softmax.cuh's, shared with the Hopper kernels). K and V
-//         tiles (64 keys) go through shared memory with rows padded by 16 bytes (no bank conflicts on the
+//         softmax, the rescale and the final O / l are attention_softmax.cuh's, shared with the Hopper kernels).
+//         K and V tiles (64 keys) go through shared memory with rows padded by 16 bytes (no bank conflicts on the
 //         B-fragment reads), loaded with cp.async so that V's load hides behind Q·Kᵀ and the next K's behind P·V
 //         (the first version loaded through registers between barriers: 58 TFLOP/s on an H100, memory latency
 //         exposed every tile). Both B operands come from ldmatrix.x4 (V's transposed), four fragments per
