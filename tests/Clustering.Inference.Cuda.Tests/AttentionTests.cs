@@ -146,6 +146,28 @@ public class AttentionTests
         Compare.Close(what, expected, gpu.Download<ushort>(output, tokens * width), 2e-2, 2e-2, 1e-2);
     }
 
+    /// <summary>
+    /// The TMA kernels (tma3-k64, the default on Hopper) read K and V through tensor maps over the batch's rows, so a
+    /// launch that does not give the token count is refused on the host, naming the argument, instead of mapping no
+    /// rows and reading zeros for every key. Elsewhere the rule never picks them, so the count is not needed.
+    /// </summary>
+    [GpuFact]
+    public void A_tma_kernel_refuses_a_launch_without_the_token_count()
+    {
+        var gpu = GpuSession.Get();
+        if (!AttentionLauncher.WgmmaSupported(gpu.Context.Device, 128))
+        {
+            Assert.Equal(AttentionKernel.MmaSync, AttentionLauncher.Choose(gpu.Context.Device, 128));
+            return;
+        }
+        var tma = AttentionLauncher.WgmmaVariants.First(v => v.Name == "tma3-k64");
+        Assert.True(tma.TmaKeys > 0);
+        var error = Assert.Throws<ArgumentException>(() => AttentionLauncher.Launch(gpu.Kernels, gpu.Stream,
+            default, 256, default, default, 256, default, 256, default, 1, 64, 2, 2, 128, 0, AttentionKernel.Wgmma, tma));
+        Assert.Equal("tokens", error.ParamName);
+        Assert.Contains("tma3-k64", error.Message);
+    }
+
     [GpuFact]
     public void Refuses_an_unsupported_head_dim_on_the_host()
     {
